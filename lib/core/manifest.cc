@@ -1,0 +1,120 @@
+#include "core/manifest.h"
+
+#include <filesystem>
+#include <mutex>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/version.h"
+
+namespace fs = std::filesystem;
+
+namespace vssoff {
+namespace {
+std::mutex g_mutex;
+std::string g_command;
+std::vector<std::string> g_argv;
+}  // namespace
+
+void set_invocation(const std::string& command, const std::vector<std::string>& argv) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_command = command;
+  g_argv = argv;
+}
+
+Json new_manifest(const std::string& kind, int version) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  Json m;
+  m["format"] = "vssoff." + kind;
+  m["version"] = version;
+  m["producer"] = {{"name", "vssoff"},
+                   {"version", vssoff_version()},
+                   {"commit", git_commit()},
+                   {"command", g_command},
+                   {"argv", g_argv}};
+  m["params"] = Json::object();
+  m["inputs"] = Json::array();
+  m["sidecars"] = Json::object();
+  return m;
+}
+
+void add_input(Json& manifest, const std::string& role, const std::string& path) {
+  Json entry = {{"role", role}, {"path", path}};
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    entry["bytes"] = file_size(path);
+    entry["sha256"] = sha256_file(path);
+  }
+  manifest["inputs"].push_back(entry);
+}
+
+void add_sidecar(Json& manifest, const std::string& name, const std::string& manifest_path,
+                 const std::string& sidecar_path) {
+  fs::path base = fs::absolute(manifest_path).parent_path();
+  fs::path rel = fs::absolute(sidecar_path).lexically_relative(base);
+  manifest["sidecars"][name] = {{"path", rel.string()},
+                                {"bytes", file_size(sidecar_path)},
+                                {"sha256", sha256_file(sidecar_path)}};
+}
+
+void write_manifest(const std::string& path, const Json& manifest, bool force) {
+  write_file_atomic(path, manifest.dump(2) + "\n", force);
+}
+
+Json read_manifest(const std::string& path, const std::string& kind, int max_version) {
+  std::string text = read_file(path);
+  Json m;
+  try {
+    m = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw InputError(cat(path, ": not valid JSON (", e.what(), ")"));
+  }
+  check<InputError>(m.is_object() && m.contains("format") && m["format"].is_string(), path,
+                    ": not a vssoff manifest (no \"format\" field)");
+  std::string want = "vssoff." + kind;
+  std::string got = m["format"].get<std::string>();
+  check<InputError>(got == want, path, ": expected a ", want, " artefact, got ", got);
+  check<InputError>(m.contains("version") && m["version"].is_number_integer(), path,
+                    ": manifest has no integer \"version\"");
+  int version = m["version"].get<int>();
+  check<InputError>(version <= max_version, path, ": ", want, " version ", version,
+                    " is newer than this vssoff reads (", max_version,
+                    "); upgrade vssoff or regenerate the artefact");
+  check<InputError>(version >= 1, path, ": invalid version ", version);
+  return m;
+}
+
+std::string sidecar_path(const Json& manifest, const std::string& manifest_path,
+                         const std::string& name) {
+  check<InputError>(manifest.contains("sidecars") && manifest["sidecars"].contains(name), manifest_path,
+                    ": manifest lists no sidecar \"", name, "\"");
+  const Json& s = manifest["sidecars"][name];
+  fs::path p = s.at("path").get<std::string>();
+  if (p.is_relative()) p = fs::path(manifest_path).parent_path() / p;
+  std::string path = p.lexically_normal().string();
+  check_input_file(path, cat("sidecar \"", name, "\" of ", manifest_path));
+  if (s.contains("bytes")) {
+    int64_t want = s["bytes"].get<int64_t>(), got = file_size(path);
+    check<InputError>(want == got, path, ": size ", got, " bytes differs from the ", want,
+                      " recorded in ", manifest_path, " (file changed after it was written?)");
+  }
+  return path;
+}
+
+template <typename T>
+T json_get(const Json& j, const std::string& key, const std::string& file) {
+  if (!j.contains(key)) throw InputError(cat(file, ": missing field \"", key, "\""));
+  try {
+    return j.at(key).get<T>();
+  } catch (const Json::exception&) {
+    throw InputError(cat(file, ": field \"", key, "\" has the wrong type (", j.at(key).dump(), ")"));
+  }
+}
+
+template int json_get<int>(const Json&, const std::string&, const std::string&);
+template int64_t json_get<int64_t>(const Json&, const std::string&, const std::string&);
+template double json_get<double>(const Json&, const std::string&, const std::string&);
+template bool json_get<bool>(const Json&, const std::string&, const std::string&);
+template std::string json_get<std::string>(const Json&, const std::string&, const std::string&);
+
+}  // namespace vssoff

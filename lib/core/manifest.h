@@ -1,0 +1,56 @@
+// Artefact manifests: the JSON that makes every vssoff output self-describing.
+//
+// Format (all kinds):
+//   {
+//     "format":   "vssoff.<kind>",            e.g. "vssoff.qpmap", "vssoff.encode"
+//     "version":  <int>,                      bumped on any incompatible change
+//     "producer": {"name": "vssoff", "version": "0.1.0", "commit": "<git>",
+//                  "command": "<subcommand>", "argv": [...]},
+//     "params":   {...},                      effective options that matter downstream
+//     "inputs":   [{"role", "path", "bytes", "sha256"}, ...],
+//     "sidecars": {"<name>": {"path" (relative to the manifest), "bytes", "sha256"}},
+//     ...                                     the kind's own small payload
+//   }
+// The manifest of an artefact FILE is FILE.json (out.mp4 -> out.mp4.json); a directory
+// artefact keeps it as DIR/manifest.json.
+// Readers reject another kind, and a newer version, naming both.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace vssoff {
+
+using Json = nlohmann::json;
+
+// Records the running subcommand and argv for every manifest written afterwards.
+void set_invocation(const std::string& command, const std::vector<std::string>& argv);
+
+Json new_manifest(const std::string& kind, int version);
+
+// Appends {"role", "path", "bytes", "sha256"} to "inputs".
+void add_input(Json& manifest, const std::string& role, const std::string& path);
+
+// Records a large payload file. `sidecar_path` is stored relative to the manifest's directory.
+void add_sidecar(Json& manifest, const std::string& name, const std::string& manifest_path,
+                 const std::string& sidecar_path);
+
+void write_manifest(const std::string& path, const Json& manifest, bool force);
+
+// Reads and checks "format" == "vssoff.<kind>" and version <= max_version.
+Json read_manifest(const std::string& path, const std::string& kind, int max_version);
+
+// Absolute-or-relative path of a sidecar, checked to exist with the recorded size.
+std::string sidecar_path(const Json& manifest, const std::string& manifest_path,
+                         const std::string& name);
+
+inline std::string manifest_path_for(const std::string& artefact_path) {
+  return artefact_path + ".json";
+}
+
+// Typed field access with errors that name the file and the key.
+template <typename T>
+T json_get(const Json& j, const std::string& key, const std::string& file);
+
+}  // namespace vssoff

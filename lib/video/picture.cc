@@ -1,0 +1,118 @@
+#include "video/picture.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "video/scaler.h"
+
+namespace vssoff::video {
+namespace {
+void write_mat_png(const std::string& path, const cv::Mat& mat, bool force, int compression) {
+  std::vector<uchar> buf;
+  bool ok = cv::imencode(".png", mat, buf, {cv::IMWRITE_PNG_COMPRESSION, compression});
+  check<RuntimeError>(ok, "cannot encode PNG for ", path);
+  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()), force);
+}
+
+cv::Mat to_bgr(const Frame& f) {
+  Frame rgb;
+  const Frame* src = &f;
+  if (f.format != PixelFormat::kRgb24) {
+    Scaler scaler;
+    scaler.convert(f, f.width, f.height, PixelFormat::kRgb24, &rgb);
+    src = &rgb;
+  }
+  cv::Mat m(src->height, src->width, CV_8UC3, const_cast<uint8_t*>(src->plane(0)), src->stride(0));
+  cv::Mat bgr;
+  cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
+  return bgr;
+}
+}  // namespace
+
+void write_png(const std::string& path, const Frame& f, bool force, int compression) {
+  if (f.format == PixelFormat::kGray8) {
+    cv::Mat m(f.height, f.width, CV_8UC1, const_cast<uint8_t*>(f.plane(0)), f.stride(0));
+    write_mat_png(path, m, force, compression);
+  } else {
+    write_mat_png(path, to_bgr(f), force, compression);
+  }
+}
+
+Frame read_image(const std::string& path, PixelFormat format) {
+  check_input_file(path, "image");
+  cv::Mat m = cv::imread(path, format == PixelFormat::kGray8 ? cv::IMREAD_UNCHANGED : cv::IMREAD_COLOR);
+  check<InputError>(!m.empty(), "cannot decode image ", path);
+  Frame f;
+  if (format == PixelFormat::kGray8) {
+    check<InputError>(m.type() == CV_8UC1, path, ": expected an 8-bit single-channel label image, got ",
+                      m.channels(), " channels of depth ", m.depth());
+    f.allocate(m.cols, m.rows, PixelFormat::kGray8);
+    for (int y = 0; y < m.rows; ++y) std::memcpy(f.plane(0) + y * f.stride(0), m.ptr(y), m.cols);
+  } else {
+    check<UsageError>(format == PixelFormat::kRgb24, "read_image supports gray and rgb24 only");
+    cv::Mat rgb;
+    cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB);
+    f.allocate(m.cols, m.rows, PixelFormat::kRgb24);
+    for (int y = 0; y < m.rows; ++y) std::memcpy(f.plane(0) + y * f.stride(0), rgb.ptr(y), 3 * m.cols);
+  }
+  return f;
+}
+
+void write_grid_heatmap(const std::string& path, const Frame& background, const std::vector<double>& grid,
+                        int rows, int cols, const HeatmapStyle& style, bool force) {
+  check<RuntimeError>(static_cast<int>(grid.size()) == rows * cols, "heatmap grid has ", grid.size(),
+                      " cells, expected ", rows, "x", cols);
+  check<UsageError>(style.vmax > style.vmin, "heatmap scale needs vmax > vmin");
+  cv::Mat frame = to_bgr(background);
+  cv::Mat cells(rows, cols, CV_8UC1);
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      double t = (grid[r * cols + c] - style.vmin) / (style.vmax - style.vmin);
+      t = std::clamp(style.low_is_hot ? 1.0 - t : t, 0.0, 1.0);
+      cells.at<uchar>(r, c) = static_cast<uchar>(t * 255 + 0.5);
+    }
+  cv::Mat colored, big;
+  cv::applyColorMap(cells, colored, cv::COLORMAP_TURBO);
+  cv::resize(colored, big, cv::Size(cols * 16, rows * 16), 0, 0, cv::INTER_NEAREST);
+  big = big(cv::Rect(0, 0, frame.cols, frame.rows));
+  cv::Mat blended;
+  cv::addWeighted(big, style.alpha, frame, 1.0 - style.alpha, 0.0, blended);
+  for (int c = 1; c < cols; ++c) cv::line(blended, {c * 16, 0}, {c * 16, frame.rows}, {40, 40, 40}, 1);
+  for (int r = 1; r < rows; ++r) cv::line(blended, {0, r * 16}, {frame.cols, r * 16}, {40, 40, 40}, 1);
+
+  // Colour bar on the right: 256 steps from vmax (top) to vmin (bottom), with labels.
+  const int bar_w = 90, margin = 12, bar_h = std::max(60, frame.rows - 2 * margin - 20);
+  cv::Mat canvas(frame.rows, frame.cols + bar_w, CV_8UC3, cv::Scalar(255, 255, 255));
+  blended.copyTo(canvas(cv::Rect(0, 0, frame.cols, frame.rows)));
+  cv::Mat ramp(bar_h, 1, CV_8UC1);
+  for (int y = 0; y < bar_h; ++y) {
+    double v = style.vmax - (style.vmax - style.vmin) * y / (bar_h - 1);
+    double t = (v - style.vmin) / (style.vmax - style.vmin);
+    ramp.at<uchar>(y, 0) = static_cast<uchar>((style.low_is_hot ? 1.0 - t : t) * 255 + 0.5);
+  }
+  cv::Mat ramp_c, ramp_big;
+  cv::applyColorMap(ramp, ramp_c, cv::COLORMAP_TURBO);
+  cv::resize(ramp_c, ramp_big, cv::Size(18, bar_h), 0, 0, cv::INTER_NEAREST);
+  int x0 = frame.cols + 10, y0 = margin + 20;
+  if (y0 + bar_h <= canvas.rows) ramp_big.copyTo(canvas(cv::Rect(x0, y0, 18, bar_h)));
+  auto text = [&](const std::string& s, int x, int y) {
+    cv::putText(canvas, s, {x, y}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {0, 0, 0}, 1, cv::LINE_AA);
+  };
+  text(style.title, x0, margin + 8);
+  for (int k = 0; k <= 4; ++k) {
+    double v = style.vmax - (style.vmax - style.vmin) * k / 4.0;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    text(buf, x0 + 24, y0 + (bar_h - 1) * k / 4 + 4);
+  }
+  write_mat_png(path, canvas, force, 3);
+}
+
+}  // namespace vssoff::video

@@ -1,0 +1,30 @@
+// Pictures for people to look at (PNG through OpenCV): label maps, frames, and macroblock
+// heatmaps (QP maps, importance maps) drawn over a frame with a colour bar.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "video/frame.h"
+
+namespace vssoff::video {
+
+// Writes a kGray8 or kRgb24 frame as PNG, atomically. compression 0..9 (zlib level).
+void write_png(const std::string& path, const Frame& frame, bool force, int compression = 3);
+
+// Reads a PNG (or any image OpenCV reads) as kGray8 (labels) or kRgb24.
+Frame read_image(const std::string& path, PixelFormat format);
+
+struct HeatmapStyle {
+  double vmin = 0, vmax = 51;  // colour scale limits
+  std::string title;           // drawn above the colour bar, e.g. "QP"
+  bool low_is_hot = true;      // QP: low (high quality) drawn hot
+  double alpha = 0.55;         // weight of the heatmap over the frame
+};
+
+// Draws a [rows x cols] grid (row-major) over `background` (any format; converted to RGB),
+// each cell covering 16x16 pixels, blended, with grid lines and a labelled colour bar.
+void write_grid_heatmap(const std::string& path, const Frame& background, const std::vector<double>& grid,
+                        int rows, int cols, const HeatmapStyle& style, bool force);
+
+}  // namespace vssoff::video

@@ -1,0 +1,30 @@
+// Writes raw 4:2:0 frames as YUV4MPEG2 (.y4m), which ffmpeg, x264 and most tools read.
+// Atomic like every output: visible under its name only after finish().
+#pragma once
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "video/frame.h"
+
+namespace vssoff {
+class AtomicOutput;
+}
+
+namespace vssoff::video {
+
+class Y4mWriter {
+ public:
+  Y4mWriter(const std::string& path, int width, int height, Rational fps, bool force);
+  ~Y4mWriter();
+  void write(const Frame& yuv420p);
+  void finish();
+
+ private:
+  std::unique_ptr<AtomicOutput> out_;
+  std::ofstream file_;
+  int width_, height_;
+};
+
+}  // namespace vssoff::video
