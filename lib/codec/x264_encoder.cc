@@ -100,6 +100,9 @@ H264Encoder::H264Encoder(int width, int height, video::Rational fps, const Encod
   if (!o.per_macroblock_qp) {
     p.rc.i_rc_method = X264_RC_CQP;
     p.rc.i_qp_constant = o.base_qp;
+    // x264 would code I-frames 3 QPs lower (ipratio 1.4): a uniform QP means every frame.
+    p.rc.f_ip_factor = 1.0f;
+    p.rc.f_pb_factor = 1.0f;
   } else {
     // The exact-QP recipe (see the header).
     p.rc.i_rc_method = X264_RC_CRF;

@@ -1,8 +1,9 @@
 // H.264 encoding through libx264's C API, with an exact QP per 16x16 macroblock.
 //
 // Two modes:
-//  - constant QP (per_macroblock_qp = false): every macroblock at base_qp (x264 CQP mode);
-//    base_qp 0 is lossless.
+//  - constant QP (per_macroblock_qp = false): every macroblock of every frame at base_qp
+//    (x264 CQP mode with ipratio = pbratio = 1; x264's default would code I-frames 3 QPs
+//    lower). base_qp 0 is lossless.
 //  - per-macroblock QP: encode() takes a grid of absolute QPs. libx264 applies
 //    x264_picture_t.prop.quant_offsets only in CRF/ABR mode with adaptive quantisation on
 //    (in CQP mode, or with aq-strength 0, it silently ignores them), so this mode uses the

@@ -27,6 +27,7 @@ struct H264Decoder::Impl {
 H264Decoder::H264Decoder(bool export_qp, PixelFormat format) : impl_(std::make_unique<Impl>()) {
   impl_->export_qp = export_qp;
   impl_->format = format;
+  route_ffmpeg_log();
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
   check<RuntimeError>(codec != nullptr, "this FFmpeg has no H.264 decoder");
   impl_->ctx = avcodec_alloc_context3(codec);

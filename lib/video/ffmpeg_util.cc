@@ -3,14 +3,38 @@
 extern "C" {
 #include <libavutil/error.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/video_enc_params.h>
 }
 
+#include <cstdarg>
+#include <mutex>
+
 #include "core/error.h"
+#include "core/log.h"
 #include "video/scaler.h"
 
 namespace vssoff::video {
+
+namespace {
+void ffmpeg_log_callback(void* avcl, int level, const char* fmt, va_list args) {
+  if (level > AV_LOG_WARNING && log_level() < LogLevel::kDebug) return;
+  char line[1024];
+  int print_prefix = 1;
+  av_log_format_line2(avcl, level, fmt, args, line, sizeof line, &print_prefix);
+  std::string text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) return;
+  if (level <= AV_LOG_ERROR) log_warn("ffmpeg: ", text);
+  else log_debug("ffmpeg: ", text);
+}
+}  // namespace
+
+void route_ffmpeg_log() {
+  static std::once_flag once;
+  std::call_once(once, [] { av_log_set_callback(ffmpeg_log_callback); });
+}
 
 std::string av_error_string(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {0};

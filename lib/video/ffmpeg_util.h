@@ -16,6 +16,10 @@ namespace vssoff::video {
 class Scaler;
 
 std::string av_error_string(int err);
+
+// Routes FFmpeg's log through vssoff's (errors as "ffmpeg: ..." warnings, the rest at
+// debug level). Called by every FFmpeg user in lib/video; cheap after the first call.
+void route_ffmpeg_log();
 AVPixelFormat to_av_pix_fmt(PixelFormat f);
 std::string av_pix_fmt_name(int f);
 

@@ -44,6 +44,7 @@ H264Muxer::H264Muxer(const std::string& path, int width, int height, Rational fp
                      const std::vector<uint8_t>& headers, bool force)
     : impl_(std::make_unique<Impl>()) {
   std::string container = container_for(path);
+  route_ffmpeg_log();
   check<UsageError>(fps.valid(), "invalid frame rate ", fps.num, "/", fps.den, " for ", path);
   impl_->out = std::make_unique<AtomicOutput>(path, force);
   const std::string& tmp = impl_->out->temp_path();

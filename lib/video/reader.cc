@@ -50,6 +50,7 @@ struct VideoReader::Impl {
   }
 
   void open() {
+    route_ffmpeg_log();
     if (!is_image_pattern(path)) {
       std::error_code ec;
       if (!std::filesystem::exists(path, ec)) throw InputError(cat("video not found: ", path));
@@ -164,6 +165,8 @@ bool VideoReader::read(Frame* out) {
   Impl& m = *impl_;
   while (true) {
     if (!m.decode_next()) {
+      check<InputError>(m.skip_until == 0, m.path, ": cannot seek to frame ", m.skip_until, ", the video ends after ",
+                        m.next_index, " frames");
       m.check_complete();
       if (m.decoded_total == 0 && !m.seeked)
         throw InputError(cat(m.path, ": no frame could be decoded (corrupt or unsupported video)"));
@@ -176,6 +179,7 @@ bool VideoReader::read(Frame* out) {
       av_frame_unref(m.frame);
       continue;
     }
+    m.skip_until = 0;
     copy_avframe(m.frame, m.opt.width, m.opt.height, m.opt.format, m.opt.export_qp, m.scaler, out);
     out->index = index;
     int64_t ts = m.frame->best_effort_timestamp;

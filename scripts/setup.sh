@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vssoff needs (only those missing) and builds Release into
+# build/. Idempotent: with everything installed and built it takes a fraction of a second.
+#   scripts/setup.sh            packages + build
+#   BUILD_DIR=dir scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config git
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
+  libx264-dev x264
+  libtorch-dev libopenblas0-pthread
+  libopencv-dev libcli11-dev nlohmann-json3-dev libssl-dev libgtest-dev
+  python3-numpy
+)
+
+# One dpkg-query for all packages: those not "install ok installed" are missing.
+missing=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null |
+          awk '$4 == "installed" {print $1}' | sort -u |
+          comm -13 - <(printf '%s\n' "${PACKAGES[@]}" | sort -u) || true)
+if [ -n "$missing" ]; then
+  echo "setup: installing missing packages:" $missing >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+fi
+ninja -C "$BUILD_DIR" --quiet >&2 || ninja -C "$BUILD_DIR" >&2

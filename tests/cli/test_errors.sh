@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Bad input gets a clear message naming the file and value, and the documented exit code
+# (1 usage, 2 input or I/O); existing outputs are never touched.
+source "$(dirname "$0")/lib.sh"
+clip=$(small_clip)/video.mp4
+
+# Usage errors: exit 1.
+expect_exit 1 "" "$VSSOFF"
+expect_exit 1 "" "$VSSOFF" no-such-subcommand
+expect_exit 1 "--frames" "$VSSOFF" synth -o "$T/x" --frames abc
+expect_exit 1 "unknown synth preset \"moon\"" "$VSSOFF" synth -o "$T/x" --preset moon
+expect_exit 1 "exactly one of" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4"
+expect_exit 1 "qp must be in [0, 51] (got 60)" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp 60
+expect_exit 1 "unknown x264 preset \"warp\"" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp 30 --preset warp
+expect_exit 1 ".webm" "$VSSOFF" encode-roi "$clip" -o "$T/o.webm" --qp 30
+
+# Input errors: exit 2, naming the file.
+expect_exit 2 "video not found: $T/none.mp4" "$VSSOFF" encode-roi "$T/none.mp4" -o "$T/o.mp4" --qp 30
+: > "$T/empty.mp4"
+expect_exit 2 "video is empty (0 bytes): $T/empty.mp4" "$VSSOFF" encode-roi "$T/empty.mp4" -o "$T/o.mp4" --qp 30
+head -c 30000 /dev/urandom > "$T/noise.mp4"
+expect_exit 2 "$T/noise.mp4" "$VSSOFF" info "$T/noise.mp4"
+size=$(stat -c %s "$clip")
+head -c $((size / 3)) "$clip" > "$T/cut.mp4"
+expect_exit 2 "cannot open video $T/cut.mp4" "$VSSOFF" encode-roi "$T/cut.mp4" -o "$T/cut_out.mp4" --qp 30
+grep -qF "ffmpeg: " "$T/stderr" && ok || fail "the reason FFmpeg gives is not passed on"
+[ ! -e "$T/cut_out.mp4" ] && ok || fail "a failed encode left $T/cut_out.mp4"
+
+# QP maps: wrong grid, bad NPY, bad values, a manifest from the future.
+$PY -c "import numpy as np; np.save('$T/grid.npy', np.full((1, 23, 40), 30, np.uint8))"
+expect_exit 2 "23x40 macroblocks (rows x cols), but the encoded frame is 320x176 = 11x20" \
+  "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp-map "$T/grid.npy"
+printf 'NUMPY garbage' > "$T/bad.npy"
+expect_exit 2 "$T/bad.npy: not an NPY file" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp-map "$T/bad.npy"
+$PY -c "import numpy as np; np.save('$T/c.npy', np.full((1, 11, 20), 30, np.complex64))"
+expect_exit 2 "unsupported NPY dtype '<c8'" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp-map "$T/c.npy"
+$PY -c "import numpy as np; a = np.full((1, 11, 20), 30.0); a[0, 4, 7] = 30.5; np.save('$T/f.npy', a)"
+expect_exit 2 "value 30.5 at [0, 4, 7]" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp-map "$T/f.npy"
+$PY -c "import numpy as np; np.save('$T/ok.npy', np.full((1, 11, 20), 30, np.uint8))"
+cat > "$T/ok.npy.json" <<JSON
+{"format": "vssoff.qpmap", "version": 9, "params": {}, "sidecars": {}}
+JSON
+expect_exit 2 "vssoff.qpmap version 9 is newer than this vssoff reads (1)" \
+  "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp-map "$T/ok.npy"
+
+# Never overwrite without --force, and leave the old bytes alone.
+echo precious > "$T/keep.mp4"
+expect_exit 2 "output exists: $T/keep.mp4 (use --force to overwrite)" "$VSSOFF" encode-roi "$clip" -o "$T/keep.mp4" --qp 30
+[ "$(cat "$T/keep.mp4")" = precious ] && ok || fail "existing output was modified"
+expect_exit 0 "" "$VSSOFF" encode-roi "$clip" -o "$T/keep.mp4" --qp 30 --force --frames 3
+mkdir -p "$T/dir" && echo mine > "$T/dir/file"
+expect_exit 2 "output exists: $T/dir" "$VSSOFF" synth -o "$T/dir" --frames 2
+[ "$(cat "$T/dir/file")" = mine ] && ok || fail "existing synth directory was modified"
+
+# Options from a config file.
+cat > "$T/cfg.ini" <<INI
+[encode-roi]
+qp=33
+frames=4
+INI
+expect_exit 0 "" "$VSSOFF" --config "$T/cfg.ini" encode-roi "$clip" -o "$T/cfg.mp4"
+$PY -c "import json; m = json.load(open('$T/cfg.mp4.json')); assert m['params']['uniform_qp'] == 33 and m['frames'] == 4, m['params']" \
+  && ok || fail "config file options were not applied"
+finish

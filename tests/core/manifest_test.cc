@@ -1,0 +1,72 @@
+#include "core/manifest.h"
+
+#include <fstream>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "test_util.h"
+
+namespace vssoff {
+namespace {
+
+TEST(Manifest, RoundTripWithProducerInputsAndSidecars) {
+  test::TempDir dir;
+  set_invocation("encode-roi", {"vssoff", "encode-roi", "in.mp4"});
+  write_file_atomic(dir / "in.bin", "hello", false);
+  write_file_atomic(dir / "payload.npy", "0123456789", false);
+  Json m = new_manifest("thing", 2);
+  m["params"]["qp"] = 30;
+  add_input(m, "video", dir / "in.bin");
+  add_sidecar(m, "payload", dir / "thing.json", dir / "payload.npy");
+  write_manifest(dir / "thing.json", m, false);
+
+  Json r = read_manifest(dir / "thing.json", "thing", 2);
+  EXPECT_EQ(r["format"], "vssoff.thing");
+  EXPECT_EQ(r["producer"]["command"], "encode-roi");
+  EXPECT_EQ(r["producer"]["argv"][2], "in.mp4");
+  EXPECT_EQ(r["params"]["qp"], 30);
+  EXPECT_EQ(r["inputs"][0]["bytes"], 5);
+  // sha256("hello")
+  EXPECT_EQ(r["inputs"][0]["sha256"], "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  EXPECT_EQ(r["sidecars"]["payload"]["path"], "payload.npy");  // relative to the manifest
+  EXPECT_EQ(sidecar_path(r, dir / "thing.json", "payload"), dir / "payload.npy");
+}
+
+TEST(Manifest, RejectsOtherKindsAndNewerVersionsNamingBoth) {
+  test::TempDir dir;
+  write_manifest(dir / "a.json", new_manifest("qpmap", 3), false);
+  try {
+    read_manifest(dir / "a.json", "qpmap", 1);
+    FAIL();
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("version 3"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("(1)"), std::string::npos) << msg;
+  }
+  try {
+    read_manifest(dir / "a.json", "calibrator", 1);
+    FAIL();
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("vssoff.calibrator"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("vssoff.qpmap"), std::string::npos) << msg;
+  }
+}
+
+TEST(Manifest, RejectsNonManifestsAndChangedSidecars) {
+  test::TempDir dir;
+  write_file_atomic(dir / "bad.json", "{not json", false);
+  EXPECT_THROW(read_manifest(dir / "bad.json", "x", 1), InputError);
+  write_file_atomic(dir / "plain.json", "{\"a\": 1}", false);
+  EXPECT_THROW(read_manifest(dir / "plain.json", "x", 1), InputError);
+
+  write_file_atomic(dir / "p.npy", "0123", false);
+  Json m = new_manifest("x", 1);
+  add_sidecar(m, "p", dir / "m.json", dir / "p.npy");
+  write_file_atomic(dir / "p.npy", "012345", true);  // changed after the manifest was written
+  EXPECT_THROW(sidecar_path(m, dir / "m.json", "p"), InputError);
+  EXPECT_THROW(sidecar_path(m, dir / "m.json", "missing"), InputError);
+}
+
+}  // namespace
+}  // namespace vssoff
