@@ -1,7 +1,6 @@
 #include "synth/synth.h"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
@@ -30,25 +29,24 @@ std::string frame_name(int64_t i) {
 void write_preview(const std::string& path, const video::Frame& rgb, const video::Frame& labels,
                    const std::vector<ObjectBox>& boxes) {
   const auto& legend = class_legend();
-  cv::Mat frame(rgb.height, rgb.width, CV_8UC3, const_cast<uint8_t*>(rgb.plane(0)));
-  cv::Mat canvas(rgb.height, rgb.width * 2, CV_8UC3);
-  cv::cvtColor(frame, canvas(cv::Rect(0, 0, rgb.width, rgb.height)), cv::COLOR_RGB2BGR);
+  video::Frame out;
+  out.allocate(rgb.width * 2, rgb.height, video::PixelFormat::kRgb24);
+  cv::Mat canvas(out.height, out.width, CV_8UC3, out.plane(0), out.stride(0));  // RGB order
+  cv::Mat(rgb.height, rgb.width, CV_8UC3, const_cast<uint8_t*>(rgb.plane(0))).copyTo(canvas(cv::Rect(0, 0, rgb.width, rgb.height)));
   cv::Mat right = canvas(cv::Rect(rgb.width, 0, rgb.width, rgb.height));
   for (int y = 0; y < labels.height; ++y)
     for (int x = 0; x < labels.width; ++x) {
       int id = labels.plane(0)[y * labels.stride(0) + x];
       cv::Vec3b c(0, 0, 0);
-      if (id < static_cast<int>(legend.size())) c = cv::Vec3b(legend[id].b, legend[id].g, legend[id].r);
+      if (id < static_cast<int>(legend.size())) c = cv::Vec3b(legend[id].r, legend[id].g, legend[id].b);
       right.at<cv::Vec3b>(y, x) = c;
     }
   for (const auto& b : boxes) {
-    cv::Scalar color = b.class_id == kPerson ? cv::Scalar(60, 255, 60) : cv::Scalar(0, 200, 255);
+    cv::Scalar color = b.class_id == kPerson ? cv::Scalar(60, 255, 60) : cv::Scalar(255, 200, 0);
     cv::rectangle(canvas, cv::Rect(b.x, b.y, b.w, b.h), color, 1);
     cv::putText(canvas, std::to_string(b.track_id), {b.x, std::max(8, b.y - 2)}, cv::FONT_HERSHEY_PLAIN, 0.7, color, 1);
   }
-  std::vector<uchar> buf;
-  cv::imencode(".png", canvas, buf);
-  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()), true);
+  video::write_png(path, out, true);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "video/picture.h"
 
+extern "C" {
+#include <libavcodec/avcodec.h>
+}
+
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -10,15 +13,55 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "video/ffmpeg_util.h"
+#include "video/reader.h"
 #include "video/scaler.h"
 
 namespace vssoff::video {
 namespace {
-void write_mat_png(const std::string& path, const cv::Mat& mat, bool force, int compression) {
-  std::vector<uchar> buf;
-  bool ok = cv::imencode(".png", mat, buf, {cv::IMWRITE_PNG_COMPRESSION, compression});
-  check<RuntimeError>(ok, "cannot encode PNG for ", path);
-  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()), force);
+// PNG through libavcodec's encoder: OpenCV's imgcodecs would pull GDAL and ~140 shared
+// libraries into every process start.
+std::string encode_png(const Frame& f, int compression) {
+  check<RuntimeError>(f.format != PixelFormat::kYuv420p, "PNG needs gray or RGB pixels");
+  route_ffmpeg_log();
+  const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
+  check<RuntimeError>(codec != nullptr, "this FFmpeg has no PNG encoder");
+  AVCodecContext* ctx = avcodec_alloc_context3(codec);
+  AVFrame* frame = av_frame_alloc();
+  AVPacket* pkt = av_packet_alloc();
+  std::string out;
+  int ret = ctx && frame && pkt ? 0 : AVERROR(ENOMEM);
+  if (ret == 0) {
+    ctx->width = f.width;
+    ctx->height = f.height;
+    ctx->pix_fmt = to_av_pix_fmt(f.format);
+    ctx->time_base = {1, 25};
+    ctx->compression_level = compression;
+    ret = avcodec_open2(ctx, codec, nullptr);
+  }
+  if (ret == 0) {
+    frame->format = ctx->pix_fmt;
+    frame->width = f.width;
+    frame->height = f.height;
+    frame->data[0] = const_cast<uint8_t*>(f.plane(0));
+    frame->linesize[0] = f.stride(0);
+    ret = avcodec_send_frame(ctx, frame);
+    if (ret == 0) ret = avcodec_receive_packet(ctx, pkt);
+    if (ret == 0) out.assign(reinterpret_cast<const char*>(pkt->data), pkt->size);
+  }
+  av_packet_free(&pkt);
+  av_frame_free(&frame);
+  avcodec_free_context(&ctx);
+  check<RuntimeError>(ret == 0, "PNG encoding failed: ", av_error_string(ret));
+  return out;
+}
+
+void write_mat_png(const std::string& path, const cv::Mat& bgr, bool force, int compression) {
+  Frame rgb;
+  rgb.allocate(bgr.cols, bgr.rows, PixelFormat::kRgb24);
+  cv::Mat view(rgb.height, rgb.width, CV_8UC3, rgb.plane(0), rgb.stride(0));
+  cv::cvtColor(bgr, view, cv::COLOR_BGR2RGB);
+  write_png(path, rgb, force, compression);
 }
 
 cv::Mat to_bgr(const Frame& f) {
@@ -37,31 +80,22 @@ cv::Mat to_bgr(const Frame& f) {
 }  // namespace
 
 void write_png(const std::string& path, const Frame& f, bool force, int compression) {
-  if (f.format == PixelFormat::kGray8) {
-    cv::Mat m(f.height, f.width, CV_8UC1, const_cast<uint8_t*>(f.plane(0)), f.stride(0));
-    write_mat_png(path, m, force, compression);
-  } else {
-    write_mat_png(path, to_bgr(f), force, compression);
-  }
+  std::string png = encode_png(f, compression);
+  write_file_atomic(path, png, force);
 }
 
 Frame read_image(const std::string& path, PixelFormat format) {
   check_input_file(path, "image");
-  cv::Mat m = cv::imread(path, format == PixelFormat::kGray8 ? cv::IMREAD_UNCHANGED : cv::IMREAD_COLOR);
-  check<InputError>(!m.empty(), "cannot decode image ", path);
+  check<UsageError>(format != PixelFormat::kYuv420p, "read_image reads gray or RGB pixels");
+  ReaderOptions ro;
+  ro.format = format;
+  ro.threads = 1;
+  VideoReader reader(path, ro);
+  if (format == PixelFormat::kGray8)
+    check<InputError>(reader.info().pixel_format == "gray", path,
+                      ": expected an 8-bit single-channel label image, got pixel format ", reader.info().pixel_format);
   Frame f;
-  if (format == PixelFormat::kGray8) {
-    check<InputError>(m.type() == CV_8UC1, path, ": expected an 8-bit single-channel label image, got ",
-                      m.channels(), " channels of depth ", m.depth());
-    f.allocate(m.cols, m.rows, PixelFormat::kGray8);
-    for (int y = 0; y < m.rows; ++y) std::memcpy(f.plane(0) + y * f.stride(0), m.ptr(y), m.cols);
-  } else {
-    check<UsageError>(format == PixelFormat::kRgb24, "read_image supports gray and rgb24 only");
-    cv::Mat rgb;
-    cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB);
-    f.allocate(m.cols, m.rows, PixelFormat::kRgb24);
-    for (int y = 0; y < m.rows; ++y) std::memcpy(f.plane(0) + y * f.stride(0), rgb.ptr(y), 3 * m.cols);
-  }
+  check<InputError>(reader.read(&f), "cannot decode image ", path);
   return f;
 }
 
