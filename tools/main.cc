@@ -56,11 +56,7 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // also --help and --help-all (CallForHelp derives from it)
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

@@ -156,7 +156,7 @@ void EncodeRoiOptions::check() const {
   vssoff::check<UsageError>(scale > 0 && scale <= 1, "scale must be in (0, 1] (got ", scale, ")");
   vssoff::check<UsageError>(max_frames == -1 || max_frames > 0, "max frames must be > 0 (got ", max_frames, ")");
   vssoff::check<UsageError>(heatmap_frame >= 0, "heatmap frame must be >= 0 (got ", heatmap_frame, ")");
-  vssoff::check<UsageError>(recon.empty() || recon.size() > 4 && recon.substr(recon.size() - 4) == ".y4m",
+  vssoff::check<UsageError>(recon.empty() || (recon.size() > 4 && recon.substr(recon.size() - 4) == ".y4m"),
                             "the reconstruction is written as .y4m (got ", recon, ")");
 }
 
@@ -227,7 +227,7 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
     pkts.clear();
   };
 
-  Progress progress("encode-roi", expected);
+  Progress progress("encoded", expected);
   while ((opt.max_frames < 0 || r.frames < opt.max_frames) && reader->read(&frame)) {
     frame.index = r.frames;  // encoder timestamps are consecutive frame numbers
     video::Frame* in = &frame;

@@ -76,16 +76,16 @@ void Progress::print(bool final) {
   double rate = elapsed > 0 ? done_ / elapsed : 0.0;
   char line[256];
   if (final) {
-    std::snprintf(line, sizeof line, "%s: %lld %s in %s (%.1f %s/s)", label_.c_str(),
+    std::snprintf(line, sizeof line, "%s %lld %s in %s (%.1f %s/s)", label_.c_str(),
                   static_cast<long long>(done_), unit_.c_str(), format_duration(elapsed).c_str(),
                   rate, unit_.c_str());
   } else if (total_ > 0) {
     double eta = rate > 0 ? (total_ - done_) / rate : -1;
-    std::snprintf(line, sizeof line, "%s: %lld/%lld %s (%.0f%%), %.1f %s/s, ETA %s", label_.c_str(),
+    std::snprintf(line, sizeof line, "%s %lld/%lld %s (%.0f%%), %.1f %s/s, ETA %s", label_.c_str(),
                   static_cast<long long>(done_), static_cast<long long>(total_), unit_.c_str(),
                   100.0 * done_ / total_, rate, unit_.c_str(), format_duration(eta).c_str());
   } else {
-    std::snprintf(line, sizeof line, "%s: %lld %s, %.1f %s/s", label_.c_str(),
+    std::snprintf(line, sizeof line, "%s %lld %s, %.1f %s/s", label_.c_str(),
                   static_cast<long long>(done_), unit_.c_str(), rate, unit_.c_str());
   }
   std::lock_guard<std::mutex> lock(g_mutex);

@@ -36,6 +36,7 @@ void log_warn(Args&&... args) { log_line(LogLevel::kQuiet, "warning: ", cat(std:
 // Progress of one long loop. total < 0 means unknown (no ETA, no percentage).
 class Progress {
  public:
+  // label is a past-tense verb: "encoded 120/300 frames (40%), 95.1 frames/s, ETA 0:02".
   Progress(std::string label, int64_t total, std::string unit = "frames");
   ~Progress();  // calls finish() if not done yet
   Progress(const Progress&) = delete;

@@ -191,7 +191,7 @@ enum class Kind { kCar, kVan, kBus, kMotorbike, kPerson, kTree, kPole, kLamp };
 struct Object {
   Kind kind;
   int track_id = 0;   // vehicles and people only
-  double x, y;        // centre x, ground contact y (world)
+  double x = 0, y = 0;  // centre x, ground contact y (world)
   double speed = 0;   // world units per second along x (signed)
   double size = 1;    // individual size factor
   uint8_t r = 0, g = 0, b = 0, r2 = 0, g2 = 0, b2 = 0;  // main and secondary colour

@@ -87,7 +87,7 @@ SynthResult synthesize(const SynthOptions& opt) {
   video::Frame rgb, labels, yuv;
   std::vector<ObjectBox> boxes;
   std::vector<video::EncodedPacket> packets;
-  Progress progress("synth", opt.frames);
+  Progress progress("rendered", opt.frames);
   for (int64_t i = 0; i < opt.frames; ++i) {
     scene.render(&rgb, &labels, &boxes);
     scaler.convert(rgb, rgb.width, rgb.height, video::PixelFormat::kYuv420p, &yuv);

@@ -21,7 +21,7 @@ InspectResult inspect_video(const std::string& path, const InspectOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
   Frame f;
   r.decoded_frames = 0;
-  Progress progress("decode", r.info.frame_count);
+  Progress progress("decoded", r.info.frame_count);
   while (reader.read(&f)) {
     ++r.decoded_frames;
     ++r.frame_types[f.pict_type];

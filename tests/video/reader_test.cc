@@ -116,7 +116,9 @@ TEST(Reader, SeeksForwardAndBackward) {
       EXPECT_EQ(f.index, target) << name;
       EXPECT_EQ(checksum(f), sums[target]) << name << " frame " << target;
       ASSERT_TRUE(target == 19 || reader.read(&f));
-      if (target != 19) EXPECT_EQ(f.index, target + 1);
+      if (target != 19) {
+        EXPECT_EQ(f.index, target + 1);
+      }
     }
     // Past the end: at once when the header knows the count, else at the next read.
     EXPECT_THROW({ reader.seek(25); reader.read(&f); }, InputError) << name;
