@@ -20,6 +20,7 @@ InspectResult inspect_video(const std::string& path, const InspectOptions& o) {
   r.mb_cols = mb_cols_for(r.info.width);
   auto t0 = std::chrono::steady_clock::now();
   Frame f;
+  int64_t frames_without_qp = 0;
   r.decoded_frames = 0;
   Progress progress("decoded", r.info.frame_count);
   while (reader.read(&f)) {
@@ -28,6 +29,7 @@ InspectResult inspect_video(const std::string& path, const InspectOptions& o) {
     double mean_qp = NAN;
     if (o.export_qp) {
       if (f.mb_qp.empty()) {
+        ++frames_without_qp;
         r.qp.insert(r.qp.end(), static_cast<size_t>(r.mb_rows) * r.mb_cols, 0);
       } else {
         r.qp.insert(r.qp.end(), f.mb_qp.begin(), f.mb_qp.end());
@@ -42,6 +44,9 @@ InspectResult inspect_video(const std::string& path, const InspectOptions& o) {
   progress.finish();
   r.decode_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.decode_errors = reader.decode_errors();
+  if (frames_without_qp > 0)
+    log_warn(path, ": ", frames_without_qp, " of ", r.decoded_frames, " frames carry no per-macroblock QPs (the ",
+             r.info.codec, " decoder does not export them); their rows in the QP array are 0");
   if (r.info.frame_count >= 0 && r.info.frame_count != r.decoded_frames)
     log_warn(path, ": header declares ", r.info.frame_count, " frames, decoded ", r.decoded_frames);
   return r;

@@ -35,7 +35,7 @@ struct InspectResult {
   int decode_errors = 0;
   std::map<char, int64_t> frame_types;
   std::vector<FrameStat> frames;  // with frame_stats
-  std::vector<uint8_t> qp;        // [decoded_frames][mb_rows][mb_cols], with export_qp
+  std::vector<uint8_t> qp;        // [decoded_frames][mb_rows][mb_cols], with export_qp; 0 where the codec exports none
   int mb_rows = 0, mb_cols = 0;
   Json to_json() const;
 };
