@@ -7,6 +7,7 @@
 #include <new>
 
 #include "cmd_encode_roi.h"
+#include "cmd_evaluate.h"
 #include "cmd_info.h"
 #include "cmd_synth.h"
 #include "codec/x264_encoder.h"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   tools::setup_synth(app);
   tools::setup_encode_roi(app);
   tools::setup_info(app);
+  tools::setup_evaluate(app);
 
   try {
     app.parse(argc, argv);

@@ -83,7 +83,12 @@ void copy_avframe(const AVFrame* src, int out_w, int out_h, PixelFormat format, 
   int h = out_h > 0 ? out_h : src->height;
   if (out->width != w || out->height != h || out->format != format || out->data.empty())
     out->allocate(w, h, format);
-  if (w == src->width && h == src->height && src->format == to_av_pix_fmt(format)) {
+  bool palette_indices = format == PixelFormat::kGray8 && src->format == AV_PIX_FMT_PAL8;
+  if (palette_indices) {
+    // Palette label images (PASCAL VOC style): the indices are the labels, not the colours.
+    check<InputError>(w == src->width && h == src->height, "palette label images cannot be resized");
+    av_image_copy_plane(out->plane(0), out->stride(0), src->data[0], src->linesize[0], w, h);
+  } else if (w == src->width && h == src->height && src->format == to_av_pix_fmt(format)) {
     for (int i = 0; i < out->planes(); ++i)
       av_image_copy_plane(out->plane(i), out->stride(i), src->data[i], src->linesize[i],
                           out->plane_width(i) * (format == PixelFormat::kRgb24 ? 3 : 1),

@@ -92,8 +92,8 @@ Frame read_image(const std::string& path, PixelFormat format) {
   ro.threads = 1;
   VideoReader reader(path, ro);
   if (format == PixelFormat::kGray8)
-    check<InputError>(reader.info().pixel_format == "gray", path,
-                      ": expected an 8-bit single-channel label image, got pixel format ", reader.info().pixel_format);
+    check<InputError>(reader.info().pixel_format == "gray" || reader.info().pixel_format == "pal8", path,
+                      ": expected an 8-bit label image (gray or palette), got pixel format ", reader.info().pixel_format);
   Frame f;
   check<InputError>(reader.read(&f), "cannot decode image ", path);
   return f;

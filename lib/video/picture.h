@@ -12,7 +12,8 @@ namespace vssoff::video {
 // Writes a kGray8 or kRgb24 frame as PNG, atomically. compression 0..9 (zlib level).
 void write_png(const std::string& path, const Frame& frame, bool force, int compression = 3);
 
-// Reads a PNG (or any image OpenCV reads) as kGray8 (labels) or kRgb24.
+// Reads a PNG (or any image FFmpeg reads) as kRgb24, or as kGray8 labels: an 8-bit gray
+// image, or a palette image whose indices are the labels. InputError naming the file otherwise.
 Frame read_image(const std::string& path, PixelFormat format);
 
 struct HeatmapStyle {
