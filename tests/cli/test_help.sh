@@ -18,12 +18,12 @@ for sub in $subcommands; do
   text=$(sed 's/\\f[BIRP]//g; s/\\//g' "$page")  # roff escapes removed: \-\-qp\-map -> --qp-map
   for o in $opts; do
     [ "$o" = "--help" ] && continue
-    echo "$text" | grep -qE -- "(^|[^a-z0-9-])$o([^a-z0-9-]|\$)" && ok || fail "$page does not document $o"
+    grep -qE -- "(^|[^a-z0-9-])$o([^a-z0-9-]|\$)" <<< "$text" && ok || fail "$page does not document $o"
   done
   # Every option in the man page's OPTIONS section must exist.
   documented=$(echo "$text" | sed -n '/^\.SH OPTIONS/,/^\.SH [A-NP-Z]/p' | grep -oE -- '--[a-z0-9-]+' | sort -u)
   for o in $documented; do
-    echo "$opts" | grep -qx -- "$o" && ok || fail "$page documents $o, which $sub does not have"
+    grep -qx -- "$o" <<< "$opts" && ok || fail "$page documents $o, which $sub does not have"
   done
   grep -qF "vssoff-$sub (1)" "$VSSOFF_SOURCE_DIR/man/vssoff.1" && ok || fail "vssoff.1 does not list vssoff-$sub(1)"
 done
