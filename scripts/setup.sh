@@ -13,7 +13,7 @@ PACKAGES=(
   libx264-dev x264
   libtorch-dev libopenblas0-pthread
   libopencv-dev libcli11-dev nlohmann-json3-dev libssl-dev libgtest-dev
-  python3-numpy
+  python3-numpy python3-torch
 )
 
 # One dpkg-query for all packages: those not "install ok installed" are missing.

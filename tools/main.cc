@@ -9,6 +9,8 @@
 #include "cmd_encode_roi.h"
 #include "cmd_evaluate.h"
 #include "cmd_info.h"
+#include "cmd_segment.h"
+#include "cmd_train_model.h"
 #include "cmd_synth.h"
 #include "codec/x264_encoder.h"
 #include "common.h"
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
   tools::setup_synth(app);
   tools::setup_encode_roi(app);
   tools::setup_info(app);
+  tools::setup_train_model(app);
+  tools::setup_segment(app);
   tools::setup_evaluate(app);
 
   try {

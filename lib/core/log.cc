@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 namespace vssoff {
@@ -88,6 +89,7 @@ void Progress::print(bool final) {
     std::snprintf(line, sizeof line, "%s %lld %s, %.1f %s/s", label_.c_str(),
                   static_cast<long long>(done_), unit_.c_str(), rate, unit_.c_str());
   }
+  if (!detail_.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), ", %s", detail_.c_str());
   std::lock_guard<std::mutex> lock(g_mutex);
   if (tty_ && !final) {
     std::fprintf(stderr, "\r%s: %s\033[K", g_prefix.c_str(), line);

@@ -43,11 +43,12 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void update(int64_t done);  // absolute count; cheap when nothing is printed
+  void set_detail(std::string detail) { detail_ = std::move(detail); }  // appended, e.g. "loss 0.41"
   void finish();              // prints the final count, rate and elapsed time
 
  private:
   void print(bool final);
-  std::string label_, unit_;
+  std::string label_, unit_, detail_;
   int64_t total_, done_ = 0;
   bool finished_ = false, tty_;
   std::chrono::steady_clock::time_point start_, last_print_;

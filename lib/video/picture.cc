@@ -150,3 +150,33 @@ void write_grid_heatmap(const std::string& path, const Frame& background, const 
 }
 
 }  // namespace vssoff::video
+
+namespace vssoff::video {
+
+std::array<uint8_t, 3> label_color(int id) {
+  static const uint8_t kPalette[][3] = {
+      {70, 130, 180}, {70, 70, 70},    {128, 64, 128}, {244, 35, 232}, {107, 142, 35}, {0, 0, 142},
+      {220, 20, 60},  {220, 220, 0},   {250, 170, 30}, {152, 251, 152}, {255, 0, 0},   {0, 0, 70},
+      {0, 60, 100},   {0, 80, 100},    {0, 0, 230},    {119, 11, 32},  {102, 102, 156}, {190, 153, 153},
+      {153, 153, 153}, {250, 170, 160}};
+  constexpr int n = sizeof(kPalette) / sizeof(kPalette[0]);
+  if (id >= 0 && id < n) return {kPalette[id][0], kPalette[id][1], kPalette[id][2]};
+  uint32_t h = static_cast<uint32_t>(id) * 2654435761u;
+  return {static_cast<uint8_t>(h >> 24), static_cast<uint8_t>(h >> 16), static_cast<uint8_t>(h >> 8)};
+}
+
+void write_label_overlay(const std::string& path, const Frame& rgb, const uint8_t* labels, double alpha, bool force) {
+  check<RuntimeError>(rgb.format == PixelFormat::kRgb24, "label overlay needs an RGB frame");
+  Frame out = rgb;
+  std::array<std::array<uint8_t, 3>, 256> colors;
+  for (int i = 0; i < 256; ++i) colors[i] = label_color(i);
+  int a = static_cast<int>(alpha * 256);
+  for (size_t i = 0; i < static_cast<size_t>(rgb.width) * rgb.height; ++i) {
+    const auto& c = colors[labels[i]];
+    uint8_t* p = out.plane(0) + i * 3;
+    for (int k = 0; k < 3; ++k) p[k] = static_cast<uint8_t>((p[k] * (256 - a) + c[k] * a) >> 8);
+  }
+  write_png(path, out, force);
+}
+
+}  // namespace vssoff::video

@@ -2,6 +2,8 @@
 // heatmaps (QP maps, importance maps) drawn over a frame with a colour bar.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,5 +29,15 @@ struct HeatmapStyle {
 // each cell covering 16x16 pixels, blended, with grid lines and a labelled colour bar.
 void write_grid_heatmap(const std::string& path, const Frame& background, const std::vector<double>& grid,
                         int rows, int cols, const HeatmapStyle& style, bool force);
+
+}  // namespace vssoff::video
+
+namespace vssoff::video {
+
+// A distinct colour for each label id (Cityscapes-like for the first ids), as {r, g, b}.
+std::array<uint8_t, 3> label_color(int id);
+
+// Writes the RGB frame with the label colours blended over it (alpha = label weight).
+void write_label_overlay(const std::string& path, const Frame& rgb, const uint8_t* labels, double alpha, bool force);
 
 }  // namespace vssoff::video

@@ -1,0 +1,98 @@
+#include "nn/model_card.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/fs.h"
+
+namespace fs = std::filesystem;
+
+namespace vssoff::nn {
+
+std::string ModelCard::weights_path() const {
+  fs::path w = weights;
+  if (w.is_relative() && !card_path.empty()) w = fs::path(card_path).parent_path() / w;
+  return w.lexically_normal().string();
+}
+
+void ModelCard::check() const {
+  const std::string& where = card_path.empty() ? name : card_path;
+  vssoff::check<InputError>(task == "segmentation", where, ": task \"", task, "\" is not supported (segmentation)");
+  vssoff::check<InputError>(architecture == "segnet" || architecture == "torchscript", where, ": unknown architecture \"",
+                            architecture, "\" (segnet, torchscript)");
+  vssoff::check<InputError>(!weights.empty(), where, ": no weights file");
+  vssoff::check<InputError>(stride >= 1 && stride <= 256, where, ": invalid stride ", stride);
+  vssoff::check<InputError>(input_width >= 0 && input_height >= 0, where, ": invalid input size");
+  for (float s : std) vssoff::check<InputError>(s > 0, where, ": input std must be > 0");
+  vssoff::check<InputError>(architecture == "torchscript" || !classes.empty(), where, ": no classes");
+}
+
+ModelCard read_model_card(const std::string& path) {
+  Json m = read_manifest(path, "modelcard", kModelCardVersion);
+  ModelCard c;
+  c.card_path = path;
+  try {
+    c.name = m.at("name").get<std::string>();
+    c.task = m.at("task").get<std::string>();
+    c.architecture = m.at("architecture").get<std::string>();
+    c.arch_params = m.value("arch_params", Json::object());
+    for (const Json& k : m.at("classes")) {
+      size_t id = k.at("id").get<size_t>();
+      check<InputError>(id < 255, path, ": class id ", id, " out of range");
+      if (c.classes.size() <= id) c.classes.resize(id + 1);
+      c.classes[id] = k.at("name").get<std::string>();
+    }
+    const Json& in = m.at("input");
+    check<InputError>(in.value("color", "rgb") == "rgb", path, ": only RGB input is supported (got ", in.value("color", ""), ")");
+    check<InputError>(in.value("scale", 1.0 / 255) > 0, path, ": input scale must be > 0");
+    c.mean = in.at("mean").get<std::array<float, 3>>();
+    c.std = in.at("std").get<std::array<float, 3>>();
+    c.input_width = in.value("width", 0);
+    c.input_height = in.value("height", 0);
+    c.stride = in.value("stride", 16);
+    check<InputError>(m.value("output", "logits") == "logits", path, ": output kind must be \"logits\"");
+    if (m.contains("cost")) {
+      c.gflops = m["cost"].value("gflops", 0.0);
+      c.cost_width = m["cost"].value("width", 640);
+      c.cost_height = m["cost"].value("height", 360);
+    }
+    c.weights = m.at("weights").get<std::string>();
+    c.produced_by = m.value("produced_by", Json::object());
+    c.metrics = m.value("metrics", Json::object());
+  } catch (const Json::exception& e) {
+    throw InputError(cat(path, ": malformed model card (", e.what(), ")"));
+  }
+  c.check();
+  check_input_file(c.weights_path(), cat("weights of model card ", path));
+  return c;
+}
+
+void write_model_card(const std::string& path, const ModelCard& c, bool force) {
+  Json m = new_manifest("modelcard", kModelCardVersion);
+  m["name"] = c.name;
+  m["task"] = c.task;
+  m["architecture"] = c.architecture;
+  m["arch_params"] = c.arch_params;
+  Json classes = Json::array();
+  for (size_t i = 0; i < c.classes.size(); ++i) classes.push_back({{"id", i}, {"name", c.classes[i]}});
+  m["classes"] = classes;
+  m["input"] = {{"color", "rgb"}, {"scale", 1.0 / 255}, {"mean", c.mean}, {"std", c.std},
+                {"width", c.input_width}, {"height", c.input_height}, {"stride", c.stride}};
+  m["output"] = "logits";
+  m["cost"] = {{"gflops", c.gflops}, {"width", c.cost_width}, {"height", c.cost_height}};
+  m["weights"] = c.weights;
+  m["produced_by"] = c.produced_by;
+  m["metrics"] = c.metrics;
+  write_manifest(path, m, force);
+}
+
+ModelCard assumed_card(const std::string& path) {
+  ModelCard c;
+  c.name = fs::path(path).stem().string();
+  c.architecture = "torchscript";
+  c.weights = path;
+  c.stride = 32;
+  return c;
+}
+
+}  // namespace vssoff::nn

@@ -1,0 +1,54 @@
+// Model cards: the JSON that says what a model is and how to feed it.
+//
+// Format "vssoff.modelcard", version 1 (plus the common manifest fields):
+//   "name":         "segnet-w16"
+//   "task":         "segmentation"
+//   "architecture": "segnet" (built in, weights saved by vssoff) | "torchscript"
+//   "arch_params":  {"width": 16}                 for built-in architectures
+//   "classes":      [{"id": 0, "name": "sky"}, ...]
+//   "input":        {"color": "rgb", "scale": 1/255, "mean": [3], "std": [3],
+//                    "width": W, "height": H (0 = the frame's own size), "stride": 16}
+//   "output":       "logits"                      [N, C, H, W], before softmax
+//   "cost":         {"gflops": G, "width": 640, "height": 360}
+//   "weights":      "segnet-w16.pt"               relative to the card
+//   "produced_by":  how the weights came to be (command, data, steps)
+//   "metrics":      measured figures (mIoU, ms per frame), free form
+// A TorchScript file without a card gets the assumptions of assumed_card() (and a warning).
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "core/manifest.h"
+
+namespace vssoff::nn {
+
+inline constexpr int kModelCardVersion = 1;
+
+struct ModelCard {
+  std::string name, task = "segmentation", architecture;
+  Json arch_params = Json::object();
+  std::vector<std::string> classes;       // index = class id
+  std::array<float, 3> mean{0.485f, 0.456f, 0.406f}, std{0.229f, 0.224f, 0.225f};  // on RGB in [0, 1]
+  int input_width = 0, input_height = 0;  // 0 = any (rounded to the stride)
+  int stride = 16;
+  double gflops = 0;                      // at cost_width x cost_height
+  int cost_width = 640, cost_height = 360;
+  std::string weights;                    // path as stored (relative to the card)
+  Json produced_by = Json::object(), metrics = Json::object();
+  std::string card_path;                  // where it was read from ("" for assumed cards)
+
+  std::string weights_path() const;       // resolved against the card's directory
+  void check() const;                     // InputError naming the card and the field
+};
+
+ModelCard read_model_card(const std::string& path);
+void write_model_card(const std::string& path, const ModelCard& card, bool force);
+
+// What vssoff assumes for a bare TorchScript file: RGB in [0, 1] normalised with the
+// ImageNet mean and std, any input size rounded to a multiple of 32, logits out,
+// classes named by index once the first output shows how many there are.
+ModelCard assumed_card(const std::string& torchscript_path);
+
+}  // namespace vssoff::nn

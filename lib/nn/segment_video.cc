@@ -1,0 +1,183 @@
+#include "nn/segment_video.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/npy.h"
+#include "video/picture.h"
+#include "video/prefetch.h"
+
+namespace fs = std::filesystem;
+
+namespace vssoff::nn {
+namespace {
+
+std::string frame_png(const std::string& dir, int64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%06lld.png", static_cast<long long>(i));
+  return (fs::path(dir) / buf).string();
+}
+
+std::string column_name(const std::string& name) {
+  std::string s;
+  for (char c : name) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return s;
+}
+
+std::string num(double v) { return std::isnan(v) ? "" : csv_number(v); }
+
+}  // namespace
+
+void SegmentOptions::check() const {
+  segmenter.check();
+  vssoff::check<UsageError>(!input.empty() && !output_dir.empty() && !model.empty(),
+                            "give the input video, the output directory (-o) and the model (--model)");
+  vssoff::check<UsageError>(batch >= 1 && batch <= 64, "batch must be in [1, 64] (got ", batch, ")");
+  vssoff::check<UsageError>(start >= 0, "start frame must be >= 0 (got ", start, ")");
+  vssoff::check<UsageError>(frames == -1 || frames > 0, "frames must be > 0 or -1 (got ", frames, ")");
+  vssoff::check<UsageError>(every >= 1, "every must be >= 1 (got ", every, ")");
+  vssoff::check<UsageError>(overlay_every >= 0, "overlay interval must be >= 0 (got ", overlay_every, ")");
+  vssoff::check<UsageError>(logit_samples >= 0 && logit_samples <= 1'000'000, "logit samples per frame must be in [0, 1e6]");
+}
+
+SegmentResult segment_video(const SegmentOptions& opt) {
+  opt.check();
+  auto t0 = std::chrono::steady_clock::now();
+  AtomicOutput dir(opt.output_dir, opt.force, /*is_dir=*/true);
+  const std::string tmp = dir.temp_path();
+  fs::create_directories(fs::path(tmp) / "labels");
+  if (opt.segmenter.confidence_map) fs::create_directories(fs::path(tmp) / "confidence");
+  if (opt.overlay_every > 0) fs::create_directories(fs::path(tmp) / "overlay");
+
+  Segmenter seg(opt.model, opt.segmenter);
+  video::ReaderOptions ro;
+  ro.format = video::PixelFormat::kRgb24;
+  ro.threads = opt.decode_threads;
+  auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
+  const video::VideoInfo info = reader->info();
+  int64_t last = opt.frames > 0 ? opt.start + opt.frames : -1;
+  int64_t expected = -1;
+  if (info.frame_count > 0) {
+    int64_t end = last > 0 ? std::min(last, info.frame_count) : info.frame_count;
+    expected = end > opt.start ? (end - opt.start + opt.every - 1) / opt.every : 0;
+    check<InputError>(expected > 0, opt.input, ": start frame ", opt.start, " is past the end (", info.frame_count, " frames)");
+  }
+  video::FramePrefetcher frames(std::move(reader), static_cast<size_t>(2 * opt.batch), opt.start, last, opt.every);
+
+  std::vector<std::string> columns = {"frame", "time_s", "mean_max_prob", "mean_norm_entropy", "mean_margin",
+                                      "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
+  std::unique_ptr<CsvWriter> stats;
+  std::vector<float> logits;
+  std::vector<int32_t> positions;
+  std::mt19937_64 rng(opt.seed);
+  double inference_s = 0;
+  int64_t done = 0;
+  Progress progress("segmented", expected);
+  std::vector<video::Frame> batch;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    std::vector<const video::Frame*> ptrs;
+    for (const auto& f : batch) ptrs.push_back(&f);
+    std::vector<int64_t> sample;
+    const int64_t pixels = int64_t(batch[0].width) * batch[0].height;
+    for (int k = 0; k < opt.logit_samples; ++k) sample.push_back(static_cast<int64_t>(rng() % pixels));
+    auto ti = std::chrono::steady_clock::now();
+    std::vector<Segmentation> out = seg.run(ptrs, sample);
+    inference_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - ti).count();
+    const int C = seg.num_classes();
+    if (!stats) {
+      for (int k = 0; k < C; ++k) columns.push_back("share_" + column_name(seg.card().classes[k]));
+      for (int k = 0; k < C; ++k) columns.push_back("conf_" + column_name(seg.card().classes[k]));
+      stats = std::make_unique<CsvWriter>(columns);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const video::Frame& f = batch[i];
+      const Segmentation& s = out[i];
+      video::Frame labels;
+      labels.allocate(f.width, f.height, video::PixelFormat::kGray8);
+      std::copy(s.labels.begin(), s.labels.end(), labels.data.begin());
+      video::write_png(frame_png(tmp + "/labels", f.index), labels, false, 1);
+      if (!s.confidence.empty()) {
+        std::copy(s.confidence.begin(), s.confidence.end(), labels.data.begin());
+        video::write_png(frame_png(tmp + "/confidence", f.index), labels, false, 1);
+      }
+      if (opt.overlay_every > 0 && (done % opt.overlay_every) == 0)
+        video::write_label_overlay(frame_png(tmp + "/overlay", f.index), f, s.labels.data(), 0.5, false);
+      const SoftmaxStats& st = s.stats;
+      std::vector<std::string> row = {std::to_string(f.index), csv_number(f.time_s), num(st.mean_max_prob),
+                                      num(st.mean_norm_entropy), num(st.mean_margin), num(st.frac_below_050),
+                                      num(st.frac_below_070), num(st.frac_below_090)};
+      for (double v : st.class_share) row.push_back(num(v));
+      for (double v : st.class_confidence) row.push_back(num(v));
+      stats->add_row(row);
+      for (size_t k = 0; k < sample.size(); ++k) {
+        for (int c = 0; c < C; ++c) logits.push_back(s.logits[c * sample.size() + k]);
+        positions.insert(positions.end(), {static_cast<int32_t>(f.index), static_cast<int32_t>(sample[k] / f.width),
+                                           static_cast<int32_t>(sample[k] % f.width)});
+      }
+      ++done;
+    }
+    progress.update(done);
+    batch.clear();
+  };
+  video::Frame f;
+  while (frames.next(&f)) {
+    if (!batch.empty() && (f.width != batch[0].width || f.height != batch[0].height)) flush();
+    batch.push_back(std::move(f));
+    if (static_cast<int>(batch.size()) == opt.batch) flush();
+  }
+  flush();
+  progress.finish();
+  check<InputError>(done > 0, opt.input, ": no frames to segment in the range asked for");
+
+  const int C = seg.num_classes();
+  stats->write((fs::path(tmp) / "stats.csv").string(), false);
+  std::string manifest_path = (fs::path(tmp) / "manifest.json").string();
+  Json m = new_manifest("segmentation", kSegmentationVersion);
+  if (opt.logit_samples > 0) {
+    write_npy((fs::path(tmp) / "logits.npy").string(),
+              NpyArray::from<float>({static_cast<int64_t>(positions.size() / 3), C}, logits), false);
+    write_npy((fs::path(tmp) / "samples.npy").string(),
+              NpyArray::from<int32_t>({static_cast<int64_t>(positions.size() / 3), 3}, positions), false);
+    add_sidecar(m, "logits", manifest_path, (fs::path(tmp) / "logits.npy").string());
+    add_sidecar(m, "samples", manifest_path, (fs::path(tmp) / "samples.npy").string());
+  }
+  const ModelCard& card = seg.card();
+  m["params"] = {{"start", opt.start}, {"frames", opt.frames}, {"every", opt.every}, {"batch", opt.batch},
+                 {"threads", opt.segmenter.threads}, {"channels_last", opt.segmenter.channels_last},
+                 {"bf16", seg.using_bf16()}, {"logit_samples", opt.logit_samples}, {"seed", opt.seed}};
+  m["model"] = {{"name", card.name}, {"architecture", card.architecture}, {"card", card.card_path},
+                {"weights", card.weights_path()}, {"gflops", card.gflops}, {"classes", C}};
+  add_input(m, "video", opt.input);
+  add_input(m, "model", card.weights_path());
+  Json legend = Json::array();
+  for (int k = 0; k < C; ++k) {
+    auto col = video::label_color(k);
+    legend.push_back({{"id", k}, {"name", card.classes[k]}, {"color", {col[0], col[1], col[2]}}});
+  }
+  m["legend"] = legend;
+  m["labels_pattern"] = "labels/%06d.png";
+  m["frames_segmented"] = done;
+  m["width"] = info.width;
+  m["height"] = info.height;
+  m["inference_fps"] = done / inference_s;
+  add_sidecar(m, "stats", manifest_path, (fs::path(tmp) / "stats.csv").string());
+  write_manifest(manifest_path, m, false);
+  dir.commit();
+
+  SegmentResult r;
+  r.frames = done;
+  r.inference_seconds = inference_s;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.manifest = m;
+  return r;
+}
+
+}  // namespace vssoff::nn

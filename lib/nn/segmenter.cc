@@ -1,0 +1,204 @@
+#include "nn/segmenter.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "nn/segnet.h"
+
+namespace vssoff::nn {
+
+bool cpu_has_bf16() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("flags", 0) == 0)
+      return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
+  return false;
+}
+
+void SegmenterOptions::check() const {
+  vssoff::check<UsageError>(threads >= 0 && threads <= 256, "threads must be in [0, 256] (got ", threads, ")");
+}
+
+struct Segmenter::Impl {
+  ModelCard card;
+  SegmenterOptions opt;
+  SegNet builtin{nullptr};
+  torch::jit::Module script;
+  bool is_script = false, bf16 = false;
+  int classes = 0;
+
+  torch::Tensor forward(const torch::Tensor& x) {
+    if (!is_script) return builtin->forward(x);
+    torch::IValue out = script.forward({x});
+    const std::string& where = card.weights_path();
+    if (out.isTuple()) out = out.toTupleRef().elements().at(0);
+    else if (out.isGenericDict()) {
+      auto dict = out.toGenericDict();
+      check<InputError>(dict.contains("out"), where, ": forward() returned a dict without \"out\"");
+      out = dict.at("out");
+    }
+    check<InputError>(out.isTensor(), where, ": forward() returned ", out.tagKind(), ", not a segmentation tensor");
+    torch::Tensor t = out.toTensor();
+    check<InputError>(t.dim() == 4 && t.size(0) == x.size(0), where, ": forward() returned a tensor of shape ",
+                      t.sizes(), ", expected [N, C, H, W] with N = ", x.size(0));
+    return t;
+  }
+};
+
+Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) : impl_(std::make_unique<Impl>()) {
+  options.check();
+  Impl& m = *impl_;
+  m.opt = options;
+  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+
+  namespace fs = std::filesystem;
+  bool is_card = fs::path(model).extension() == ".json";
+  if (is_card) m.card = read_model_card(model);
+  else if (fs::exists(model + ".json")) m.card = read_model_card(model + ".json");
+  else {
+    check_input_file(model, "model");
+    m.card = assumed_card(model);
+    log_warn(model, ": no model card (", model, ".json); assuming RGB in [0, 1] normalised with the ImageNet mean and "
+             "std, any input size rounded to a multiple of 32, and logits [N, C, H, W] out");
+  }
+  const std::string weights = m.card.weights_path();
+  check_input_file(weights, "model weights");
+  try {
+    if (m.card.architecture == "segnet") {
+      int width = m.card.arch_params.value("width", 0);
+      check<InputError>(width >= 4 && width <= 256, m.card.card_path, ": segnet needs arch_params.width in [4, 256]");
+      m.builtin = SegNet(width, static_cast<int>(m.card.classes.size()));
+      torch::load(m.builtin, weights);
+      m.builtin->eval();
+      m.classes = static_cast<int>(m.card.classes.size());
+    } else {
+      m.script = torch::jit::load(weights);
+      m.script.eval();
+      m.is_script = true;
+      m.classes = static_cast<int>(m.card.classes.size());  // 0 for a bare file: the output tells
+      try {  // constant-fold the weights and fuse conv + BN; not every model survives freezing
+        m.script = torch::jit::optimize_for_inference(m.script);
+      } catch (const std::exception& e) {
+        log_debug(weights, ": optimize_for_inference failed, running unfrozen: ", e.what());
+      }
+    }
+  } catch (const c10::Error& e) {
+    throw InputError(cat(weights, ": cannot load the model: ", e.what_without_backtrace()));
+  }
+  if (options.bf16) {
+    if (!cpu_has_bf16()) {
+      log_warn("this CPU has no native bfloat16 (AVX512-BF16 or AMX): running in float32");
+    } else {
+      m.bf16 = true;
+      if (m.is_script) m.script.to(torch::kBFloat16);
+      else m.builtin->to(torch::kBFloat16);
+    }
+  }
+  if (options.channels_last && !m.is_script) {
+    torch::NoGradGuard no_grad;
+    for (auto& p : m.builtin->parameters())
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+}
+
+Segmenter::~Segmenter() = default;
+const ModelCard& Segmenter::card() const { return impl_->card; }
+int Segmenter::num_classes() const { return impl_->classes; }
+bool Segmenter::using_bf16() const { return impl_->bf16; }
+
+std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>& frames,
+                                         const std::vector<int64_t>& sample_pixels) {
+  Impl& m = *impl_;
+  check<RuntimeError>(!frames.empty(), "Segmenter::run: no frames");
+  const int H = frames[0]->height, W = frames[0]->width, N = static_cast<int>(frames.size());
+  for (const video::Frame* f : frames)
+    check<RuntimeError>(f->format == video::PixelFormat::kRgb24 && f->width == W && f->height == H,
+                        "Segmenter::run: frames of a batch must be RGB of one size");
+  const ModelCard& c = m.card;
+  int ih = c.input_height > 0 ? c.input_height : (H + c.stride - 1) / c.stride * c.stride;
+  int iw = c.input_width > 0 ? c.input_width : (W + c.stride - 1) / c.stride * c.stride;
+
+  torch::InferenceMode guard;
+  torch::Tensor batch = torch::empty({N, H, W, 3}, torch::kUInt8);
+  for (int i = 0; i < N; ++i)
+    std::memcpy(batch[i].data_ptr(), frames[i]->plane(0), static_cast<size_t>(H) * W * 3);
+  torch::Tensor x = batch.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f);
+  if (ih != H || iw != W) {
+    namespace F = torch::nn::functional;
+    x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{ih, iw}).mode(torch::kBilinear)
+                              .align_corners(false).antialias(ih < H || iw < W));
+  }
+  torch::Tensor mean = torch::tensor({c.mean[0], c.mean[1], c.mean[2]}).view({1, 3, 1, 1});
+  torch::Tensor stdv = torch::tensor({c.std[0], c.std[1], c.std[2]}).view({1, 3, 1, 1});
+  x = (x - mean) / stdv;
+  if (m.opt.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  if (m.bf16) x = x.to(torch::kBFloat16);
+
+  torch::Tensor logits = m.forward(x).to(torch::kFloat32);
+  if (m.classes == 0) {  // a bare TorchScript model: the output says how many classes
+    m.classes = static_cast<int>(logits.size(1));
+    for (int k = 0; k < m.classes; ++k) m.card.classes.push_back(std::to_string(k));
+  }
+  check<InputError>(logits.size(1) == m.classes, c.weights_path(), ": the model outputs ", logits.size(1),
+                    " classes, its card lists ", m.classes);
+  check<InputError>(m.classes <= 255, c.weights_path(), ": ", m.classes, " classes do not fit 8-bit labels");
+  if (logits.size(2) != H || logits.size(3) != W)
+    logits = torch::upsample_bilinear2d(logits, {H, W}, false);
+  logits = logits.contiguous();
+
+  const int C = m.classes;
+  torch::Tensor probs = torch::softmax(logits, 1);
+  auto [top, top_idx] = probs.topk(std::min(2, C), 1);
+  torch::Tensor maxp = top.select(1, 0);
+  torch::Tensor label = top_idx.select(1, 0).to(torch::kUInt8).contiguous();
+  torch::Tensor margin = C > 1 ? maxp - top.select(1, 1) : torch::ones_like(maxp);
+  torch::Tensor entropy = C > 1 ? -(probs * torch::log(probs.clamp_min(1e-12))).sum(1) / std::log(double(C))
+                                : torch::zeros_like(maxp);
+
+  std::vector<Segmentation> out(N);
+  const double pixels = double(H) * W;
+  for (int i = 0; i < N; ++i) {
+    Segmentation& s = out[i];
+    torch::Tensor mp = maxp[i].contiguous(), lb = label[i];
+    s.labels.assign(lb.data_ptr<uint8_t>(), lb.data_ptr<uint8_t>() + H * W);
+    SoftmaxStats& st = s.stats;
+    st.mean_max_prob = mp.mean().item<double>();
+    st.mean_norm_entropy = entropy[i].mean().item<double>();
+    st.mean_margin = margin[i].mean().item<double>();
+    st.frac_below_050 = (mp < 0.5).sum().item<double>() / pixels;
+    st.frac_below_070 = (mp < 0.7).sum().item<double>() / pixels;
+    st.frac_below_090 = (mp < 0.9).sum().item<double>() / pixels;
+    torch::Tensor lb64 = lb.to(torch::kLong).flatten();
+    torch::Tensor counts = torch::bincount(lb64, {}, C).to(torch::kDouble);
+    torch::Tensor conf = torch::zeros({C}, torch::kDouble).scatter_add_(0, lb64, mp.flatten().to(torch::kDouble));
+    st.class_share.resize(C);
+    st.class_confidence.resize(C);
+    for (int k = 0; k < C; ++k) {
+      double n = counts[k].item<double>();
+      st.class_share[k] = n / pixels;
+      st.class_confidence[k] = n > 0 ? conf[k].item<double>() / n : NAN;
+    }
+    if (m.opt.confidence_map) {
+      torch::Tensor q = (mp * 255.0f).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+      s.confidence.assign(q.data_ptr<uint8_t>(), q.data_ptr<uint8_t>() + H * W);
+    }
+    if (!sample_pixels.empty()) {
+      torch::Tensor idx = torch::tensor(sample_pixels, torch::kLong);
+      torch::Tensor l = logits[i].reshape({C, H * W}).index_select(1, idx).contiguous();
+      s.logits.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+    }
+  }
+  return out;
+}
+
+}  // namespace vssoff::nn

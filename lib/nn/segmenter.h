@@ -1,0 +1,75 @@
+// Segmentation inference behind one interface, whatever the model is:
+//  - a model card (.json) naming a built-in architecture ("segnet") and vssoff weights, or
+//    a TorchScript file with its card;
+//  - a TorchScript file (torch.jit.trace or script) without a card: vssoff assumes what
+//    assumed_card() says and warns. forward() may return a Tensor [N,C,H,W], a tuple whose
+//    first element is one, or a dict with "out" (torchvision's segmentation models).
+//
+// Frames (kRgb24, any size) are resized to the model's input size (or rounded to its
+// stride), normalised as the card says, run in inference mode with an explicit thread
+// count, channels-last, and optionally bfloat16; logits are resized back to the frame size.
+// Not thread-safe; one Segmenter per thread. Errors: InputError for a model that is not a
+// segmentation model or disagrees with its card.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/model_card.h"
+#include "video/frame.h"
+
+namespace vssoff::nn {
+
+// Softmax statistics of one frame (Penance's performance-encoder inputs).
+struct SoftmaxStats {
+  double mean_max_prob = 0;       // mean over pixels of the top-1 probability
+  double mean_norm_entropy = 0;   // mean of entropy / log(C)
+  double mean_margin = 0;         // mean of top-1 minus top-2 probability
+  double frac_below_050 = 0, frac_below_070 = 0, frac_below_090 = 0;  // share of pixels with top-1 below
+  std::vector<double> class_share;       // share of pixels labelled with each class
+  std::vector<double> class_confidence;  // mean top-1 probability of those pixels (NaN if none)
+};
+
+struct Segmentation {
+  std::vector<uint8_t> labels;      // frame size, row-major class ids
+  std::vector<uint8_t> confidence;  // top-1 probability x 255, only with confidence_map
+  std::vector<float> logits;        // [C x samples], only for sample_pixels
+  SoftmaxStats stats;
+};
+
+struct SegmenterOptions {
+  int threads = 0;             // intra-op threads; 0 = one per core
+  bool channels_last = true;   // NHWC activations (faster convolutions on CPU)
+  bool bf16 = false;           // bfloat16 inference, only where the CPU has native support
+  bool confidence_map = false; // fill Segmentation::confidence
+  void check() const;
+};
+
+class Segmenter {
+ public:
+  // model: a card (.json), or a TorchScript file (its card beside it as FILE.json if any).
+  Segmenter(const std::string& model, const SegmenterOptions& options);
+  ~Segmenter();
+  Segmenter(const Segmenter&) = delete;
+  Segmenter& operator=(const Segmenter&) = delete;
+
+  const ModelCard& card() const;
+  int num_classes() const;
+  bool using_bf16() const;
+
+  // Segments a batch of kRgb24 frames of one size. sample_pixels: flat pixel indices whose
+  // logits are returned (the same for every frame of the batch).
+  std::vector<Segmentation> run(const std::vector<const video::Frame*>& frames,
+                                const std::vector<int64_t>& sample_pixels = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when this CPU runs bfloat16 natively (AVX512-BF16 or AMX).
+bool cpu_has_bf16();
+
+}  // namespace vssoff::nn

@@ -1,0 +1,38 @@
+// Reads frames on a background thread into a bounded queue, so decoding overlaps whatever
+// the caller does with the frames (inference, encoding). Memory: at most `capacity` frames.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "video/reader.h"
+
+namespace vssoff::video {
+
+class FramePrefetcher {
+ public:
+  // Takes over the reader. Only frames with index in [first, last) (last < 0: to the end)
+  // and index % every == 0 are delivered.
+  FramePrefetcher(std::unique_ptr<VideoReader> reader, size_t capacity, int64_t first = 0, int64_t last = -1,
+                  int64_t every = 1);
+  ~FramePrefetcher();
+  // Next frame; false at the end. Rethrows a reader error on the caller's thread.
+  bool next(Frame* frame);
+
+ private:
+  void run();
+  std::unique_ptr<VideoReader> reader_;
+  size_t capacity_;
+  int64_t first_, last_, every_;
+  std::deque<Frame> queue_;
+  bool done_ = false, stop_ = false;
+  std::exception_ptr error_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::thread thread_;
+};
+
+}  // namespace vssoff::video

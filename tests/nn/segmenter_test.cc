@@ -1,0 +1,126 @@
+#include "nn/segmenter.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "nn/model_card.h"
+#include "test_util.h"
+
+namespace vssoff::nn {
+namespace {
+
+// TorchScript models exported by Debian's python3-torch: "stripes" returns 10 x its input,
+// so with RGB in [0, 1] and no normalisation the label is the dominant colour channel.
+void export_models(const std::string& dir) {
+  std::string py = R"PY(
+import sys, torch
+d = sys.argv[1]
+class Stripes(torch.nn.Module):
+    def forward(self, x): return x * 10.0
+class DictOut(torch.nn.Module):
+    def forward(self, x): return {"out": x * 10.0, "aux": x}
+class TupleOut(torch.nn.Module):
+    def forward(self, x): return (x * 10.0, x)
+class Flat(torch.nn.Module):
+    def forward(self, x): return x.mean(dim=(2, 3))
+ex = torch.rand(1, 3, 32, 32)
+torch.jit.trace(Stripes(), ex).save(d + "/stripes.pt")
+torch.jit.script(DictOut()).save(d + "/dict.pt")
+torch.jit.script(TupleOut()).save(d + "/tuple.pt")
+torch.jit.trace(Flat(), ex).save(d + "/flat.pt")
+)PY";
+  write_file_atomic(dir + "/export.py", py, true);
+  ASSERT_EQ(test::run("/usr/bin/python3 " + dir + "/export.py " + dir), 0);
+}
+
+void write_card(const std::string& path, const std::string& weights, int classes) {
+  ModelCard c;
+  c.name = "stripes";
+  c.architecture = "torchscript";
+  for (int k = 0; k < classes; ++k) c.classes.push_back("c" + std::to_string(k));
+  c.mean = {0, 0, 0};
+  c.std = {1, 1, 1};
+  c.stride = 1;
+  c.weights = weights;
+  write_model_card(path, c, true);
+}
+
+video::Frame stripes(int w, int h) {
+  video::Frame f;
+  f.allocate(w, h, video::PixelFormat::kRgb24);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      uint8_t* p = f.plane(0) + (y * w + x) * 3;
+      int band = x * 3 / w;
+      p[0] = band == 0 ? 220 : 30;
+      p[1] = band == 1 ? 220 : 30;
+      p[2] = band == 2 ? 220 : 30;
+    }
+  return f;
+}
+
+class SegmenterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir;
+    export_models(dir_->path());
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static test::TempDir* dir_;
+};
+test::TempDir* SegmenterTest::dir_ = nullptr;
+
+TEST_F(SegmenterTest, LabelsAndStatsFromAKnownModelInEveryOutputForm) {
+  for (const char* name : {"stripes.pt", "dict.pt", "tuple.pt"}) {
+    write_card(*dir_ / (std::string(name) + ".json"), name, 3);
+    Segmenter seg(*dir_ / name, {});
+    EXPECT_EQ(seg.card().name, "stripes");
+    video::Frame f = stripes(90, 20);
+    std::vector<Segmentation> out = seg.run({&f, &f}, {0, 89});
+    ASSERT_EQ(out.size(), 2u) << name;
+    for (int x = 0; x < 90; ++x) ASSERT_EQ(out[1].labels[5 * 90 + x], x * 3 / 90) << name << " x " << x;
+    const SoftmaxStats& st = out[0].stats;
+    EXPECT_NEAR(st.class_share[0], 1.0 / 3, 1e-9);
+    EXPECT_GT(st.mean_max_prob, 0.99);  // logits differ by 7.6: softmax is nearly one-hot
+    EXPECT_LT(st.mean_norm_entropy, 0.05);
+    EXPECT_EQ(st.frac_below_050, 0.0);
+    ASSERT_EQ(out[0].logits.size(), 6u);  // [C=3 x 2 samples]
+    EXPECT_NEAR(out[0].logits[0], 220 / 255.0 * 10, 1e-4);  // class 0 at pixel 0 (red)
+  }
+}
+
+TEST_F(SegmenterTest, BareTorchScriptGetsTheAssumedCard) {
+  std::filesystem::copy_file(*dir_ / "stripes.pt", *dir_ / "bare.pt", std::filesystem::copy_options::overwrite_existing);
+  Segmenter seg(*dir_ / "bare.pt", {});
+  EXPECT_EQ(seg.card().architecture, "torchscript");
+  EXPECT_EQ(seg.card().stride, 32);
+  video::Frame f = stripes(90, 20);  // run at 96x32, labels back at 90x20
+  std::vector<Segmentation> out = seg.run({&f});
+  EXPECT_EQ(seg.num_classes(), 3);  // learnt from the output
+  ASSERT_EQ(out[0].labels.size(), 90u * 20);
+  for (uint8_t l : out[0].labels) ASSERT_LT(l, 3);
+}
+
+TEST_F(SegmenterTest, ModelsThatDoNotFitAreClearErrors) {
+  video::Frame f = stripes(64, 16);
+  write_card(*dir_ / "flat.pt.json", "flat.pt", 3);
+  Segmenter flat(*dir_ / "flat.pt", {});
+  EXPECT_THROW(flat.run({&f}), InputError);  // [N, C] is not a segmentation map
+  write_card(*dir_ / "five.json", "stripes.pt", 5);
+  Segmenter five(*dir_ / "five.json", {});
+  try {
+    five.run({&f});
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("outputs 3 classes, its card lists 5"), std::string::npos) << e.what();
+  }
+  write_file_atomic(*dir_ / "junk.pt", "not a zip archive", true);
+  EXPECT_THROW(Segmenter(*dir_ / "junk.pt", {}), InputError);
+  EXPECT_THROW(Segmenter(*dir_ / "absent.pt", {}), InputError);
+  write_card(*dir_ / "noweights.json", "absent.pt", 3);
+  EXPECT_THROW(Segmenter(*dir_ / "noweights.json", {}), InputError);
+}
+
+}  // namespace
+}  // namespace vssoff::nn

@@ -1,0 +1,5 @@
+#pragma once
+#include <CLI/CLI.hpp>
+namespace vssoff::tools {
+void setup_segment(CLI::App& app);
+}
