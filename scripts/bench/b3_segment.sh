@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# B3: `vssoff segment` on a TorchScript export of a zoo-sized network against the same
+# TorchScript file run by Debian's python3-torch (eager, inference mode, same threads,
+# OpenCV decoding), decode and label PNGs included on both sides; 640x360, 120 frames.
+# Target: frames/s ratio vssoff / python >= 1.3, i.e. time(python) / time(vssoff) >= 1.3.
+source "$(dirname "$0")/lib.sh"
+THREADS=${THREADS:-2}
+WIDTH=${WIDTH:-16}
+dpkg-query -W python3-opencv >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-opencv; }
+clip=$WORK/b3_clip
+[ -f "$clip/video.mp4" ] || $VSSOFF -q synth -o "$clip" --frames 120 --seed 13 --force
+/usr/bin/python3 scripts/bench/segnet_export.py "$WORK/b3_segnet.pt" "$WIDTH" 8
+echo "B3 segment, TorchScript segnet width $WIDTH, 640x360, 120 frames, $THREADS threads; $(machine)"
+echo "  $(/usr/bin/python3 -c 'import torch, cv2; print("python3-torch", torch.__version__, "OpenCV", cv2.__version__)')"
+compare B3 "vssoff segment" "python3-torch + OpenCV" \
+  "$VSSOFF" -q segment "$clip/video.mp4" -o "$WORK/b3_vssoff" --model "$WORK/b3_segnet.pt" --threads "$THREADS" --force -- \
+  /usr/bin/python3 scripts/bench/b3_python_segment.py "$clip/video.mp4" "$WORK/b3_segnet.pt" "$WORK/b3_python" "$THREADS"
