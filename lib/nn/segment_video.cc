@@ -19,11 +19,7 @@ namespace fs = std::filesystem;
 namespace vssoff::nn {
 namespace {
 
-std::string frame_png(const std::string& dir, int64_t i) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%06lld.png", static_cast<long long>(i));
-  return (fs::path(dir) / buf).string();
-}
+std::string frame_png(const std::string& dir, int64_t i) { return (fs::path(dir) / video::frame_file_name(i)).string(); }
 
 std::string column_name(const std::string& name) {
   std::string s;

@@ -20,12 +20,6 @@ namespace fs = std::filesystem;
 namespace vssoff::synth {
 namespace {
 
-std::string frame_name(int64_t i) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%06lld.png", static_cast<long long>(i));
-  return buf;
-}
-
 void write_preview(const std::string& path, const video::Frame& rgb, const video::Frame& labels,
                    const std::vector<ObjectBox>& boxes) {
   const auto& legend = class_legend();
@@ -95,11 +89,11 @@ SynthResult synthesize(const SynthOptions& opt) {
     encoder.encode(yuv, nullptr, &packets);
     for (const auto& p : packets) muxer.write(p);
     packets.clear();
-    video::write_png((fs::path(tmp) / "labels" / frame_name(i)).string(), labels, false, 1);
+    video::write_png((fs::path(tmp) / "labels" / video::frame_file_name(i)).string(), labels, false, 1);
     if (opt.preview_every > 0 && i % opt.preview_every == 0)
-      write_preview((fs::path(tmp) / "preview" / frame_name(i)).string(), rgb, labels, boxes);
+      write_preview((fs::path(tmp) / "preview" / video::frame_file_name(i)).string(), rgb, labels, boxes);
 
-    images.push_back({{"id", i + 1}, {"frame_index", i}, {"file_name", "labels/" + frame_name(i)},
+    images.push_back({{"id", i + 1}, {"frame_index", i}, {"file_name", "labels/" + video::frame_file_name(i)},
                       {"width", opt.scene.width}, {"height", opt.scene.height}});
     int vehicles = 0, people = 0;
     for (const auto& b : boxes) {

@@ -153,6 +153,12 @@ void write_grid_heatmap(const std::string& path, const Frame& background, const 
 
 namespace vssoff::video {
 
+std::string frame_file_name(int64_t index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%06lld.png", static_cast<long long>(index));
+  return buf;
+}
+
 std::array<uint8_t, 3> label_color(int id) {
   static const uint8_t kPalette[][3] = {
       {70, 130, 180}, {70, 70, 70},    {128, 64, 128}, {244, 35, 232}, {107, 142, 35}, {0, 0, 142},

@@ -34,6 +34,9 @@ void write_grid_heatmap(const std::string& path, const Frame& background, const 
 
 namespace vssoff::video {
 
+// Per-frame picture files are named by frame index: "000123.png" (six digits or more).
+std::string frame_file_name(int64_t index);
+
 // A distinct colour for each label id (Cityscapes-like for the first ids), as {r, g, b}.
 std::array<uint8_t, 3> label_color(int id);
 
