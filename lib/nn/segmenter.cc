@@ -144,7 +144,19 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
   if (m.opt.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   if (m.bf16) x = x.to(torch::kBFloat16);
 
-  torch::Tensor logits = m.forward(x).to(torch::kFloat32);
+  torch::Tensor logits;
+  try {
+    logits = m.forward(x).to(torch::kFloat32);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // c10::Error, or the TorchScript interpreter's runtime_error
+    std::string what = e.what();
+    while (!what.empty() && what.back() == '\n') what.pop_back();
+    std::string reason = what.substr(what.rfind('\n') + 1);  // the last line says why
+    throw InputError(cat(c.weights_path(), ": the model failed on a ", iw, "x", ih,
+                         " input (does it need a fixed input size? set input.width and input.height in its card): ",
+                         reason));
+  }
   if (m.classes == 0) {  // a bare TorchScript model: the output says how many classes
     m.classes = static_cast<int>(logits.size(1));
     for (int k = 0; k < m.classes; ++k) m.card.classes.push_back(std::to_string(k));

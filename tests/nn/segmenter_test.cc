@@ -24,7 +24,13 @@ class TupleOut(torch.nn.Module):
     def forward(self, x): return (x * 10.0, x)
 class Flat(torch.nn.Module):
     def forward(self, x): return x.mean(dim=(2, 3))
+class Fixed(torch.nn.Module):  # only works on 32x32 inputs
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3 * 32 * 32, 3 * 32 * 32)
+    def forward(self, x): return self.fc(x.flatten(1)).view(x.shape[0], 3, 32, 32)
 ex = torch.rand(1, 3, 32, 32)
+torch.jit.trace(Fixed(), ex).save(d + "/fixed.pt")
 torch.jit.trace(Stripes(), ex).save(d + "/stripes.pt")
 torch.jit.script(DictOut()).save(d + "/dict.pt")
 torch.jit.script(TupleOut()).save(d + "/tuple.pt")
@@ -115,6 +121,21 @@ TEST_F(SegmenterTest, ModelsThatDoNotFitAreClearErrors) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("outputs 3 classes, its card lists 5"), std::string::npos) << e.what();
   }
+  write_card(*dir_ / "fixed.json", "fixed.pt", 3);
+  Segmenter fixed(*dir_ / "fixed.json", {});
+  video::Frame g = stripes(90, 20);  // 64x16 would have exactly 32x32 pixels and pass
+  try {
+    fixed.run({&g});
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("fixed input size"), std::string::npos) << e.what();
+  }
+  ModelCard sized = read_model_card(*dir_ / "fixed.json");
+  sized.input_width = sized.input_height = 32;
+  sized.card_path.clear();
+  write_model_card(*dir_ / "fixed32.json", sized, true);
+  Segmenter fixed32(*dir_ / "fixed32.json", {});
+  EXPECT_EQ(fixed32.run({&g})[0].labels.size(), 90u * 20);  // run at 32x32, labels at the frame size
   write_file_atomic(*dir_ / "junk.pt", "not a zip archive", true);
   EXPECT_THROW(Segmenter(*dir_ / "junk.pt", {}), InputError);
   EXPECT_THROW(Segmenter(*dir_ / "absent.pt", {}), InputError);
