@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job on generated data: synthesize a street clip, encode it with a uniform QP and
-# with a region QP map (high quality in the middle band), and compare bytes and PSNR inside
-# and outside the region; writes the QP heatmap picture. Outputs in out/demo/.
+# The main job on generated data and the shipped models: synthesize a street clip, encode it
+# with a uniform QP and with a region QP map (high quality in the street band), compare bytes
+# and PSNR inside and outside the region, then segment every version with the shipped model
+# (models/segnet-w16) and score it against the ground truth; writes the QP heatmap picture
+# and segmentation overlays. Outputs in out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -38,5 +40,22 @@ for name in ["uniform24", "uniform40", "roi"]:
     else: ins = outs = list(by.values())[0]
     print(f"{name:<12}{m['total_bytes']:>10}{m['bitrate_kbps']:>9.0f}{v['psnr_y']:>9.2f}{ins:>9.2f}{outs:>9.2f}"
           f"{c['exact']:>14}/{c['inherited']}/{c['mismatched']}")
-print(f"\nQP heatmap: {out}/roi_qp.png   previews: {out}/clip/preview/")
+PY
+
+echo "== segment the original and each encode with models/segnet-w16 (every 5th frame), score against ground truth" >&2
+MODEL=models/segnet-w16.json
+for name in original uniform24 uniform40 roi; do
+  src="$OUT/$name.mp4"; [ "$name" = original ] && src="$OUT/clip/video.mp4"
+  $VSSOFF -q segment "$src" -o "$OUT/seg_$name" --model "$MODEL" --every 5 --overlay-every 10 --force
+  $VSSOFF -q evaluate "$OUT/seg_$name" "$OUT/clip" --subset -o "$OUT/eval_$name.json" --force
+done
+/usr/bin/python3 - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+print(f"\n{'segmented':<12}{'bytes':>10}{'mIoU':>8}{'pixel acc':>11}{'vehicle+person acc':>20}")
+for name in ["original", "uniform24", "uniform40", "roi"]:
+    e = json.load(open(f"{out}/eval_{name}.json"))["overall"]
+    size = "-" if name == "original" else json.load(open(f"{out}/{name}.mp4.json"))["total_bytes"]
+    print(f"{name:<12}{size:>10}{e['miou']:>8.3f}{e['pixel_accuracy']:>11.3f}{e['foreground_accuracy']:>20.3f}")
+print(f"\nQP heatmap: {out}/roi_qp.png   overlays: {out}/seg_roi/overlay/   previews: {out}/clip/preview/")
 PY
