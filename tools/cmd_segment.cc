@@ -11,9 +11,7 @@ namespace vssoff::tools {
 
 void setup_segment(CLI::App& app) {
   auto opt = std::make_shared<nn::SegmentOptions>();
-  auto no_channels_last = std::make_shared<bool>(false);
   CLI::App* sub = add_subcommand(app, "segment", "Segment a video: labels, softmax statistics, confidence, logits samples", [=] {
-    opt->segmenter.channels_last = !*no_channels_last;
     nn::SegmentResult r = nn::nn_api().segment_video(*opt);
     log_info("wrote ", opt->output_dir, ": ", r.frames, " frames, ", r.frames / r.seconds, " frames/s overall, ",
              r.frames / r.inference_seconds, " frames/s inference");
@@ -31,7 +29,7 @@ void setup_segment(CLI::App& app) {
   sub->add_option("--logit-samples", opt->logit_samples, "Pixels per frame whose logits go to logits.npy (0 = none)")->capture_default_str();
   sub->add_option("--seed", opt->seed, "Seed of the pixel sampling")->capture_default_str();
   sub->add_flag("--bf16", opt->segmenter.bf16, "bfloat16 inference where the CPU supports it natively");
-  sub->add_flag("--no-channels-last", *no_channels_last, "Keep activations in NCHW order");
+  sub->add_flag("--channels-last", opt->segmenter.channels_last, "NHWC activations (can help standard-convolution models)");
   sub->add_option("--decode-threads", opt->decode_threads, "Decoder threads (0 = auto)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Replace an existing output directory");
 }
