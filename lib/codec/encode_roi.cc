@@ -150,7 +150,6 @@ void EncodeRoiOptions::check() const {
   vssoff::check<UsageError>(!input.empty(), "no input video given");
   vssoff::check<UsageError>(!output.empty(), "no output given (-o)");
   vssoff::check<UsageError>(qp_map.empty() != (qp < 0), "give exactly one of a uniform QP (--qp) or a QP map (--qp-map)");
-  vssoff::check<UsageError>(qp_map.empty() || qp < 0, "--qp and --qp-map exclude each other");
   vssoff::check<UsageError>(qp < 0 || qp <= 51, "qp must be in [0, 51] (got ", qp, ")");
   vssoff::check<UsageError>(segment_frames >= 1, "segment length must be >= 1 frame (got ", segment_frames, ")");
   vssoff::check<UsageError>(scale > 0 && scale <= 1, "scale must be in (0, 1] (got ", scale, ")");

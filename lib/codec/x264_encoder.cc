@@ -51,13 +51,12 @@ struct H264Encoder::Impl {
     if (enc) x264_encoder_close(enc);
   }
 
-  void collect(int frame_size, x264_nal_t* nals, int n_nals, const x264_picture_t& pic_out,
+  void collect(int frame_size, const x264_nal_t* nals, const x264_picture_t& pic_out,
                std::vector<video::EncodedPacket>* out) {
     if (frame_size <= 0) return;
     video::EncodedPacket p;
     // x264 guarantees the payloads of one frame are contiguous.
     p.data.assign(nals[0].p_payload, nals[0].p_payload + frame_size);
-    (void)n_nals;
     p.pts = pic_out.i_pts;
     p.dts = pic_out.i_dts;
     p.keyframe = pic_out.b_keyframe;
@@ -169,7 +168,7 @@ void H264Encoder::encode(const video::Frame& f, const uint8_t* mb_qp, std::vecto
   x264_picture_t pic_out;
   int size = x264_encoder_encode(impl_->enc, &nals, &n_nals, &pic, &pic_out);
   check<RuntimeError>(size >= 0, "x264_encoder_encode failed at frame ", f.index);
-  impl_->collect(size, nals, n_nals, pic_out, out);
+  impl_->collect(size, nals, pic_out, out);
 }
 
 void H264Encoder::flush(std::vector<video::EncodedPacket>* out) {
@@ -179,7 +178,7 @@ void H264Encoder::flush(std::vector<video::EncodedPacket>* out) {
     x264_picture_t pic_out;
     int size = x264_encoder_encode(impl_->enc, &nals, &n_nals, nullptr, &pic_out);
     check<RuntimeError>(size >= 0, "x264_encoder_encode failed while flushing");
-    impl_->collect(size, nals, n_nals, pic_out, out);
+    impl_->collect(size, nals, pic_out, out);
   }
 }
 

@@ -59,7 +59,4 @@ void check(bool condition, Args&&... args) {
   if (!condition) throw E(cat(std::forward<Args>(args)...));
 }
 
-// Human-readable name of an exit code, for --help texts and docs.
-const char* exit_code_name(ExitCode code);
-
 }  // namespace vssoff
