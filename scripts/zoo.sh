@@ -15,6 +15,7 @@ mkdir -p "$WORK"
 
 # name -> train-model options (the exact command of each shipped model)
 declare -A RECIPE=(
+  [segnet-tiny]="--width 4 --steps 800 --batch 8 --compress-prob 0.3 --val-every 400 --seed 1"
   [segnet-w6]="--width 6 --steps 2000 --batch 8 --compress-prob 0.3 --val-every 500 --seed 1"
   [segnet-w10]="--width 10 --steps 2000 --batch 8 --compress-prob 0.3 --val-every 500 --seed 1"
   [segnet-w16]="--width 16 --steps 4000 --batch 8 --compress-prob 0.3 --val-every 500 --seed 1"

@@ -2,7 +2,9 @@
 
 #include <torch/script.h>
 #include <torch/torch.h>
+#include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -116,6 +118,80 @@ const ModelCard& Segmenter::card() const { return impl_->card; }
 int Segmenter::num_classes() const { return impl_->classes; }
 bool Segmenter::using_bf16() const { return impl_->bf16; }
 
+// One pass over the logits of a frame ([C, H, W], contiguous): labels, top-1 probability
+// and the softmax statistics, without materialising the probabilities. Rows are summed in
+// parallel into per-row partial sums, then added in row order, so the result does not
+// depend on the thread count. With z = l - max and S = sum(exp(z)): top-1 probability 1/S,
+// entropy log S - sum(exp(z) z) / S.
+void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence, SoftmaxStats* st) {
+  const int64_t HW = int64_t(H) * W;
+  constexpr int kSums = 6;  // max prob, entropy, margin, below 0.5 / 0.7 / 0.9
+  std::vector<double> rows(static_cast<size_t>(H) * (kSums + 2 * C), 0.0);
+  const double inv_log_c = C > 1 ? 1.0 / std::log(double(C)) : 0.0;
+  at::parallel_for(0, H, 1, [&](int64_t y0, int64_t y1) {
+    std::vector<float> best(W), second(W), sum(W), dot(W);
+    std::vector<uint8_t> arg(W);
+    for (int64_t y = y0; y < y1; ++y) {
+      const float* row = logits + y * W;
+      std::copy(row, row + W, best.begin());
+      std::fill(second.begin(), second.end(), -INFINITY);
+      std::fill(arg.begin(), arg.end(), 0);
+      for (int c = 1; c < C; ++c) {
+        const float* l = row + c * HW;
+        for (int x = 0; x < W; ++x) {
+          float v = l[x];
+          if (v > best[x]) { second[x] = best[x]; best[x] = v; arg[x] = static_cast<uint8_t>(c); }
+          else if (v > second[x]) second[x] = v;
+        }
+      }
+      std::fill(sum.begin(), sum.end(), 0.0f);
+      std::fill(dot.begin(), dot.end(), 0.0f);
+      for (int c = 0; c < C; ++c) {
+        const float* l = row + c * HW;
+        for (int x = 0; x < W; ++x) {
+          float z = l[x] - best[x], e = std::exp(z);
+          sum[x] += e;
+          dot[x] += e * z;
+        }
+      }
+      double* acc = rows.data() + y * (kSums + 2 * C);
+      double* share = acc + kSums;
+      double* conf = share + C;
+      for (int x = 0; x < W; ++x) {
+        float p = 1.0f / sum[x];
+        float p2 = C > 1 ? std::exp(second[x] - best[x]) * p : 0.0f;
+        acc[0] += p;
+        acc[1] += (std::log(sum[x]) - dot[x] * p) * inv_log_c;
+        acc[2] += C > 1 ? p - p2 : 1.0f;
+        acc[3] += p < 0.5f;
+        acc[4] += p < 0.7f;
+        acc[5] += p < 0.9f;
+        share[arg[x]] += 1;
+        conf[arg[x]] += p;
+        labels[y * W + x] = arg[x];
+        if (confidence) confidence[y * W + x] = static_cast<uint8_t>(std::lround(std::clamp(p * 255.0f, 0.0f, 255.0f)));
+      }
+    }
+  });
+  std::vector<double> total(kSums + 2 * C, 0.0);
+  for (int y = 0; y < H; ++y)
+    for (size_t k = 0; k < total.size(); ++k) total[k] += rows[y * total.size() + k];
+  const double pixels = double(HW);
+  st->mean_max_prob = total[0] / pixels;
+  st->mean_norm_entropy = C > 1 ? total[1] / pixels : 0.0;
+  st->mean_margin = total[2] / pixels;
+  st->frac_below_050 = total[3] / pixels;
+  st->frac_below_070 = total[4] / pixels;
+  st->frac_below_090 = total[5] / pixels;
+  st->class_share.assign(C, 0.0);
+  st->class_confidence.assign(C, NAN);
+  for (int k = 0; k < C; ++k) {
+    double n = total[kSums + k];
+    st->class_share[k] = n / pixels;
+    if (n > 0) st->class_confidence[k] = total[kSums + C + k] / n;
+  }
+}
+
 std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>& frames,
                                          const std::vector<int64_t>& sample_pixels) {
   Impl& m = *impl_;
@@ -169,41 +245,13 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
   logits = logits.contiguous();
 
   const int C = m.classes;
-  torch::Tensor probs = torch::softmax(logits, 1);
-  auto [top, top_idx] = probs.topk(std::min(2, C), 1);
-  torch::Tensor maxp = top.select(1, 0);
-  torch::Tensor label = top_idx.select(1, 0).to(torch::kUInt8).contiguous();
-  torch::Tensor margin = C > 1 ? maxp - top.select(1, 1) : torch::ones_like(maxp);
-  torch::Tensor entropy = C > 1 ? -(probs * torch::log(probs.clamp_min(1e-12))).sum(1) / std::log(double(C))
-                                : torch::zeros_like(maxp);
-
   std::vector<Segmentation> out(N);
-  const double pixels = double(H) * W;
   for (int i = 0; i < N; ++i) {
     Segmentation& s = out[i];
-    torch::Tensor mp = maxp[i].contiguous(), lb = label[i];
-    s.labels.assign(lb.data_ptr<uint8_t>(), lb.data_ptr<uint8_t>() + H * W);
-    SoftmaxStats& st = s.stats;
-    st.mean_max_prob = mp.mean().item<double>();
-    st.mean_norm_entropy = entropy[i].mean().item<double>();
-    st.mean_margin = margin[i].mean().item<double>();
-    st.frac_below_050 = (mp < 0.5).sum().item<double>() / pixels;
-    st.frac_below_070 = (mp < 0.7).sum().item<double>() / pixels;
-    st.frac_below_090 = (mp < 0.9).sum().item<double>() / pixels;
-    torch::Tensor lb64 = lb.to(torch::kLong).flatten();
-    torch::Tensor counts = torch::bincount(lb64, {}, C).to(torch::kDouble);
-    torch::Tensor conf = torch::zeros({C}, torch::kDouble).scatter_add_(0, lb64, mp.flatten().to(torch::kDouble));
-    st.class_share.resize(C);
-    st.class_confidence.resize(C);
-    for (int k = 0; k < C; ++k) {
-      double n = counts[k].item<double>();
-      st.class_share[k] = n / pixels;
-      st.class_confidence[k] = n > 0 ? conf[k].item<double>() / n : NAN;
-    }
-    if (m.opt.confidence_map) {
-      torch::Tensor q = (mp * 255.0f).round().clamp(0, 255).to(torch::kUInt8).contiguous();
-      s.confidence.assign(q.data_ptr<uint8_t>(), q.data_ptr<uint8_t>() + H * W);
-    }
+    s.labels.resize(static_cast<size_t>(H) * W);
+    if (m.opt.confidence_map) s.confidence.resize(s.labels.size());
+    softmax_stats(logits[i].data_ptr<float>(), C, H, W, s.labels.data(),
+                  m.opt.confidence_map ? s.confidence.data() : nullptr, &s.stats);
     if (!sample_pixels.empty()) {
       torch::Tensor idx = torch::tensor(sample_pixels, torch::kLong);
       torch::Tensor l = logits[i].reshape({C, H * W}).index_select(1, idx).contiguous();

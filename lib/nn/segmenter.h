@@ -69,6 +69,12 @@ class Segmenter {
   std::unique_ptr<Impl> impl_;
 };
 
+// Labels (argmax), optional top-1 probability x 255, and the statistics of one frame's
+// logits [C, H, W] (contiguous float), in one pass; the result does not depend on the
+// thread count.
+void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence,
+                   SoftmaxStats* stats);
+
 // True when this CPU runs bfloat16 natively (AVX512-BF16 or AMX).
 bool cpu_has_bf16();
 

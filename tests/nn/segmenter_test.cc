@@ -1,5 +1,7 @@
 #include "nn/segmenter.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "core/error.h"
@@ -93,6 +95,46 @@ TEST_F(SegmenterTest, LabelsAndStatsFromAKnownModelInEveryOutputForm) {
     EXPECT_EQ(st.frac_below_050, 0.0);
     ASSERT_EQ(out[0].logits.size(), 6u);  // [C=3 x 2 samples]
     EXPECT_NEAR(out[0].logits[0], 220 / 255.0 * 10, 1e-4);  // class 0 at pixel 0 (red)
+  }
+}
+
+// The one-pass kernel against the textbook definitions, in double precision.
+TEST(SoftmaxStats, MatchesTheDefinitions) {
+  const int C = 5, H = 7, W = 13;
+  std::vector<float> logits(C * H * W);
+  uint32_t state = 12345;
+  for (float& v : logits) v = ((state = state * 1664525u + 1013904223u) >> 8) / float(1 << 24) * 8 - 4;
+  std::vector<uint8_t> labels(H * W), conf(H * W);
+  SoftmaxStats st;
+  softmax_stats(logits.data(), C, H, W, labels.data(), conf.data(), &st);
+  double maxp = 0, ent = 0, margin = 0, below07 = 0;
+  std::vector<double> share(C, 0), confsum(C, 0);
+  for (int i = 0; i < H * W; ++i) {
+    std::vector<double> p(C);
+    double s = 0;
+    for (int c = 0; c < C; ++c) s += p[c] = std::exp(double(logits[c * H * W + i]));
+    for (double& v : p) v /= s;
+    std::vector<double> sorted = p;
+    std::sort(sorted.rbegin(), sorted.rend());
+    int arg = int(std::max_element(p.begin(), p.end()) - p.begin());
+    ASSERT_EQ(labels[i], arg) << "pixel " << i;
+    ASSERT_NEAR(conf[i], sorted[0] * 255, 0.51) << "pixel " << i;
+    maxp += sorted[0];
+    margin += sorted[0] - sorted[1];
+    below07 += sorted[0] < 0.7;
+    for (double v : p) ent -= v * std::log(v) / std::log(double(C));
+    share[arg] += 1;
+    confsum[arg] += sorted[0];
+  }
+  const double n = H * W;
+  EXPECT_NEAR(st.mean_max_prob, maxp / n, 1e-6);
+  EXPECT_NEAR(st.mean_norm_entropy, ent / n, 1e-6);
+  EXPECT_NEAR(st.mean_margin, margin / n, 1e-6);
+  EXPECT_NEAR(st.frac_below_070, below07 / n, 1e-12);
+  for (int c = 0; c < C; ++c) {
+    EXPECT_NEAR(st.class_share[c], share[c] / n, 1e-12);
+    if (share[c] > 0) EXPECT_NEAR(st.class_confidence[c], confsum[c] / share[c], 1e-6);
+    else EXPECT_TRUE(std::isnan(st.class_confidence[c]));
   }
 }
 
