@@ -6,6 +6,7 @@
 #include <iostream>
 #include <new>
 
+#include "cmd_accmpeg.h"
 #include "cmd_encode_roi.h"
 #include "cmd_evaluate.h"
 #include "cmd_info.h"
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
   tools::setup_train_model(app);
   tools::setup_segment(app);
   tools::setup_evaluate(app);
+  tools::setup_accgrad(app);
+  tools::setup_train_cheap_model(app);
+  tools::setup_qpmap(app);
 
   try {
     app.parse(argc, argv);

@@ -84,7 +84,7 @@ QpMap read_qp_map(const std::string& path, const QpMapDefaults& defaults) {
   return map;
 }
 
-void write_qp_map(const std::string& npy_path, const QpMap& map, bool force) {
+void write_qp_map(const std::string& npy_path, const QpMap& map, bool force, const Json& extra) {
   check<RuntimeError>(static_cast<int64_t>(map.qp.size()) == int64_t(map.count) * map.rows * map.cols,
                       "write_qp_map: inconsistent map size");
   std::string manifest_path = manifest_path_for(npy_path);
@@ -101,6 +101,12 @@ void write_qp_map(const std::string& npy_path, const QpMap& map, bool force) {
                  {"mb_rows", map.rows},
                  {"mb_cols", map.cols}};
   m["summary"] = {{"count", map.count}, {"min_qp", map.min_qp()}, {"max_qp", map.max_qp()}};
+  for (auto it = extra.begin(); it != extra.end(); ++it) {
+    if (it.key() == "inputs")
+      for (const Json& in : it.value()) m["inputs"].push_back(in);
+    else
+      m[it.key()] = it.value();
+  }
   add_sidecar(m, "qp", manifest_path, npy_path);
   write_manifest(manifest_path, m, force);
 }

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "core/manifest.h"
+
 namespace vssoff::codec {
 
 enum class QpMapKind { kAbsolute, kOffset };
@@ -56,8 +58,9 @@ struct QpMapDefaults {  // used when the map is a bare NPY without a manifest
 // Reads MAP.npy (with MAP.npy.json if present) or the manifest MAP.npy.json itself.
 QpMap read_qp_map(const std::string& path, const QpMapDefaults& defaults);
 
-// Writes MAP.npy (uint8 absolute QPs) and MAP.npy.json.
-void write_qp_map(const std::string& npy_path, const QpMap& map, bool force);
+// Writes MAP.npy (uint8 absolute QPs) and MAP.npy.json; `extra` adds fields to the manifest
+// (what made the map; its "inputs" are appended).
+void write_qp_map(const std::string& npy_path, const QpMap& map, bool force, const Json& extra = Json::object());
 
 // Checks that the map fits an encode: grid, stated frame size, segment length, and
 // enough maps for frame_count frames (when known, else -1). Names both values on mismatch.

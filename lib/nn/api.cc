@@ -14,8 +14,11 @@ namespace fs = std::filesystem;
 
 namespace vssoff::nn {
 
-const NnApi& nn_api() {
-  static const NnApi* api = nullptr;
+namespace {
+
+// dlopen's the plugin once; nullptr after a failed attempt.
+void* plugin_handle() {
+  static void* plugin = nullptr;
   static std::once_flag once;
   std::call_once(once, [] {
     std::vector<std::string> candidates;
@@ -49,12 +52,25 @@ const NnApi& nn_api() {
         continue;
       }
       log_debug("loaded ", path);
-      api = candidate;
+      plugin = handle;
       return;
     }
     throw RuntimeError(cat("cannot load the model plugin libvssoff_nn.so; tried:", tried));
   });
-  check<RuntimeError>(api != nullptr, "the model plugin libvssoff_nn.so failed to load earlier");
+  check<RuntimeError>(plugin != nullptr, "the model plugin libvssoff_nn.so failed to load earlier");
+  return plugin;
+}
+
+}  // namespace
+
+void* plugin_symbol(const char* name) {
+  void* sym = dlsym(plugin_handle(), name);
+  check<RuntimeError>(sym != nullptr, "the model plugin libvssoff_nn.so has no ", name, " (built from other sources?)");
+  return sym;
+}
+
+const NnApi& nn_api() {
+  static const NnApi* api = reinterpret_cast<const NnApi* (*)()>(plugin_symbol("vssoff_nn_api"))();
   return *api;
 }
 

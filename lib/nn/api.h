@@ -24,6 +24,10 @@ struct NnApi {
 
 const NnApi& nn_api();
 
+// A symbol of the loaded plugin (loading it if needed): the entry points of the systems
+// domains that run models (e.g. accmpeg/api.h). RuntimeError if absent.
+void* plugin_symbol(const char* name);
+
 }  // namespace vssoff::nn
 
 // Exported by the plugin.

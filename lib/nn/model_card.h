@@ -2,8 +2,9 @@
 //
 // Format "vssoff.modelcard", version 1 (plus the common manifest fields):
 //   "name":         "segnet-w16"
-//   "task":         "segmentation"
-//   "architecture": "segnet" (built in, weights saved by vssoff) | "torchscript"
+//   "task":         "segmentation" | "mb-importance" (AccMPEG's cheap model: 2 logits per
+//                   16x16 macroblock, class 1 = important)
+//   "architecture": "segnet" | "cheapnet" (built in, weights saved by vssoff) | "torchscript"
 //   "arch_params":  {"width": 16}                 for built-in architectures
 //   "classes":      [{"id": 0, "name": "sky"}, ...]
 //   "input":        {"color": "rgb", "scale": 1/255, "mean": [3], "std": [3],

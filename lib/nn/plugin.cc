@@ -1,6 +1,7 @@
 // Entry point of libvssoff_nn.so (see nn/api.h).
 #include <malloc.h>
 
+#include "accmpeg/api.h"
 #include "nn/api.h"
 
 extern "C" __attribute__((visibility("default"))) const vssoff::nn::NnApi* vssoff_nn_api() {
@@ -12,5 +13,12 @@ extern "C" __attribute__((visibility("default"))) const vssoff::nn::NnApi* vssof
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   static const vssoff::nn::NnApi api = {vssoff::nn::kNnApiVersion, &vssoff::nn::segment_video,
                                         &vssoff::nn::train_model};
+  return &api;
+}
+
+extern "C" __attribute__((visibility("default"))) const vssoff::accmpeg::AccmpegApi* vssoff_accmpeg_api() {
+  static const vssoff::accmpeg::AccmpegApi api = {vssoff::accmpeg::kAccmpegApiVersion, &vssoff::accmpeg::accgrad,
+                                                  &vssoff::accmpeg::train_cheap_model,
+                                                  &vssoff::accmpeg::predict_importance};
   return &api;
 }

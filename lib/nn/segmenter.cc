@@ -54,6 +54,46 @@ struct Segmenter::Impl {
                       t.sizes(), ", expected [N, C, H, W] with N = ", x.size(0));
     return t;
   }
+
+  void check_classes(const torch::Tensor& logits) {
+    if (classes == 0) {  // a bare TorchScript model: the output says how many classes
+      classes = static_cast<int>(logits.size(1));
+      for (int k = 0; k < classes; ++k) card.classes.push_back(std::to_string(k));
+    }
+    check<InputError>(logits.size(1) == classes, card.weights_path(), ": the model outputs ", logits.size(1),
+                      " classes, its card lists ", classes);
+    check<InputError>(classes <= 255, card.weights_path(), ": ", classes, " classes do not fit 8-bit labels");
+  }
+
+  // [N,3,H,W] RGB in [0, 1] -> logits [N,C,h,w] at the model's input size (differentiable).
+  torch::Tensor forward_frames(torch::Tensor x) {
+    const ModelCard& c = card;
+    const int64_t H = x.size(2), W = x.size(3);
+    int64_t ih = c.input_height > 0 ? c.input_height : (H + c.stride - 1) / c.stride * c.stride;
+    int64_t iw = c.input_width > 0 ? c.input_width : (W + c.stride - 1) / c.stride * c.stride;
+    if (ih != H || iw != W) {
+      namespace F = torch::nn::functional;
+      x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{ih, iw}).mode(torch::kBilinear)
+                                .align_corners(false).antialias(ih < H || iw < W));
+    }
+    torch::Tensor mean = torch::tensor({c.mean[0], c.mean[1], c.mean[2]}).view({1, 3, 1, 1});
+    torch::Tensor stdv = torch::tensor({c.std[0], c.std[1], c.std[2]}).view({1, 3, 1, 1});
+    x = (x - mean) / stdv;
+    if (opt.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    if (bf16) x = x.to(torch::kBFloat16);
+    try {
+      return forward(x).to(torch::kFloat32);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {  // c10::Error, or the TorchScript interpreter's runtime_error
+      std::string what = e.what();
+      while (!what.empty() && what.back() == '\n') what.pop_back();
+      std::string reason = what.substr(what.rfind('\n') + 1);  // the last line says why
+      throw InputError(cat(c.weights_path(), ": the model failed on a ", iw, "x", ih,
+                           " input (does it need a fixed input size? set input.width and input.height in its card): ",
+                           reason));
+    }
+  }
 };
 
 Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) : impl_(std::make_unique<Impl>()) {
@@ -73,6 +113,8 @@ Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) 
     log_warn(model, ": no model card (", model, ".json); assuming RGB in [0, 1] normalised with the ImageNet mean and "
              "std, any input size rounded to a multiple of 32, and logits [N, C, H, W] out");
   }
+  check<InputError>(m.card.task == "segmentation", m.card.card_path, ": a \"", m.card.task,
+                    "\" model, not a segmentation model");
   const std::string weights = m.card.weights_path();
   check_input_file(weights, "model weights");
   try {
@@ -88,7 +130,7 @@ Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) 
       m.script.eval();
       m.is_script = true;
       m.classes = static_cast<int>(m.card.classes.size());  // 0 for a bare file: the output tells
-      try {  // constant-fold the weights and fuse conv + BN; not every model survives freezing
+      if (!options.differentiable) try {  // constant-fold the weights and fuse conv + BN; not every model survives freezing
         m.script = torch::jit::optimize_for_inference(m.script);
       } catch (const std::exception& e) {
         log_debug(weights, ": optimize_for_inference failed, running unfrozen: ", e.what());
@@ -96,6 +138,12 @@ Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) 
     }
   } catch (const c10::Error& e) {
     throw InputError(cat(weights, ": cannot load the model: ", e.what_without_backtrace()));
+  }
+  if (options.differentiable) {  // gradients flow to the input only
+    if (m.is_script)
+      for (at::Tensor p : m.script.parameters()) p.requires_grad_(false);
+    else
+      for (at::Tensor& p : m.builtin->parameters()) p.requires_grad_(false);
   }
   if (options.bf16) {
     if (!cpu_has_bf16()) {
@@ -200,46 +248,12 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
   for (const video::Frame* f : frames)
     check<RuntimeError>(f->format == video::PixelFormat::kRgb24 && f->width == W && f->height == H,
                         "Segmenter::run: frames of a batch must be RGB of one size");
-  const ModelCard& c = m.card;
-  int ih = c.input_height > 0 ? c.input_height : (H + c.stride - 1) / c.stride * c.stride;
-  int iw = c.input_width > 0 ? c.input_width : (W + c.stride - 1) / c.stride * c.stride;
-
   torch::InferenceMode guard;
   torch::Tensor batch = torch::empty({N, H, W, 3}, torch::kUInt8);
   for (int i = 0; i < N; ++i)
     std::memcpy(batch[i].data_ptr(), frames[i]->plane(0), static_cast<size_t>(H) * W * 3);
-  torch::Tensor x = batch.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f);
-  if (ih != H || iw != W) {
-    namespace F = torch::nn::functional;
-    x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{ih, iw}).mode(torch::kBilinear)
-                              .align_corners(false).antialias(ih < H || iw < W));
-  }
-  torch::Tensor mean = torch::tensor({c.mean[0], c.mean[1], c.mean[2]}).view({1, 3, 1, 1});
-  torch::Tensor stdv = torch::tensor({c.std[0], c.std[1], c.std[2]}).view({1, 3, 1, 1});
-  x = (x - mean) / stdv;
-  if (m.opt.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-  if (m.bf16) x = x.to(torch::kBFloat16);
-
-  torch::Tensor logits;
-  try {
-    logits = m.forward(x).to(torch::kFloat32);
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {  // c10::Error, or the TorchScript interpreter's runtime_error
-    std::string what = e.what();
-    while (!what.empty() && what.back() == '\n') what.pop_back();
-    std::string reason = what.substr(what.rfind('\n') + 1);  // the last line says why
-    throw InputError(cat(c.weights_path(), ": the model failed on a ", iw, "x", ih,
-                         " input (does it need a fixed input size? set input.width and input.height in its card): ",
-                         reason));
-  }
-  if (m.classes == 0) {  // a bare TorchScript model: the output says how many classes
-    m.classes = static_cast<int>(logits.size(1));
-    for (int k = 0; k < m.classes; ++k) m.card.classes.push_back(std::to_string(k));
-  }
-  check<InputError>(logits.size(1) == m.classes, c.weights_path(), ": the model outputs ", logits.size(1),
-                    " classes, its card lists ", m.classes);
-  check<InputError>(m.classes <= 255, c.weights_path(), ": ", m.classes, " classes do not fit 8-bit labels");
+  torch::Tensor logits = m.forward_frames(batch.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f));
+  m.check_classes(logits);
   if (logits.size(2) != H || logits.size(3) != W)
     logits = torch::upsample_bilinear2d(logits, {H, W}, false);
   logits = logits.contiguous();
@@ -259,6 +273,39 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
     }
   }
   return out;
+}
+
+namespace {
+torch::Tensor rgb_tensor(const video::Frame& f) {  // [1,3,H,W] float in [0, 1]
+  check<RuntimeError>(f.format == video::PixelFormat::kRgb24, "accuracy_gradient: frames must be RGB");
+  torch::Tensor t = torch::from_blob(const_cast<uint8_t*>(f.plane(0)), {1, f.height, f.width, 3}, torch::kUInt8);
+  return t.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f);
+}
+}  // namespace
+
+std::vector<float> Segmenter::accuracy_gradient(const video::Frame& high, const video::Frame* low, int mb) {
+  Impl& m = *impl_;
+  check<RuntimeError>(m.opt.differentiable, "accuracy_gradient needs a Segmenter made with differentiable = true");
+  check<RuntimeError>(!low || (low->width == high.width && low->height == high.height),
+                      "accuracy_gradient: the two frames differ in size");
+  torch::Tensor hq = rgb_tensor(high);
+  torch::Tensor reference;
+  {
+    torch::NoGradGuard no_grad;
+    torch::Tensor logits = m.forward_frames(hq);
+    m.check_classes(logits);
+    reference = logits.argmax(1, /*keepdim=*/true);  // [1,1,h,w] at the model's resolution
+  }
+  torch::Tensor x = (low ? rgb_tensor(*low) : hq.clone()).requires_grad_(true);
+  torch::Tensor logp = torch::log_softmax(m.forward_frames(x), 1);
+  logp.gather(1, reference).sum().backward();
+  torch::Tensor g = x.grad().abs();                        // [1,3,H,W]
+  if (low) g = g * (hq - x.detach()).abs();                 // Taylor: |gradient| x |high - low|
+  g = g.sum(1, /*keepdim=*/true);                           // L1 over RGB
+  const int64_t rows = (high.height + mb - 1) / mb, cols = (high.width + mb - 1) / mb;
+  g = torch::constant_pad_nd(g, {0, cols * mb - high.width, 0, rows * mb - high.height});
+  g = g.view({rows, mb, cols, mb}).sum({1, 3}).contiguous();
+  return std::vector<float>(g.data_ptr<float>(), g.data_ptr<float>() + g.numel());
 }
 
 }  // namespace vssoff::nn

@@ -44,6 +44,7 @@ struct SegmenterOptions {
   bool channels_last = false;  // NHWC activations: off, measured 8% slower for the depthwise zoo models
   bool bf16 = false;           // bfloat16 inference, only where the CPU has native support
   bool confidence_map = false; // fill Segmentation::confidence
+  bool differentiable = false; // keep the model as loaded (no freezing) so that accuracy_gradient works
   void check() const;
 };
 
@@ -63,6 +64,14 @@ class Segmenter {
   // logits are returned (the same for every frame of the batch).
   std::vector<Segmentation> run(const std::vector<const video::Frame*>& frames,
                                 const std::vector<int64_t>& sample_pixels = {});
+
+  // AccMPEG's accuracy gradient of one kRgb24 frame, per mb x mb block ([rows x cols],
+  // rows = ceil(H / mb)). The reference labels are the model's own argmax on `high`; the
+  // proxy is the summed log-probability of those labels, differentiated with respect to
+  // the RGB pixels in [0, 1]. Without `low`: sum over each block of |d proxy / d pixel|_1 at
+  // `high`. With `low` (the same frame after compression): the Taylor form, sum over each
+  // block of |gradient at low| . |high - low|, per channel. Needs options.differentiable.
+  std::vector<float> accuracy_gradient(const video::Frame& high, const video::Frame* low, int mb);
 
  private:
   struct Impl;

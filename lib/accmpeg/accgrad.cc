@@ -1,0 +1,131 @@
+#include "accmpeg/accgrad.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "codec/encode_roi.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/npy.h"
+#include "nn/segmenter.h"
+#include "video/picture.h"
+#include "video/reader.h"
+
+namespace fs = std::filesystem;
+
+namespace vssoff::accmpeg {
+
+void AccGradOptions::check() const {
+  vssoff::check<UsageError>(!input.empty() && !model.empty() && !output.empty(),
+                            "give the input video, the server model (--model) and the output (-o)");
+  vssoff::check<UsageError>(fs::path(output).extension() == ".npy", "output must end in .npy (got ", output, ")");
+  vssoff::check<UsageError>(mode == "grad" || mode == "taylor", "mode must be grad or taylor (got ", mode, ")");
+  vssoff::check<UsageError>(qp_lo >= 0 && qp_lo <= 51, "qp-lo must be in [0, 51] (got ", qp_lo, ")");
+  vssoff::check<UsageError>(start >= 0, "start must be >= 0 (got ", start, ")");
+  vssoff::check<UsageError>(frames == -1 || frames > 0, "frames must be > 0 or -1 (got ", frames, ")");
+  vssoff::check<UsageError>(every >= 1, "every must be >= 1 (got ", every, ")");
+  vssoff::check<UsageError>(threads >= 0 && threads <= 256, "threads must be in [0, 256] (got ", threads, ")");
+}
+
+AccGradResult accgrad(const AccGradOptions& opt) {
+  opt.check();
+  auto t0 = std::chrono::steady_clock::now();
+  check_input_file(opt.input, "video");
+  check_output_path(opt.output, opt.force);
+  const std::string manifest_path = manifest_path_for(opt.output);
+  check_output_path(manifest_path, opt.force);
+
+  nn::SegmenterOptions so;
+  so.threads = opt.threads;
+  so.differentiable = true;
+  nn::Segmenter seg(opt.model, so);
+
+  video::ReaderOptions ro;
+  ro.format = video::PixelFormat::kRgb24;
+  video::VideoReader high(opt.input, ro);
+  const video::VideoInfo info = high.info();
+  const int rows = (info.height + kMacroblock - 1) / kMacroblock, cols = (info.width + kMacroblock - 1) / kMacroblock;
+
+  // Taylor: the low-quality version of the whole video, decoded in step with the original.
+  std::unique_ptr<video::VideoReader> low;
+  std::string low_path;
+  if (opt.mode == "taylor") {
+    low_path = opt.output + ".qp" + std::to_string(opt.qp_lo) + ".tmp.mp4";
+    codec::EncodeRoiOptions eo;
+    eo.input = opt.input;
+    eo.output = low_path;
+    eo.qp = opt.qp_lo;
+    eo.force = true;
+    if (opt.frames > 0) eo.max_frames = opt.start + opt.frames;
+    log_info("encoding the low-quality reference at QP ", opt.qp_lo);
+    codec::encode_roi(eo);
+    low = std::make_unique<video::VideoReader>(low_path, ro);
+  }
+  struct RemoveTemp {
+    std::string path;
+    ~RemoveTemp() {
+      std::error_code ec;
+      if (!path.empty()) fs::remove(path, ec), fs::remove(manifest_path_for(path), ec);
+    }
+  } remove_temp{low_path};
+
+  int64_t end = opt.frames > 0 ? opt.start + opt.frames : -1;
+  int64_t expected = -1;
+  if (info.frame_count > 0) {
+    int64_t last = end > 0 ? std::min(end, info.frame_count) : info.frame_count;
+    expected = last > opt.start ? (last - opt.start + opt.every - 1) / opt.every : 0;
+    check<InputError>(expected > 0, opt.input, ": start frame ", opt.start, " is past the end (", info.frame_count,
+                      " frames)");
+  }
+  std::vector<float> values;
+  std::vector<int64_t> indices;
+  Progress progress("differentiated", expected, "frames");
+  video::Frame hq, lq, first;
+  for (int64_t i = 0; (end < 0 || i < end) && high.read(&hq); ++i) {
+    if (low) check<InputError>(low->read(&lq), low_path, ": the low-quality encode ended at frame ", i);
+    if (i < opt.start || (i - opt.start) % opt.every != 0) continue;
+    std::vector<float> g = seg.accuracy_gradient(hq, low ? &lq : nullptr, kMacroblock);
+    values.insert(values.end(), g.begin(), g.end());
+    indices.push_back(i);
+    if (indices.size() == 1) first = hq;
+    progress.update(static_cast<int64_t>(indices.size()));
+  }
+  progress.finish();
+  check<InputError>(!indices.empty(), opt.input, ": no frames in the range asked for");
+
+  const int64_t n = static_cast<int64_t>(indices.size());
+  const nn::ModelCard& card = seg.card();
+  Json m = new_manifest("accgrad", kAccGradVersion);
+  m["params"] = {{"mode", opt.mode}, {"qp_lo", opt.mode == "taylor" ? Json(opt.qp_lo) : Json(nullptr)},
+                 {"start", opt.start}, {"frames", opt.frames}, {"every", opt.every}, {"macroblock", kMacroblock},
+                 {"width", info.width}, {"height", info.height}, {"mb_rows", rows}, {"mb_cols", cols},
+                 {"proxy", "sum of log-probabilities of the model's own labels on the high-quality frame"}};
+  m["server_model"] = {{"name", card.name}, {"weights_sha256", sha256_file(card.weights_path())},
+                       {"card", card.card_path}, {"classes", seg.num_classes()}};
+  m["frames"] = indices;
+  add_input(m, "video", fs::absolute(opt.input).string());
+  add_input(m, "model", card.weights_path());
+  write_npy(opt.output, NpyArray::from<float>({n, rows, cols}, values), opt.force);
+  add_sidecar(m, "accgrad", manifest_path, opt.output);
+  write_manifest(manifest_path, m, opt.force);
+
+  if (!opt.heatmap.empty()) {
+    std::vector<double> grid(values.begin(), values.begin() + rows * cols);
+    video::HeatmapStyle style;
+    style.vmin = 0;
+    style.vmax = *std::max_element(grid.begin(), grid.end());
+    style.title = "gradient";
+    style.low_is_hot = false;
+    video::write_grid_heatmap(opt.heatmap, first, grid, rows, cols, style, opt.force);
+  }
+  AccGradResult r;
+  r.frames = n;
+  r.rows = rows;
+  r.cols = cols;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.manifest = m;
+  return r;
+}
+
+}  // namespace vssoff::accmpeg

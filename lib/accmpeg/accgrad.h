@@ -1,0 +1,57 @@
+// accgrad: AccMPEG's ground truth. For a server segmentation model (a zoo card or a
+// TorchScript file) and a video, the accuracy gradient of every sampled frame per 16x16
+// macroblock (see Segmenter::accuracy_gradient): how much the server model's confidence in
+// its own high-quality answer moves with the pixels of each macroblock.
+//
+// Modes: "grad" (gradient at the frame as decoded from the input) and "taylor" (gradient
+// at the frame after a uniform-QP x264 round trip at qp_lo, times |high - low|: the first-
+// order change of the proxy when the macroblock's quality is raised).
+//
+// Output: NPY float32 [frames, mb_rows, mb_cols] and OUT.json (format "vssoff.accgrad",
+// version 1): the server model (name, weights sha256), the grid, the frame size, the
+// indices of the sampled frames ("frames"), and the mode. Optionally a heatmap PNG.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/manifest.h"
+
+namespace vssoff::accmpeg {
+
+inline constexpr int kAccGradVersion = 1;
+inline constexpr int kMacroblock = 16;
+
+struct AccGradOptions {
+  std::string input;            // video (the high-quality original)
+  std::string model;            // server model: card (.json) or TorchScript file
+  std::string output;           // .npy (its manifest: OUTPUT.json)
+  std::string mode = "grad";    // "grad" | "taylor"
+  int qp_lo = 40;               // taylor: uniform QP of the low-quality encode
+  int64_t start = 0, frames = -1, every = 1;  // frame range and sampling
+  int threads = 0;              // 0 = one per core
+  std::string heatmap;          // PNG of the first sampled frame's gradient
+  bool force = false;
+  void check() const;
+};
+
+struct AccGradResult {
+  int64_t frames = 0;
+  int rows = 0, cols = 0;
+  double seconds = 0;
+  Json manifest;
+};
+
+AccGradResult accgrad(const AccGradOptions& options);
+
+// Reads an accgrad NPY (or its manifest): values [frames x rows x cols] with the manifest.
+struct AccGrad {
+  Json manifest;
+  std::string npy_path, video_path;  // the video it was computed on
+  std::vector<int64_t> frame_indices;
+  int rows = 0, cols = 0, width = 0, height = 0;
+  std::vector<float> values;
+};
+AccGrad read_accgrad(const std::string& path);
+
+}  // namespace vssoff::accmpeg

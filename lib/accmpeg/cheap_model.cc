@@ -1,0 +1,358 @@
+#include "accmpeg/cheap_model.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <random>
+#include <thread>
+
+#include "accmpeg/accgrad.h"
+#include "accmpeg/qp_maps.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "nn/model_card.h"
+#include "nn/segnet.h"
+#include "video/prefetch.h"
+#include "video/reader.h"
+
+namespace fs = std::filesystem;
+
+namespace vssoff::accmpeg {
+namespace {
+
+constexpr std::array<float, 3> kMean{0.5f, 0.5f, 0.5f}, kStd{0.25f, 0.25f, 0.25f};
+
+struct CheapNetImpl : torch::nn::Module {
+  explicit CheapNetImpl(int w) {
+    auto conv = torch::nn::Conv2dOptions(3, w, 3).stride(2).padding(1).bias(false);
+    stem = register_module("stem", torch::nn::Sequential(torch::nn::Conv2d(conv), torch::nn::BatchNorm2d(w),
+                                                         torch::nn::ReLU()));
+    body = register_module("body", torch::nn::Sequential(nn::DSConv(w, 2 * w, 2), nn::DSConv(2 * w, 4 * w, 2),
+                                                         nn::DSConv(4 * w, 8 * w, 2), nn::DSConv(8 * w, 8 * w, 1),
+                                                         nn::DSConv(8 * w, 8 * w, 1)));
+    head = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(8 * w, 2, 1)));
+  }
+  torch::Tensor forward(torch::Tensor x) { return head(body->forward(stem->forward(x))); }
+  torch::nn::Sequential stem{nullptr}, body{nullptr};
+  torch::nn::Conv2d head{nullptr};
+};
+TORCH_MODULE(CheapNet);
+
+double cheapnet_gflops(int w, int height, int width) {
+  auto half = [](int s) { return (s + 1) / 2; };
+  int H = half(height), W = half(width);
+  double macs = double(H) * W * w * 27;
+  const int outs[] = {2 * w, 4 * w, 8 * w, 8 * w, 8 * w}, strides[] = {2, 2, 2, 1, 1};
+  int in = w;
+  for (int i = 0; i < 5; ++i) {
+    if (strides[i] == 2) H = half(H), W = half(W);
+    macs += double(H) * W * in * (9 + outs[i]);  // depthwise 3x3 + pointwise
+    in = outs[i];
+  }
+  macs += double(H) * W * in * 2;
+  return 2 * macs / 1e9;
+}
+
+torch::Tensor normalise(torch::Tensor rgb_u8) {  // [N,3,H,W] uint8 -> normalised float
+  torch::Tensor mean = torch::tensor({kMean[0], kMean[1], kMean[2]}).view({1, 3, 1, 1});
+  torch::Tensor stdv = torch::tensor({kStd[0], kStd[1], kStd[2]}).view({1, 3, 1, 1});
+  return (rgb_u8.to(torch::kFloat32).div(255.0f) - mean) / stdv;
+}
+
+torch::Tensor frame_tensor(const video::Frame& f) {  // [3,H,W] uint8 (a copy)
+  return torch::from_blob(const_cast<uint8_t*>(f.plane(0)), {f.height, f.width, 3}, torch::kUInt8)
+      .permute({2, 0, 1}).clone();
+}
+
+int set_threads(int threads) {
+  int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+  return n;
+}
+
+struct Clip {
+  std::string source;
+  std::vector<torch::Tensor> frames, labels;  // [3,H,W] uint8, [rows,cols] long
+  std::vector<std::vector<uint8_t>> label_vec;
+  size_t val_begin = 0;                       // frames [val_begin, end) are held out
+};
+
+struct Metrics {
+  double auc = NAN, precision = 0, recall = 0, loss = 0;
+};
+
+// AUC over all held-out macroblocks; precision and recall of the same rule as the labels
+// applied to the predicted importance (top-k% per frame, or importance >= 0.5).
+Metrics validate(CheapNet& net, const std::vector<Clip>& clips, const TrainCheapOptions& opt, torch::Tensor weights) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  std::vector<float> scores;
+  std::vector<uint8_t> labels;
+  double tp = 0, fp = 0, fn = 0, loss = 0;
+  int n = 0;
+  for (const Clip& c : clips)
+    for (size_t i = c.val_begin; i < c.frames.size(); ++i) {
+      torch::Tensor logits = net->forward(normalise(c.frames[i].unsqueeze(0)));
+      loss += torch::nn::functional::cross_entropy(logits, c.labels[i].unsqueeze(0),
+                                                   torch::nn::functional::CrossEntropyFuncOptions().weight(weights))
+                  .item<double>();
+      ++n;
+      torch::Tensor p = torch::softmax(logits, 1)[0][1].contiguous();
+      std::vector<float> s(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+      std::vector<uint8_t> pred = opt.threshold >= 0 ? std::vector<uint8_t>() : importance_labels(s.data(), int(s.size()), opt.top_percent, -1);
+      if (opt.threshold >= 0)
+        for (float v : s) pred.push_back(v >= 0.5f);
+      const std::vector<uint8_t>& truth = c.label_vec[i];
+      for (size_t k = 0; k < s.size(); ++k) {
+        tp += pred[k] && truth[k];
+        fp += pred[k] && !truth[k];
+        fn += !pred[k] && truth[k];
+      }
+      scores.insert(scores.end(), s.begin(), s.end());
+      labels.insert(labels.end(), truth.begin(), truth.end());
+    }
+  net->train();
+  Metrics m;
+  m.auc = roc_auc(scores, labels);
+  m.precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  m.recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  m.loss = n ? loss / n : 0;
+  return m;
+}
+
+}  // namespace
+
+void TrainCheapOptions::check() const {
+  vssoff::check<UsageError>(!accgrad.empty(), "give at least one accgrad output to train on");
+  vssoff::check<UsageError>(fs::path(output).extension() == ".json", "the output is a model card and must end in .json (got ",
+                            output, ")");
+  vssoff::check<UsageError>(width >= 2 && width <= 64, "width must be in [2, 64] (got ", width, ")");
+  vssoff::check<UsageError>(top_percent > 0 && top_percent < 100, "top percent must be in (0, 100) (got ", top_percent, ")");
+  vssoff::check<UsageError>(pos_weight > 0, "pos-weight must be > 0 (got ", pos_weight, ")");
+  vssoff::check<UsageError>(epochs >= 1 && patience >= 1 && batch >= 1 && batch <= 256, "epochs, patience and batch must be >= 1");
+  vssoff::check<UsageError>(lr > 0 && lr < 1, "lr must be in (0, 1) (got ", lr, ")");
+  vssoff::check<UsageError>(val_share > 0 && val_share < 1, "val share must be in (0, 1) (got ", val_share, ")");
+  vssoff::check<UsageError>(threads >= 0 && threads <= 256, "threads must be in [0, 256] (got ", threads, ")");
+}
+
+TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
+  opt.check();
+  auto t0 = std::chrono::steady_clock::now();
+  const std::string weights_path =
+      (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".pt")).string();
+  check_output_path(opt.output, opt.force);
+  check_output_path(weights_path, opt.force);
+  set_threads(opt.threads);
+  torch::manual_seed(opt.seed);
+
+  // Load every sampled frame with its labels; all inputs must come from one server model and grid.
+  std::vector<Clip> clips;
+  Json server, inputs = Json::array();
+  std::string server_from;
+  int64_t positives = 0, cells = 0, train_frames = 0, val_frames = 0;
+  for (const std::string& path : opt.accgrad) {
+    AccGrad g = read_accgrad(path);
+    const Json& sm = g.manifest.at("server_model");
+    if (server.is_null()) {
+      server = sm;
+      server_from = path;
+    }
+    check<InputError>(sm.at("weights_sha256") == server.at("weights_sha256"), path, ": accuracy gradients of server model ",
+                      sm.at("name").get<std::string>(), ", but ", server_from, " has ", server.at("name").get<std::string>(),
+                      " (different weights): train one cheap model per server model");
+    check<InputError>(g.manifest.at("params").at("macroblock") == kMacroblock, path, ": macroblock ",
+                      g.manifest.at("params").at("macroblock").dump(), ", this vssoff uses ", kMacroblock);
+    check_input_file(g.video_path, cat("video of ", path));
+    Clip clip;
+    clip.source = path;
+    video::ReaderOptions ro;
+    ro.format = video::PixelFormat::kRgb24;
+    video::VideoReader reader(g.video_path, ro);
+    check<InputError>(reader.info().width == g.width && reader.info().height == g.height, g.video_path, ": ",
+                      reader.info().width, "x", reader.info().height, ", but ", path, " was computed at ", g.width, "x",
+                      g.height);
+    video::Frame f;
+    size_t next = 0;
+    const int per_frame = g.rows * g.cols;
+    for (int64_t i = 0; next < g.frame_indices.size() && reader.read(&f); ++i) {
+      if (i != g.frame_indices[next]) continue;
+      std::vector<uint8_t> lab = importance_labels(g.values.data() + next * per_frame, per_frame, opt.top_percent, opt.threshold);
+      for (uint8_t v : lab) positives += v;
+      cells += per_frame;
+      clip.frames.push_back(frame_tensor(f));
+      clip.labels.push_back(torch::tensor(std::vector<int64_t>(lab.begin(), lab.end()), torch::kLong).view({g.rows, g.cols}));
+      clip.label_vec.push_back(std::move(lab));
+      ++next;
+    }
+    check<InputError>(next == g.frame_indices.size(), g.video_path, ": ended before frame ", g.frame_indices[next],
+                      " that ", path, " has gradients for");
+    clip.val_begin = clip.frames.size() - std::max<size_t>(1, std::lround(clip.frames.size() * opt.val_share));
+    check<InputError>(clip.val_begin > 0, path, ": ", clip.frames.size(), " sampled frame(s) cannot be split into training and validation");
+    train_frames += clip.val_begin;
+    val_frames += clip.frames.size() - clip.val_begin;
+    inputs.push_back({{"accgrad", path}, {"video", g.video_path}, {"frames", clip.frames.size()}});
+    clips.push_back(std::move(clip));
+  }
+  check<InputError>(positives > 0, "degenerate training set: no macroblock of ", cells,
+                    " is labelled important (all gradients zero, or a threshold above every gradient)");
+  check<InputError>(positives < cells, "degenerate training set: every macroblock is labelled important (threshold too low?)");
+  log_info(train_frames, " training and ", val_frames, " validation frames from ", clips.size(), " clip(s); ",
+           std::round(1000.0 * positives / cells) / 10, "% of macroblocks important");
+
+  CheapNet net(opt.width);
+  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(opt.lr));
+  torch::Tensor class_weights = torch::tensor({1.0f, static_cast<float>(opt.pos_weight)});
+  std::mt19937_64 rng(opt.seed);
+  // Batches never mix clips (their frame sizes may differ).
+  std::vector<std::pair<size_t, size_t>> items;  // (clip, frame)
+  for (size_t c = 0; c < clips.size(); ++c)
+    for (size_t i = 0; i < clips[c].val_begin; ++i) items.emplace_back(c, i);
+  Metrics best;
+  best.auc = -1;
+  int epoch = 0, stale = 0;
+  Progress progress("trained", opt.epochs, "epochs");
+  for (epoch = 1; epoch <= opt.epochs && stale < opt.patience; ++epoch) {
+    std::shuffle(items.begin(), items.end(), rng);
+    std::stable_sort(items.begin(), items.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    double loss_sum = 0;
+    int batches = 0;
+    for (size_t b = 0; b < items.size();) {
+      size_t e = b;
+      std::vector<torch::Tensor> xs, ys;
+      while (e < items.size() && items[e].first == items[b].first && static_cast<int>(xs.size()) < opt.batch) {
+        const Clip& c = clips[items[e].first];
+        torch::Tensor x = c.frames[items[e].second], y = c.labels[items[e].second];
+        if (rng() & 1) x = x.flip({2}), y = y.flip({1});
+        xs.push_back(x);
+        ys.push_back(y);
+        ++e;
+      }
+      b = e;
+      torch::Tensor x = normalise(torch::stack(xs));
+      torch::Tensor gain = torch::empty({x.size(0), 3, 1, 1}).uniform_(0.8, 1.2);
+      torch::Tensor bias = torch::empty({x.size(0), 3, 1, 1}).uniform_(-0.2, 0.2);
+      x = x * gain + bias;
+      adam.zero_grad();
+      torch::Tensor loss = torch::nn::functional::cross_entropy(
+          net->forward(x), torch::stack(ys), torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights));
+      loss.backward();
+      adam.step();
+      loss_sum += loss.item<double>();
+      ++batches;
+    }
+    Metrics m = validate(net, clips, opt, class_weights);
+    bool better = m.auc > best.auc;
+    log_info("epoch ", epoch, ": train loss ", loss_sum / std::max(1, batches), ", validation loss ", m.loss, ", AUC ", m.auc,
+             ", precision ", m.precision, ", recall ", m.recall, better ? " (best so far)" : "");
+    if (better) {
+      best = m;
+      stale = 0;
+      AtomicOutput file(weights_path, true);
+      torch::save(net, file.temp_path());
+      file.commit();
+    } else {
+      ++stale;
+    }
+    progress.set_detail(cat("best validation AUC ", std::round(best.auc * 1000) / 1000));
+    progress.update(epoch);
+  }
+  progress.finish();
+  const int epochs_run = epoch - 1;
+  if (stale >= opt.patience) log_info("stopped early after ", epochs_run, " epochs: no better validation AUC in ", opt.patience);
+
+  nn::ModelCard card;
+  card.name = fs::path(opt.output).stem().string();
+  card.task = "mb-importance";
+  card.architecture = "cheapnet";
+  card.arch_params = {{"width", opt.width}, {"macroblock", kMacroblock}};
+  card.classes = {"other", "important"};
+  card.mean = kMean;
+  card.std = kStd;
+  card.stride = kMacroblock;
+  card.gflops = cheapnet_gflops(opt.width, 360, 640);
+  card.weights = fs::path(weights_path).filename().string();
+  card.produced_by = {{"command", "train-cheap-model"}, {"server_model", server}, {"inputs", inputs},
+                      {"labels", opt.threshold >= 0 ? Json{{"threshold", opt.threshold}} : Json{{"top_percent", opt.top_percent}}},
+                      {"pos_weight", opt.pos_weight}, {"epochs", epochs_run}, {"batch", opt.batch}, {"lr", opt.lr},
+                      {"val_share", opt.val_share}, {"seed", opt.seed}};
+  card.metrics = {{"val_auc", best.auc}, {"val_precision", best.precision}, {"val_recall", best.recall},
+                  {"val_loss", best.loss}, {"train_frames", train_frames}, {"val_frames", val_frames}};
+  write_model_card(opt.output, card, true);
+
+  TrainCheapResult r;
+  r.epochs = epochs_run;
+  r.val_auc = best.auc;
+  r.val_precision = best.precision;
+  r.val_recall = best.recall;
+  r.train_frames = train_frames;
+  r.val_frames = val_frames;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.card = read_manifest(opt.output, "modelcard", nn::kModelCardVersion);
+  return r;
+}
+
+ImportanceResult predict_importance(const ImportanceOptions& opt) {
+  auto t0 = std::chrono::steady_clock::now();
+  nn::ModelCard card = nn::read_model_card(opt.model);
+  check<InputError>(card.task == "mb-importance" && card.architecture == "cheapnet", opt.model,
+                    ": not a cheap model (task \"", card.task, "\", architecture \"", card.architecture,
+                    "\"); train one with train-cheap-model");
+  check<InputError>(card.arch_params.value("macroblock", 0) == kMacroblock, opt.model, ": trained for ",
+                    card.arch_params.value("macroblock", 0), "-pixel macroblocks, this vssoff uses ", kMacroblock);
+  const int width = card.arch_params.value("width", 0);
+  check<InputError>(width >= 2 && width <= 64, opt.model, ": cheapnet needs arch_params.width in [2, 64]");
+  set_threads(opt.threads);
+  CheapNet net(width);
+  try {
+    torch::load(net, card.weights_path());
+  } catch (const c10::Error& e) {
+    throw InputError(cat(card.weights_path(), ": cannot load the cheap model: ", e.what_without_backtrace()));
+  }
+  net->eval();
+  video::ReaderOptions ro;
+  ro.format = video::PixelFormat::kRgb24;
+  auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
+  ImportanceResult r;
+  r.width = reader->info().width;
+  r.height = reader->info().height;
+  r.rows = (r.height + kMacroblock - 1) / kMacroblock;
+  r.cols = (r.width + kMacroblock - 1) / kMacroblock;
+  const int64_t total = opt.frames.empty() ? reader->info().frame_count : static_cast<int64_t>(opt.frames.size());
+  const int64_t last = opt.frames.empty() ? -1 : opt.frames.back() + 1;
+  video::FramePrefetcher frames(std::move(reader), 4, 0, last, 1);
+  Progress progress("scored", total);
+  torch::InferenceMode guard;
+  size_t next = 0;
+  video::Frame f;
+  while (frames.next(&f)) {
+    if (!opt.frames.empty()) {
+      if (next >= opt.frames.size()) break;
+      if (f.index != opt.frames[next]) continue;
+      ++next;
+    }
+    auto tm = std::chrono::steady_clock::now();
+    torch::Tensor x = normalise(torch::from_blob(f.plane(0), {1, f.height, f.width, 3}, torch::kUInt8).permute({0, 3, 1, 2}));
+    torch::Tensor p = torch::softmax(net->forward(x), 1)[0][1].contiguous();
+    r.model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
+    check<RuntimeError>(p.size(0) == r.rows && p.size(1) == r.cols, "cheap model grid ", p.size(0), "x", p.size(1),
+                        " differs from the macroblock grid ", r.rows, "x", r.cols);
+    r.importance.insert(r.importance.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+    r.frames.push_back(f.index);
+    progress.update(static_cast<int64_t>(r.frames.size()));
+  }
+  progress.finish();
+  check<InputError>(opt.frames.empty() || next == opt.frames.size(), opt.input, ": ended before frame ",
+                    opt.frames.empty() ? 0 : opt.frames[std::min(next, opt.frames.size() - 1)]);
+  check<InputError>(!r.frames.empty(), opt.input, ": no frames");
+  r.card = read_manifest(opt.model, "modelcard", nn::kModelCardVersion);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace vssoff::accmpeg

@@ -1,0 +1,67 @@
+// AccMPEG's camera-side cheap model: predicts which 16x16 macroblocks matter to the server
+// model from the raw frame alone, so that the camera can encode them at high quality.
+//
+// Architecture "cheapnet" (built in; no pretrained backbone exists here, so it is trained
+// from scratch): a stride-2 stem and three depthwise-separable stride-2 blocks take the
+// frame to the macroblock grid (ceil(H/16) x ceil(W/16)), two more blocks add context, and
+// a 1x1 head gives 2 logits per macroblock; importance = softmax of class 1. About 0.07
+// GFLOPs at 640x360 with width 8.
+//
+// train-cheap-model: labels come from accgrad outputs (top-k% of each frame's macroblocks,
+// or a threshold on the raw gradient), the loss is cross-entropy weighted towards the
+// important class, the last val_share of every clip's sampled frames is held out, and
+// training stops early when validation AUC stops improving. The card (task
+// "mb-importance") records the server model and grid it was trained for, the label rule,
+// and precision, recall and AUC on the held-out frames.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/manifest.h"
+
+namespace vssoff::accmpeg {
+
+struct TrainCheapOptions {
+  std::vector<std::string> accgrad;  // accgrad outputs (.npy or their manifests); each names its video
+  std::string output;                // model card, .json; weights beside it (.pt)
+  int width = 8;                     // channel width of the network
+  double top_percent = 20;           // label the top k% of each frame's macroblocks important ...
+  double threshold = -1;             // ... or, when >= 0, macroblocks whose gradient exceeds this
+  double pos_weight = 2;             // loss weight of the important class (AccMPEG: 2)
+  int epochs = 40, patience = 6, batch = 8;
+  double lr = 1e-3;
+  double val_share = 0.2;            // last share of each clip's frames held out
+  uint64_t seed = 1;
+  int threads = 0;
+  bool force = false;
+  void check() const;
+};
+
+struct TrainCheapResult {
+  int epochs = 0;
+  double val_auc = 0, val_precision = 0, val_recall = 0, seconds = 0;
+  int64_t train_frames = 0, val_frames = 0;
+  Json card;
+};
+
+TrainCheapResult train_cheap_model(const TrainCheapOptions& options);
+
+// Runs a cheap model over frames of a video: importance in [0, 1] per macroblock.
+struct ImportanceOptions {
+  std::string input, model;          // video; cheap model card
+  std::vector<int64_t> frames;       // frame indices to run on (ascending); empty = all
+  int threads = 0;
+};
+struct ImportanceResult {
+  std::vector<int64_t> frames;       // indices run
+  int rows = 0, cols = 0, width = 0, height = 0;
+  std::vector<float> importance;     // [frames x rows x cols]
+  double model_seconds = 0;          // time in the network only
+  double seconds = 0;                // decode + network
+  Json card;                         // the cheap model's card
+};
+ImportanceResult predict_importance(const ImportanceOptions& options);
+
+}  // namespace vssoff::accmpeg

@@ -1,0 +1,56 @@
+// From importance to per-segment QP maps (AccMPEG), and region-of-interest maps from boxes
+// (EAAR- and Vigil-like baselines). Torch-free.
+//
+// Importance: per sampled frame, a value per macroblock (the cheap model's probability, or
+// accgrad's raw gradients for an oracle). Each segment (segment_frames frames, its own GOP
+// in encode-roi) averages the sampled frames that fall in it (AccMPEG samples the first and
+// the last); the top k% of macroblocks (or those above a threshold) are important; a 3x3
+// opening drops isolated macroblocks and a closing fills holes, both with replicated
+// borders (zero padding, as in AccMPEG's public code, would wrongly push the frame edge to
+// low quality); a dilation by `dilate` macroblocks adds a margin. Important macroblocks get
+// qp_hi, the rest qp_lo.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codec/qp_map.h"
+#include "core/manifest.h"
+
+namespace vssoff::accmpeg {
+
+struct QpMapParams {
+  int segment_frames = 10;
+  double top_percent = 20;   // share of macroblocks marked important ...
+  double threshold = -1;     // ... or, when >= 0, those whose segment importance exceeds this
+  int dilate = 0;            // extra macroblocks around important regions
+  bool clean = true;         // 3x3 opening then closing
+  int qp_hi = 30, qp_lo = 40;
+  void check() const;        // UsageError naming the field
+  Json to_json() const;
+};
+
+// Per-frame importance [frames x rows x cols] at `frame_indices` -> one map per segment
+// of a video of `total_frames` frames. InputError if a segment has no sampled frame.
+codec::QpMap qp_map_from_importance(const std::vector<int64_t>& frame_indices, const std::vector<float>& importance,
+                                    int rows, int cols, int width, int height, int64_t total_frames,
+                                    const QpMapParams& params, std::vector<float>* segment_importance = nullptr);
+
+// Boxes (COCO dataset JSON: images with "frame_index" or ids = frame + 1, annotations with
+// "bbox") -> one map per segment: qp_hi for macroblocks that any box of the segment's
+// frames overlaps (grown by margin pixels), qp_lo elsewhere.
+codec::QpMap qp_map_from_boxes(const std::string& coco_path, int width, int height, int64_t total_frames,
+                               const QpMapParams& params, double margin);
+
+// Macroblock labels of one frame's gradients: top `top_percent`% (ties broken by position),
+// or above `threshold` when it is >= 0.
+std::vector<uint8_t> importance_labels(const float* grad, int count, double top_percent, double threshold);
+
+// Area under the ROC curve of scores against 0/1 labels (ties count half). NaN if a class is absent.
+double roc_auc(const std::vector<float>& scores, const std::vector<uint8_t>& labels);
+
+// The frames of each segment that AccMPEG samples: "ends" (first and last), "first", or "all".
+std::vector<int64_t> sampled_frames(int64_t total_frames, int segment_frames, const std::string& sample);
+
+}  // namespace vssoff::accmpeg

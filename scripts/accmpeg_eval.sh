@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# AccMPEG against a uniform-QP sweep (AWStream-style), with the same server model (the
+# largest zoo model), on held-out synthetic clips and on the real vtest.avi (Debian's
+# opencv-doc). Reproduces the figure, the B5 table and the delay table in the README.
+#
+#   scripts/accmpeg_eval.sh train     accgrad on training clips + train-cheap-model (timed)
+#   scripts/accmpeg_eval.sh eval      encode, segment and score every configuration
+#   scripts/accmpeg_eval.sh report    table, B5, delay model, plot (out/accmpeg/accmpeg.png)
+#   scripts/accmpeg_eval.sh           all three
+#
+# Steps whose outputs exist are skipped (delete $WORK to start over). Accuracy is measured
+# against the server model's output on the original frames: mIoU (primary) and AccMPEG's
+# foreground pixel accuracy (vehicles and people).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+V=${BUILD_DIR:-build}/tools/vssoff
+WORK=${WORK:-out/accmpeg}
+SERVER=${SERVER:-models/segnet-w24.json}
+CHEAP=${CHEAP:-$WORK/cheap.json}
+SEG=10                       # frames per segment = GOP (AccMPEG: 10)
+QP_HI=30                     # AccMPEG's high quality, and the reference-quality encode
+UNIFORM_QPS="24 27 30 33 36 39 42 45 48"
+ACC_QP_LO="36 40 44 48"
+ACC_TOP="10 20 35"
+PRESETS=(street highway crowd night)
+mkdir -p "$WORK"
+
+train() {
+  local t0=$SECONDS grads=()
+  for i in "${!PRESETS[@]}"; do
+    for k in 1 2 3; do
+      local name=train_${PRESETS[$i]}_$k seed=$((3000 + 10 * i + k))
+      [ -f "$WORK/$name/manifest.json" ] || $V -q synth -o "$WORK/$name" --preset "${PRESETS[$i]}" --seed $seed --frames 120 --force
+      [ -f "$WORK/$name.grad.npy.json" ] || $V accgrad "$WORK/$name/video.mp4" --model "$SERVER" -o "$WORK/$name.grad.npy" --every 3 --force
+      grads+=("$WORK/$name.grad.npy")
+    done
+  done
+  [ -f "$CHEAP" ] || $V train-cheap-model "${grads[@]}" -o "$CHEAP" --force
+  echo "train: accgrad + train-cheap-model took $((SECONDS - t0)) s" | tee "$WORK/train_time.txt"
+}
+
+clips() {  # name video [boxes]
+  for i in "${!PRESETS[@]}"; do
+    local p=${PRESETS[$i]}
+    [ -f "$WORK/test_$p/manifest.json" ] ||
+      $V -q synth -o "$WORK/test_$p" --preset "$p" --seed $((90001 + i)) --frames 60 --force >&2
+    echo "$p $WORK/test_$p/video.mp4 $WORK/test_$p/boxes.json"
+  done
+  if [ ! -f "$WORK/vtest.avi" ]; then
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download opencv-doc >/dev/null 2>&1 &&
+      dpkg-deb --fsys-tarfile opencv-doc_*.deb | tar -x ./usr/share/doc/opencv-doc/examples/data/vtest.avi)
+    mv "$tmp/usr/share/doc/opencv-doc/examples/data/vtest.avi" "$WORK/vtest.avi"
+    rm -rf "$tmp"
+  fi
+  # The first 120 frames (12 segments) of the 795.
+  [ -f "$WORK/vtest120.mp4" ] || $V -q encode-roi "$WORK/vtest.avi" -o "$WORK/vtest120.mp4" --qp 12 --frames 120 --segment $SEG --force >&2
+  echo "vtest $WORK/vtest120.mp4 -"
+}
+
+# score CLIP LABEL ENCODED METHOD P1 P2: segment the encode, evaluate it against the
+# reference, append one CSV row (bytes, accuracy, camera-side seconds).
+score() {
+  local clip=$1 label=$2 enc=$3 method=$4 p1=$5 p2=$6
+  local d=$WORK/runs/$clip/$label
+  if [ ! -f "$d.eval.json" ]; then
+    $V -q segment "$enc" -o "$d.seg" --model "$SERVER" --every 2 --force
+    $V -q evaluate "$d.seg" "$WORK/runs/$clip/reference" --subset -o "$d.eval.json" --force 2>/dev/null
+    rm -rf "$d.seg"
+  fi
+  local qpmap=${enc%.mp4}.npy.json
+  /usr/bin/python3 - "$clip" "$method" "$p1" "$p2" "$enc.json" "$d.eval.json" "$qpmap" <<'PY' >>"$WORK/results.csv"
+import json, os, sys
+clip, method, p1, p2, enc, ev, qpmap = sys.argv[1:]
+e, v = json.load(open(enc)), json.load(open(ev))["overall"]
+cheap_s = 0.0
+if os.path.exists(qpmap):
+    src = json.load(open(qpmap)).get("source", {})
+    if src.get("kind") == "cheap-model":
+        cheap_s = src["frames_scored"] / src["model_fps"]
+print(f"{clip},{method},{p1},{p2},{e['total_bytes']},{e['segments']},{e['frames']},{v['miou']:.5f},"
+      f"{v['foreground_accuracy']:.5f},{e['seconds']:.4f},{cheap_s:.4f}")
+PY
+}
+
+evaluate_all() {
+  [ -f "$CHEAP" ] || { echo "no cheap model at $CHEAP: run '$0 train' first" >&2; exit 1; }
+  echo "clip,method,param1,param2,bytes,segments,frames,miou,fg_accuracy,encode_seconds,cheap_model_seconds" >"$WORK/results.csv"
+  clips | while read -r clip video boxes; do
+    local r=$WORK/runs/$clip
+    mkdir -p "$r"
+    echo "== $clip" >&2
+    [ -f "$r/reference/manifest.json" ] || $V -q segment "$video" -o "$r/reference" --model "$SERVER" --every 2 --force
+    for q in $UNIFORM_QPS; do
+      [ -f "$r/u$q.mp4.json" ] || $V -q encode-roi "$video" -o "$r/u$q.mp4" --qp "$q" --segment $SEG --force
+      score "$clip" "u$q" "$r/u$q.mp4" uniform "$q" ""
+    done
+    for top in $ACC_TOP; do
+      for lo in $ACC_QP_LO; do
+        local m=$r/acc_t${top}_q$lo
+        if [ ! -f "$m.mp4.json" ]; then
+          $V -q qpmap "$video" -o "$m.npy" --cheap-model "$CHEAP" --server-model "$SERVER" --segment-frames $SEG \
+            --top "$top" --dilate 1 --qp-hi $QP_HI --qp-lo "$lo" --force
+          $V -q encode-roi "$video" -o "$m.mp4" --qp-map "$m.npy" --segment $SEG --force
+        fi
+        score "$clip" "acc_t${top}_q$lo" "$m.mp4" accmpeg "$top" "$lo"
+      done
+    done
+    if [ "$boxes" != - ]; then  # region baselines from the synthetic ground-truth boxes (an ideal detector)
+      for spec in "eaar 36" "vigil 51"; do
+        set -- $spec
+        local m=$r/$1
+        if [ ! -f "$m.mp4.json" ]; then
+          $V -q qpmap "$video" -o "$m.npy" --boxes "$boxes" --segment-frames $SEG --qp-hi $QP_HI --qp-lo "$2" --force
+          $V -q encode-roi "$video" -o "$m.mp4" --qp-map "$m.npy" --segment $SEG --force
+        fi
+        score "$clip" "$1" "$m.mp4" "$1" "$QP_HI" "$2"
+      done
+    fi
+  done
+}
+
+report() {
+  apt_ok=$(dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null || true)
+  [[ "$apt_ok" == *"ok installed"* ]] || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-matplotlib >/dev/null; }
+  /usr/bin/python3 scripts/accmpeg_report.py "$WORK" "$QP_HI"
+}
+
+case "${1:-all}" in
+  train) train ;;
+  eval) evaluate_all ;;
+  report) report ;;
+  all) train; evaluate_all; report ;;
+  *) echo "usage: $0 [train|eval|report|all]" >&2; exit 1 ;;
+esac

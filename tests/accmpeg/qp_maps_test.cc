@@ -1,0 +1,97 @@
+#include "accmpeg/qp_maps.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "test_util.h"
+
+namespace vssoff::accmpeg {
+namespace {
+
+TEST(ImportanceLabels, TopKAndThresholdAndZeroGradientsNeverImportant) {
+  std::vector<float> g = {0.1f, 5, 3, 0, 0, 4, 0.2f, 1, 0, 2};
+  std::vector<uint8_t> top = importance_labels(g.data(), 10, 30, -1);
+  std::vector<uint8_t> want_top = {0, 1, 1, 0, 0, 1, 0, 0, 0, 0};
+  EXPECT_EQ(top, want_top);
+  std::vector<uint8_t> want_thr = {0, 1, 1, 0, 0, 1, 0, 0, 0, 1};
+  EXPECT_EQ(importance_labels(g.data(), 10, 30, 1.5), want_thr);
+  std::vector<float> zero(10, 0.0f);
+  for (uint8_t v : importance_labels(zero.data(), 10, 50, -1)) EXPECT_EQ(v, 0);
+}
+
+TEST(RocAuc, PerfectRandomAndTies) {
+  EXPECT_DOUBLE_EQ(roc_auc({0.1f, 0.2f, 0.8f, 0.9f}, {0, 0, 1, 1}), 1.0);
+  EXPECT_DOUBLE_EQ(roc_auc({0.9f, 0.8f, 0.2f, 0.1f}, {0, 0, 1, 1}), 0.0);
+  EXPECT_DOUBLE_EQ(roc_auc({0.5f, 0.5f, 0.5f, 0.5f}, {0, 1, 0, 1}), 0.5);
+  EXPECT_TRUE(std::isnan(roc_auc({0.1f, 0.2f}, {1, 1})));
+}
+
+TEST(SampledFrames, EndsFirstAll) {
+  EXPECT_EQ(sampled_frames(25, 10, "ends"), (std::vector<int64_t>{0, 9, 10, 19, 20, 24}));
+  EXPECT_EQ(sampled_frames(21, 10, "first"), (std::vector<int64_t>{0, 10, 20}));
+  EXPECT_EQ(sampled_frames(21, 10, "ends"), (std::vector<int64_t>{0, 9, 10, 19, 20}));
+  EXPECT_EQ(sampled_frames(3, 10, "all").size(), 3u);
+  EXPECT_THROW(sampled_frames(3, 10, "middle"), UsageError);
+}
+
+// A 6x8 grid (96x128 pixels), two segments of 2 frames.
+TEST(QpMapFromImportance, SegmentsAverageTheirFramesAndBordersStayHighQuality) {
+  const int rows = 6, cols = 8, cells = rows * cols;
+  std::vector<int64_t> frames = {0, 1, 2, 3};
+  std::vector<float> imp(4 * cells, 0.0f);
+  // Segment 0: a 3x3 block touching the top-left border, in frame 0 only.
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) imp[r * cols + c] = 1;
+  // Segment 1: one isolated macroblock (removed by the opening) and a 3x3 block at the right edge.
+  imp[2 * cells + 3 * cols + 1] = 1;
+  for (int r = 2; r < 5; ++r)
+    for (int c = 5; c < 8; ++c) imp[3 * cells + r * cols + c] = 1;
+  QpMapParams p;
+  p.segment_frames = 2;
+  p.threshold = 0.25;  // segment means are 0.5 inside the blocks
+  p.qp_hi = 25;
+  p.qp_lo = 45;
+  std::vector<float> seg;
+  codec::QpMap map = qp_map_from_importance(frames, imp, rows, cols, 128, 96, 4, p, &seg);
+  ASSERT_EQ(map.count, 2);
+  EXPECT_FLOAT_EQ(seg[0], 0.5f);
+  auto qp = [&](int s, int r, int c) { return int(map.qp[s * cells + r * cols + c]); };
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) EXPECT_EQ(qp(0, r, c), 25) << "corner block survives the opening at " << r << "," << c;
+  EXPECT_EQ(qp(0, 4, 6), 45);
+  EXPECT_EQ(qp(1, 3, 1), 45) << "an isolated macroblock is cleaned away";
+  EXPECT_EQ(qp(1, 3, 7), 25) << "the right-edge block keeps its border column";
+  // Dilation grows regions by one macroblock.
+  p.dilate = 1;
+  codec::QpMap grown = qp_map_from_importance(frames, imp, rows, cols, 128, 96, 4, p);
+  EXPECT_EQ(int(grown.qp[3 * cols + 3]), 25);
+  EXPECT_EQ(int(map.qp[3 * cols + 3]), 45);
+  // A segment without a sampled frame is an error, and so is a grid for another size.
+  EXPECT_THROW(qp_map_from_importance({0, 1}, std::vector<float>(imp.begin(), imp.begin() + 2 * cells), rows, cols, 128,
+                                      96, 4, p),
+               InputError);
+  EXPECT_THROW(qp_map_from_importance(frames, imp, rows, cols, 160, 96, 4, p), InputError);
+}
+
+TEST(QpMapFromBoxes, MacroblocksUnderBoxesOfTheSegment) {
+  test::TempDir dir;
+  std::string coco = R"({"images": [{"id": 1, "frame_index": 0, "width": 128, "height": 96},
+                                    {"id": 2, "frame_index": 1, "width": 128, "height": 96}],
+                         "annotations": [{"image_id": 2, "bbox": [20, 20, 10, 10], "category_id": 5}]})";
+  write_file_atomic(dir / "boxes.json", coco, true);
+  QpMapParams p;
+  p.segment_frames = 1;
+  p.qp_hi = 30;
+  p.qp_lo = 51;
+  codec::QpMap map = qp_map_from_boxes(dir / "boxes.json", 128, 96, 2, p, 0);
+  ASSERT_EQ(map.count, 2);
+  for (uint8_t q : std::vector<uint8_t>(map.qp.begin(), map.qp.begin() + 48)) EXPECT_EQ(q, 51);  // frame 0: no boxes
+  EXPECT_EQ(map.qp[48 + 1 * 8 + 1], 30);  // pixels 20..30 lie in macroblock (1, 1)
+  EXPECT_EQ(map.qp[48 + 1 * 8 + 2], 51);
+  EXPECT_EQ(map.qp[48 + 2 * 8 + 1], 51);
+  EXPECT_THROW(qp_map_from_boxes(dir / "boxes.json", 160, 96, 2, p, 0), InputError);  // boxes of another size
+}
+
+}  // namespace
+}  // namespace vssoff::accmpeg

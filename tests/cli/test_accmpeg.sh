@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# AccMPEG end to end through the binary: accgrad -> train-cheap-model -> qpmap -> encode-roi,
+# with the tiny zoo model as the server model; and the mismatches the manifests catch.
+source "$(dirname "$0")/lib.sh"
+clip=$(small_clip)  # 320x176: 11 x 20 macroblocks, 40 frames
+M=$VSSOFF_SOURCE_DIR/models
+
+expect_exit 0 "differentiated 10 frames" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/g.npy" \
+  --every 4 --heatmap "$T/g.png"
+expect_exit 0 "" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/t.npy" --mode taylor --qp-lo 44 \
+  --start 8 --frames 8 --every 2
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import json, sys, numpy as np
+t = sys.argv[1]
+g, m = np.load(f"{t}/g.npy"), json.load(open(f"{t}/g.npy.json"))
+assert g.shape == (10, 11, 20) and g.dtype == np.float32, g.shape
+assert (g >= 0).all() and g.sum() > 0
+assert m["format"] == "vssoff.accgrad" and m["frames"] == list(range(0, 40, 4)), m["frames"]
+assert m["server_model"]["name"] == "segnet-tiny" and m["params"]["mode"] == "grad"
+tg, tm = np.load(f"{t}/t.npy"), json.load(open(f"{t}/t.npy.json"))
+assert tg.shape == (4, 11, 20) and tm["frames"] == [8, 10, 12, 14] and tm["params"]["qp_lo"] == 44, tm["frames"]
+PY
+[ -s "$T/g.png" ] && ok || fail "no gradient heatmap"
+
+expect_exit 0 "held-out AUC" "$VSSOFF" train-cheap-model "$T/g.npy" -o "$T/cheap.json" --epochs 2 --width 4
+expect_exit 0 "% of macroblocks at QP 30" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/map.npy" --cheap-model "$T/cheap.json" \
+  --server-model "$M/segnet-tiny.json" --segment-frames 10 --top 25 --qp-hi 30 --qp-lo 44 --heatmap "$T/map.png" \
+  --importance-heatmap "$T/imp.png" --heatmap-segment 1
+expect_exit 0 "" "$VSSOFF" encode-roi "$clip/video.mp4" -o "$T/roi.mp4" --qp-map "$T/map.npy" --segment 10 --verify
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import json, sys, numpy as np
+t = sys.argv[1]
+q, m = np.load(f"{t}/map.npy"), json.load(open(f"{t}/map.npy.json"))
+assert q.shape == (4, 11, 20) and set(np.unique(q)) <= {30, 44}, (q.shape, np.unique(q))
+assert m["format"] == "vssoff.qpmap" and m["source"]["kind"] == "cheap-model" and m["source"]["frames_scored"] == 8
+assert m["server_model"]["name"] == "segnet-tiny" and m["accmpeg"]["top_percent"] == 25
+card = json.load(open(f"{t}/cheap.json"))
+assert card["task"] == "mb-importance" and card["produced_by"]["server_model"]["name"] == "segnet-tiny"
+assert 0 <= card["metrics"]["val_auc"] <= 1
+e = json.load(open(f"{t}/roi.mp4.json"))
+assert e["verify"]["qp_check"]["mismatched"] == 0, e["verify"]["qp_check"]
+PY
+[ -s "$T/map.png" ] && [ -s "$T/imp.png" ] && ok || fail "no QP or importance heatmap"
+# Oracle maps from the gradients themselves, and box maps from the synthetic ground truth.
+expect_exit 0 "" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/oracle.npy" --importance "$T/g.npy" --segment-frames 10
+expect_exit 0 "" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/boxes.npy" --boxes "$clip/boxes.json" --segment-frames 10 --qp-lo 51
+
+# What the manifests catch.
+expect_exit 2 "trained for server model segnet-tiny" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" \
+  --cheap-model "$T/cheap.json" --server-model "$M/segnet-w6.json"
+expect_exit 2 "gradients of server model segnet-tiny" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" \
+  --importance "$T/g.npy" --server-model "$M/segnet-w6.json"
+"$VSSOFF" -q synth -o "$T/wide" --size 352x176 --frames 10 --seed 4
+expect_exit 2 "QP map grid is 11x20 macroblocks" "$VSSOFF" encode-roi "$T/wide/video.mp4" -o "$T/x.mp4" --qp-map "$T/map.npy" --segment 10
+expect_exit 2 "gradients of 320x176 frames" "$VSSOFF" qpmap "$T/wide/video.mp4" -o "$T/x.npy" --importance "$T/g.npy"
+expect_exit 2 "degenerate training set" "$VSSOFF" train-cheap-model "$T/g.npy" -o "$T/c2.json" --threshold 1e30
+"$VSSOFF" -q accgrad "$T/wide/video.mp4" --model "$M/segnet-w6.json" -o "$T/g6.npy" --every 5
+expect_exit 2 "train one cheap model per server model" "$VSSOFF" train-cheap-model "$T/g.npy" "$T/g6.npy" -o "$T/c3.json"
+expect_exit 2 "not a cheap model" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --cheap-model "$M/segnet-tiny.json"
+expect_exit 2 "not a segmentation model" "$VSSOFF" segment "$clip/video.mp4" -o "$T/x" --model "$T/cheap.json"
+expect_exit 1 "exactly one of" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --importance "$T/g.npy" --boxes "$clip/boxes.json"
+expect_exit 1 "mode must be grad or taylor" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/x.npy" --mode hessian
+expect_exit 1 "must not exceed qp-lo" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --importance "$T/g.npy" --qp-hi 40 --qp-lo 30
+[ ! -e "$T/x.npy" ] && ok || fail "a failed qpmap left $T/x.npy"
+finish
