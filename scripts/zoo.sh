@@ -33,7 +33,7 @@ train() {
 
 measure() {
   local cards=("$@")
-  [ ${#cards[@]} -gt 0 ] || cards=(models/*.json)
+  [ ${#cards[@]} -gt 0 ] || cards=(models/segnet-*.json)
   local presets=(street highway crowd night)
   for i in "${!presets[@]}"; do
     local p=${presets[$i]}

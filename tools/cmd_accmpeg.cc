@@ -29,6 +29,7 @@ void setup_accgrad(CLI::App& app) {
   sub->add_option("--model", opt->model, "Server model: card (.json) or TorchScript file")->required();
   sub->add_option("--mode", opt->mode, "grad (gradient at the frame) or taylor (gradient at the QP_lo frame x |high - low|)")->capture_default_str();
   sub->add_option("--qp-lo", opt->qp_lo, "taylor: QP of the low-quality encode")->capture_default_str();
+  sub->add_option("--classes", opt->classes, "Proxy over pixels of these reference classes only, e.g. 5,6 (default: all)")->delimiter(',');
   sub->add_option("--start", opt->start, "First frame index")->capture_default_str();
   sub->add_option("--frames", opt->frames, "Number of frames from --start (-1 = to the end)")->capture_default_str();
   sub->add_option("--every", opt->every, "Differentiate every k-th frame")->capture_default_str();

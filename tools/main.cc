@@ -8,6 +8,7 @@
 
 #include "cmd_accmpeg.h"
 #include "cmd_encode_roi.h"
+#include "cmd_penance.h"
 #include "cmd_evaluate.h"
 #include "cmd_info.h"
 #include "cmd_segment.h"
@@ -63,6 +64,10 @@ int main(int argc, char** argv) {
   tools::setup_accgrad(app);
   tools::setup_train_cheap_model(app);
   tools::setup_qpmap(app);
+  tools::setup_profile(app);
+  tools::setup_profile_merge(app);
+  tools::setup_train_estimators(app);
+  tools::setup_plan(app);
 
   try {
     app.parse(argc, argv);

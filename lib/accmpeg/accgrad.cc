@@ -25,6 +25,7 @@ void AccGradOptions::check() const {
   vssoff::check<UsageError>(start >= 0, "start must be >= 0 (got ", start, ")");
   vssoff::check<UsageError>(frames == -1 || frames > 0, "frames must be > 0 or -1 (got ", frames, ")");
   vssoff::check<UsageError>(every >= 1, "every must be >= 1 (got ", every, ")");
+  for (int c : classes) vssoff::check<UsageError>(c >= 0 && c < 255, "classes must be in [0, 254] (got ", c, ")");
   vssoff::check<UsageError>(threads >= 0 && threads <= 256, "threads must be in [0, 256] (got ", threads, ")");
 }
 
@@ -85,7 +86,7 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   for (int64_t i = 0; (end < 0 || i < end) && high.read(&hq); ++i) {
     if (low) check<InputError>(low->read(&lq), low_path, ": the low-quality encode ended at frame ", i);
     if (i < opt.start || (i - opt.start) % opt.every != 0) continue;
-    std::vector<float> g = seg.accuracy_gradient(hq, low ? &lq : nullptr, kMacroblock);
+    std::vector<float> g = seg.accuracy_gradient(hq, low ? &lq : nullptr, kMacroblock, opt.classes);
     values.insert(values.end(), g.begin(), g.end());
     indices.push_back(i);
     if (indices.size() == 1) first = hq;
@@ -100,6 +101,7 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   m["params"] = {{"mode", opt.mode}, {"qp_lo", opt.mode == "taylor" ? Json(opt.qp_lo) : Json(nullptr)},
                  {"start", opt.start}, {"frames", opt.frames}, {"every", opt.every}, {"macroblock", kMacroblock},
                  {"width", info.width}, {"height", info.height}, {"mb_rows", rows}, {"mb_cols", cols},
+                 {"classes", opt.classes},
                  {"proxy", "sum of log-probabilities of the model's own labels on the high-quality frame"}};
   m["server_model"] = {{"name", card.name}, {"weights_sha256", sha256_file(card.weights_path())},
                        {"card", card.card_path}, {"classes", seg.num_classes()}};

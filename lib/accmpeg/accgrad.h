@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/manifest.h"
 
@@ -28,6 +29,7 @@ struct AccGradOptions {
   std::string output;           // .npy (its manifest: OUTPUT.json)
   std::string mode = "grad";    // "grad" | "taylor"
   int qp_lo = 40;               // taylor: uniform QP of the low-quality encode
+  std::vector<int> classes;     // proxy over pixels of these reference classes only (empty = all)
   int64_t start = 0, frames = -1, every = 1;  // frame range and sampling
   int threads = 0;              // 0 = one per core
   std::string heatmap;          // PNG of the first sampled frame's gradient

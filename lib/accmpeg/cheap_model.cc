@@ -206,7 +206,7 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
            std::round(1000.0 * positives / cells) / 10, "% of macroblocks important");
 
   CheapNet net(opt.width);
-  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(opt.lr));
+  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(opt.lr).weight_decay(1e-4));
   torch::Tensor class_weights = torch::tensor({1.0f, static_cast<float>(opt.pos_weight)});
   std::mt19937_64 rng(opt.seed);
   // Batches never mix clips (their frame sizes may differ).
@@ -225,9 +225,20 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
     for (size_t b = 0; b < items.size();) {
       size_t e = b;
       std::vector<torch::Tensor> xs, ys;
+      // Half the batches are random crops on the macroblock grid (whole macroblocks only, a
+      // few rows and columns smaller), so the network cannot learn fixed positions.
+      const Clip& clip = clips[items[b].first];
+      const int64_t full_rows = clip.frames[0].size(1) / kMacroblock, full_cols = clip.frames[0].size(2) / kMacroblock;
+      const bool crop = (rng() & 1) && full_rows > 6 && full_cols > 8;
+      const int64_t crop_rows = full_rows - 3, crop_cols = full_cols - 4;
       while (e < items.size() && items[e].first == items[b].first && static_cast<int>(xs.size()) < opt.batch) {
-        const Clip& c = clips[items[e].first];
-        torch::Tensor x = c.frames[items[e].second], y = c.labels[items[e].second];
+        torch::Tensor x = clip.frames[items[e].second], y = clip.labels[items[e].second];
+        if (crop) {
+          int64_t r0 = static_cast<int64_t>(rng() % (full_rows - crop_rows + 1));
+          int64_t c0 = static_cast<int64_t>(rng() % (full_cols - crop_cols + 1));
+          x = x.narrow(1, r0 * kMacroblock, crop_rows * kMacroblock).narrow(2, c0 * kMacroblock, crop_cols * kMacroblock);
+          y = y.narrow(0, r0, crop_rows).narrow(1, c0, crop_cols);
+        }
         if (rng() & 1) x = x.flip({2}), y = y.flip({1});
         xs.push_back(x);
         ys.push_back(y);

@@ -2,6 +2,7 @@
 #include <malloc.h>
 
 #include "accmpeg/api.h"
+#include "penance/api.h"
 #include "nn/api.h"
 
 extern "C" __attribute__((visibility("default"))) const vssoff::nn::NnApi* vssoff_nn_api() {
@@ -20,5 +21,10 @@ extern "C" __attribute__((visibility("default"))) const vssoff::accmpeg::Accmpeg
   static const vssoff::accmpeg::AccmpegApi api = {vssoff::accmpeg::kAccmpegApiVersion, &vssoff::accmpeg::accgrad,
                                                   &vssoff::accmpeg::train_cheap_model,
                                                   &vssoff::accmpeg::predict_importance};
+  return &api;
+}
+
+extern "C" __attribute__((visibility("default"))) const vssoff::penance::PenanceApi* vssoff_penance_api() {
+  static const vssoff::penance::PenanceApi api = {vssoff::penance::kPenanceApiVersion, &vssoff::penance::profile};
   return &api;
 }

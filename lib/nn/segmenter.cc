@@ -283,7 +283,8 @@ torch::Tensor rgb_tensor(const video::Frame& f) {  // [1,3,H,W] float in [0, 1]
 }
 }  // namespace
 
-std::vector<float> Segmenter::accuracy_gradient(const video::Frame& high, const video::Frame* low, int mb) {
+std::vector<float> Segmenter::accuracy_gradient(const video::Frame& high, const video::Frame* low, int mb,
+                                                const std::vector<int>& classes) {
   Impl& m = *impl_;
   check<RuntimeError>(m.opt.differentiable, "accuracy_gradient needs a Segmenter made with differentiable = true");
   check<RuntimeError>(!low || (low->width == high.width && low->height == high.height),
@@ -297,8 +298,13 @@ std::vector<float> Segmenter::accuracy_gradient(const video::Frame& high, const 
     reference = logits.argmax(1, /*keepdim=*/true);  // [1,1,h,w] at the model's resolution
   }
   torch::Tensor x = (low ? rgb_tensor(*low) : hq.clone()).requires_grad_(true);
-  torch::Tensor logp = torch::log_softmax(m.forward_frames(x), 1);
-  logp.gather(1, reference).sum().backward();
+  torch::Tensor logp = torch::log_softmax(m.forward_frames(x), 1).gather(1, reference);
+  if (!classes.empty()) {
+    torch::Tensor keep = torch::zeros_like(reference, torch::kBool);
+    for (int c : classes) keep |= reference == c;
+    logp = logp * keep;
+  }
+  logp.sum().backward();
   torch::Tensor g = x.grad().abs();                        // [1,3,H,W]
   if (low) g = g * (hq - x.detach()).abs();                 // Taylor: |gradient| x |high - low|
   g = g.sum(1, /*keepdim=*/true);                           // L1 over RGB

@@ -70,8 +70,11 @@ class Segmenter {
   // proxy is the summed log-probability of those labels, differentiated with respect to
   // the RGB pixels in [0, 1]. Without `low`: sum over each block of |d proxy / d pixel|_1 at
   // `high`. With `low` (the same frame after compression): the Taylor form, sum over each
-  // block of |gradient at low| . |high - low|, per channel. Needs options.differentiable.
-  std::vector<float> accuracy_gradient(const video::Frame& high, const video::Frame* low, int mb);
+  // block of |gradient at low| . |high - low|, per channel. `classes`: only pixels whose
+  // reference label is one of these count in the proxy (empty = all pixels), to match an
+  // accuracy that only scores those classes. Needs options.differentiable.
+  std::vector<float> accuracy_gradient(const video::Frame& high, const video::Frame* low, int mb,
+                                       const std::vector<int>& classes = {});
 
  private:
   struct Impl;

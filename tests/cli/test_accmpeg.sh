@@ -8,7 +8,7 @@ M=$VSSOFF_SOURCE_DIR/models
 expect_exit 0 "differentiated 10 frames" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/g.npy" \
   --every 4 --heatmap "$T/g.png"
 expect_exit 0 "" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/t.npy" --mode taylor --qp-lo 44 \
-  --start 8 --frames 8 --every 2
+  --start 8 --frames 8 --every 2 --classes 5,6
 expect_exit 0 "" "$PY" - "$T" <<'PY'
 import json, sys, numpy as np
 t = sys.argv[1]
@@ -19,6 +19,7 @@ assert m["format"] == "vssoff.accgrad" and m["frames"] == list(range(0, 40, 4)),
 assert m["server_model"]["name"] == "segnet-tiny" and m["params"]["mode"] == "grad"
 tg, tm = np.load(f"{t}/t.npy"), json.load(open(f"{t}/t.npy.json"))
 assert tg.shape == (4, 11, 20) and tm["frames"] == [8, 10, 12, 14] and tm["params"]["qp_lo"] == 44, tm["frames"]
+assert tm["params"]["classes"] == [5, 6] and m["params"]["classes"] == []
 PY
 [ -s "$T/g.png" ] && ok || fail "no gradient heatmap"
 

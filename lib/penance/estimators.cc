@@ -1,0 +1,250 @@
+#include "penance/estimators.h"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "penance/profile.h"
+
+namespace fs = std::filesystem;
+
+namespace vssoff::penance {
+namespace {
+
+double num(const std::string& s) { return s.empty() || s == "nan" ? 0.0 : std::stod(s); }
+
+// Least squares / ridge: solve (X'X + ridge I) W = X'Y.
+cv::Mat ridge_solve(const cv::Mat& X, const cv::Mat& Y, double ridge) {
+  cv::Mat A = X.t() * X + ridge * cv::Mat::eye(X.cols, X.cols, CV_64F), W;
+  cv::solve(A, X.t() * Y, W, cv::DECOMP_SVD);
+  return W;
+}
+
+std::vector<double> accuracy_features(const Estimators& e, const std::vector<double>& stats, int served) {
+  std::vector<double> x(stats);
+  x.resize(stats.size() + e.actions.size() + 1, 0.0);
+  x[stats.size() + served] = 1;
+  x.back() = 1;
+  return x;
+}
+
+}  // namespace
+
+std::string Action::name() const { return cat(model, "@qp", qp, "x", csv_number(scale)); }
+
+ProfileTable read_profile_table(const std::string& path) {
+  ProfileTable t;
+  t.path = path;
+  const std::string mp = manifest_path_for(path);
+  check_input_file(mp, "profile manifest");
+  t.manifest = read_manifest(mp, "profile", kProfileVersion);
+  const Json& p = t.manifest.at("params");
+  check<InputError>(t.manifest.at("shard").at("count").get<int>() == 1, path,
+                    ": a shard of a table; join the shards with profile-merge first");
+  for (const Json& m : p.at("models")) t.models.push_back(m.at("name").get<std::string>());
+  t.qps = p.at("qps").get<std::vector<int>>();
+  t.scales = p.at("scales").get<std::vector<double>>();
+  t.segment_frames = p.at("segment_frames").get<int>();
+  t.fps = p.at("fps").get<double>();
+  const int64_t segments = p.at("segments").get<int64_t>();
+  for (const auto& m : t.models)
+    for (int q : t.qps)
+      for (double s : t.scales) t.actions.push_back({m, q, s});
+  std::map<Action, size_t> index;
+  for (size_t i = 0; i < t.actions.size(); ++i) index[t.actions[i]] = i;
+
+  CsvTable csv = read_csv(sidecar_path(t.manifest, mp, "table"));
+  const size_t first_stat = csv.column("mean_max_prob");
+  for (size_t c = first_stat; c < csv.columns.size(); ++c) t.stat_names.push_back(csv.columns[c]);
+  t.rows.assign(segments, std::vector<SegmentRow>(t.actions.size()));
+  t.frames.assign(segments, 0);
+  t.intra.assign(segments, 0);
+  t.inter.assign(segments, 0);
+  std::vector<std::vector<bool>> seen(segments, std::vector<bool>(t.actions.size(), false));
+  const size_t c_seg = csv.column("segment"), c_model = csv.column("model"), c_qp = csv.column("qp"),
+               c_scale = csv.column("scale");
+  for (size_t r = 0; r < csv.rows.size(); ++r) {
+    const auto& row = csv.rows[r];
+    int64_t s = static_cast<int64_t>(csv.number(r, "segment"));
+    (void)c_seg;
+    Action a{row[c_model], static_cast<int>(csv.number(r, "qp")), csv.number(r, "scale")};
+    (void)c_qp;
+    (void)c_scale;
+    auto it = index.find(a);
+    check<InputError>(s >= 0 && s < segments && it != index.end(), path, ": row ", r + 2, " (segment ", s, ", ",
+                      a.name(), ") is outside the grid its manifest states");
+    SegmentRow& out = t.rows[s][it->second];
+    out.bytes = csv.number(r, "bytes");
+    out.accuracy = csv.number(r, "miou");
+    out.gflops = csv.number(r, "gflops");
+    for (size_t c = first_stat; c < row.size(); ++c) out.stats.push_back(num(row[c]));
+    t.frames[s] = static_cast<int>(csv.number(r, "frames"));
+    t.intra[s] = csv.number(r, "intra_complexity");
+    t.inter[s] = csv.number(r, "inter_complexity");
+    seen[s][it->second] = true;
+  }
+  for (int64_t s = 0; s < segments; ++s)
+    for (size_t a = 0; a < t.actions.size(); ++a)
+      check<InputError>(seen[s][a], path, ": no row for segment ", s, " and action ", t.actions[a].name(),
+                        " (an incomplete table; profile --resume finishes it)");
+  return t;
+}
+
+double Estimators::predict_bytes(int qi, int si, double intra, double inter) const {
+  const auto& c = rate[qi * scales.size() + si];
+  return std::exp(c[0] + c[1] * std::log1p(intra) + c[2] * std::log1p(inter));
+}
+
+std::vector<double> Estimators::predict_accuracy(const std::vector<double>& stats, int served) const {
+  std::vector<double> x = accuracy_features(*this, stats, served), y(actions.size(), 0.0);
+  for (size_t f = 0; f < x.size(); ++f)
+    if (x[f] != 0)
+      for (size_t a = 0; a < actions.size(); ++a) y[a] += x[f] * acc_w[f][a];
+  return y;
+}
+
+void Estimators::check_fits(const ProfileTable& t) const {
+  check<InputError>(t.models == models && t.qps == qps && t.scales == scales && t.stat_names == stat_names, t.path,
+                    ": its action grid (", t.models.size(), " models x ", t.qps.size(), " QPs x ", t.scales.size(),
+                    " scales, ", t.stat_names.size(), " statistics) differs from the estimators' (", models.size(),
+                    " x ", qps.size(), " x ", scales.size(), ", ", stat_names.size(),
+                    "); train the estimators on tables of the same grid");
+}
+
+std::pair<double, double> estimator_errors(const Estimators& e, const std::vector<ProfileTable>& tables) {
+  std::vector<double> ape;
+  double abs_err = 0;
+  int64_t n = 0;
+  for (const ProfileTable& t : tables) {
+    for (size_t s = 0; s < t.rows.size(); ++s) {
+      for (size_t qi = 0; qi < e.qps.size(); ++qi)
+        for (size_t si = 0; si < e.scales.size(); ++si) {
+          // bytes do not depend on the model: take the first model's row
+          size_t a = qi * e.scales.size() + si;
+          double truth = t.rows[s][a].bytes, pred = e.predict_bytes(int(qi), int(si), t.intra[s], t.inter[s]);
+          ape.push_back(std::abs(pred - truth) / truth);
+        }
+      if (s + 1 < t.rows.size())
+        for (size_t a = 0; a < e.actions.size(); ++a) {
+          std::vector<double> pred = e.predict_accuracy(t.rows[s][a].stats, static_cast<int>(a));
+          for (size_t b = 0; b < e.actions.size(); ++b) abs_err += std::abs(pred[b] - t.rows[s + 1][b].accuracy), ++n;
+        }
+    }
+  }
+  std::sort(ape.begin(), ape.end());
+  double mdape = ape.empty() ? NAN : ape[ape.size() / 2];
+  return {mdape, n ? abs_err / n : NAN};
+}
+
+Estimators train_estimators(const TrainEstimatorsOptions& opt) {
+  check<UsageError>(!opt.tables.empty(), "give at least one training table");
+  check<UsageError>(fs::path(opt.output).extension() == ".json", "output must end in .json (got ", opt.output, ")");
+  check<UsageError>(opt.ridge >= 0, "ridge must be >= 0 (got ", opt.ridge, ")");
+  check_output_path(opt.output, opt.force);
+  std::vector<ProfileTable> train, held;
+  for (const auto& p : opt.tables) train.push_back(read_profile_table(p));
+  for (const auto& p : opt.holdout) held.push_back(read_profile_table(p));
+  Estimators e;
+  e.models = train[0].models;
+  e.qps = train[0].qps;
+  e.scales = train[0].scales;
+  e.actions = train[0].actions;
+  e.stat_names = train[0].stat_names;
+  e.ridge = opt.ridge;
+  for (const auto& t : train) e.check_fits(t);
+  for (const auto& t : held) e.check_fits(t);
+
+  // Bitrate: one least-squares fit per (q, s) over all training segments.
+  int64_t segments = 0;
+  for (const auto& t : train) segments += static_cast<int64_t>(t.rows.size());
+  check<InputError>(segments >= 4, "only ", segments, " training segment(s): the bitrate fit needs at least 4");
+  for (size_t qi = 0; qi < e.qps.size(); ++qi)
+    for (size_t si = 0; si < e.scales.size(); ++si) {
+      cv::Mat X(static_cast<int>(segments), 3, CV_64F), Y(static_cast<int>(segments), 1, CV_64F);
+      int r = 0;
+      for (const auto& t : train)
+        for (size_t s = 0; s < t.rows.size(); ++s, ++r) {
+          X.at<double>(r, 0) = 1;
+          X.at<double>(r, 1) = std::log1p(t.intra[s]);
+          X.at<double>(r, 2) = std::log1p(t.inter[s]);
+          Y.at<double>(r, 0) = std::log(std::max(1.0, t.rows[s][qi * e.scales.size() + si].bytes));
+        }
+      cv::Mat w = ridge_solve(X, Y, 1e-6);
+      e.rate.push_back({w.at<double>(0), w.at<double>(1), w.at<double>(2)});
+    }
+
+  // Accuracy: ridge regression from (stats now, served action) to accuracy of every action next.
+  const size_t A = e.actions.size(), F = e.stat_names.size() + A + 1;
+  int64_t pairs = 0;
+  for (const auto& t : train) pairs += static_cast<int64_t>((t.rows.size() - 1) * A);
+  check<InputError>(pairs > 0, "the training tables have no consecutive segments to learn accuracy from");
+  cv::Mat X(static_cast<int>(pairs), static_cast<int>(F), CV_64F), Y(static_cast<int>(pairs), static_cast<int>(A), CV_64F);
+  int r = 0;
+  for (const auto& t : train)
+    for (size_t s = 0; s + 1 < t.rows.size(); ++s)
+      for (size_t a = 0; a < A; ++a, ++r) {
+        std::vector<double> x = accuracy_features(e, t.rows[s][a].stats, static_cast<int>(a));
+        for (size_t f = 0; f < F; ++f) X.at<double>(r, static_cast<int>(f)) = x[f];
+        for (size_t b = 0; b < A; ++b) Y.at<double>(r, static_cast<int>(b)) = t.rows[s + 1][b].accuracy;
+      }
+  cv::Mat W = ridge_solve(X, Y, opt.ridge * pairs);
+  e.acc_w.assign(F, std::vector<double>(A));
+  for (size_t f = 0; f < F; ++f)
+    for (size_t a = 0; a < A; ++a) e.acc_w[f][a] = W.at<double>(static_cast<int>(f), static_cast<int>(a));
+
+  auto [train_mdape, train_mae] = estimator_errors(e, train);
+  e.metrics = {{"train", {{"bitrate_mdape", train_mdape}, {"accuracy_mae", train_mae}, {"segments", segments}}}};
+  if (!held.empty()) {
+    auto [mdape, mae] = estimator_errors(e, held);
+    int64_t hs = 0;
+    for (const auto& t : held) hs += static_cast<int64_t>(t.rows.size());
+    e.metrics["holdout"] = {{"bitrate_mdape", mdape}, {"accuracy_mae", mae}, {"segments", hs}};
+  }
+
+  Json m = new_manifest("penance-estimators", kEstimatorsVersion);
+  m["params"] = {{"models", e.models}, {"qps", e.qps}, {"scales", e.scales}, {"stat_names", e.stat_names},
+                 {"ridge", e.ridge}, {"segment_frames", train[0].segment_frames}};
+  Json rate = Json::array();
+  for (const auto& c : e.rate) rate.push_back({c[0], c[1], c[2]});
+  m["bitrate"] = {{"form", "log(bytes) = a + b log(1 + intra) + c log(1 + inter), per (qp, scale), qp-major"},
+                  {"coefficients", rate}};
+  m["accuracy"] = {{"form", "ridge: [stats, one-hot(served action), 1] -> accuracy of every action next segment"},
+                   {"weights", e.acc_w}};
+  m["metrics"] = e.metrics;
+  for (const auto& p : opt.tables) add_input(m, "train", p);
+  for (const auto& p : opt.holdout) add_input(m, "holdout", p);
+  write_manifest(opt.output, m, opt.force);
+  return e;
+}
+
+Estimators read_estimators(const std::string& path) {
+  check_input_file(path, "estimators");
+  Json m = read_manifest(path, "penance-estimators", kEstimatorsVersion);
+  Estimators e;
+  const Json& p = m.at("params");
+  e.models = p.at("models").get<std::vector<std::string>>();
+  e.qps = p.at("qps").get<std::vector<int>>();
+  e.scales = p.at("scales").get<std::vector<double>>();
+  e.stat_names = p.at("stat_names").get<std::vector<std::string>>();
+  e.ridge = p.at("ridge").get<double>();
+  for (const auto& mm : e.models)
+    for (int q : e.qps)
+      for (double s : e.scales) e.actions.push_back({mm, q, s});
+  for (const Json& c : m.at("bitrate").at("coefficients")) e.rate.push_back({c[0], c[1], c[2]});
+  e.acc_w = m.at("accuracy").at("weights").get<std::vector<std::vector<double>>>();
+  check<InputError>(e.rate.size() == e.qps.size() * e.scales.size() &&
+                        e.acc_w.size() == e.stat_names.size() + e.actions.size() + 1,
+                    path, ": coefficient counts do not match its grid (a damaged file?)");
+  e.metrics = m.value("metrics", Json::object());
+  return e;
+}
+
+}  // namespace vssoff::penance

@@ -1,0 +1,89 @@
+// Penance's two estimators, trained from profile tables and saved together as one artefact
+// (format "vssoff.penance-estimators", version 1). Torch-free.
+//
+// Bitrate (camera side): bytes of every (QP, scale) of a segment from raw-frame features,
+// without encoding each setting. For each (q, s): log(bytes) = a + b log(1 + intra) +
+// c log(1 + inter), least squares over the training segments, where intra is the first
+// frame's mean luma gradient (what intra coding pays for) and inter the mean luma change
+// between frames (what inter coding pays for) - H.264's two costs.
+//
+// Accuracy (server side): from the softmax statistics of the segment just served (by the
+// action actually used), the accuracy of every action on the next segment. Ridge regression
+// on [statistics, one-hot of the served action, 1] with one output per action.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/manifest.h"
+
+namespace vssoff::penance {
+
+inline constexpr int kEstimatorsVersion = 1;
+
+struct Action {
+  std::string model;
+  int qp = 0;
+  double scale = 1;
+  bool operator<(const Action& o) const { return std::tie(model, qp, scale) < std::tie(o.model, o.qp, o.scale); }
+  bool operator==(const Action& o) const { return model == o.model && qp == o.qp && scale == o.scale; }
+  std::string name() const;  // "segnet-w16@qp30x0.75"
+};
+
+// One segment of a profile table: per-action outcomes and the served statistics.
+struct SegmentRow {
+  double bytes = 0, accuracy = 0, gflops = 0;
+  std::vector<double> stats;  // softmax statistics (the table's stats columns, NaN as 0)
+};
+struct ProfileTable {
+  std::string path;
+  std::vector<std::string> models;           // cheapest first, as profiled
+  std::vector<int> qps;
+  std::vector<double> scales;
+  std::vector<Action> actions;               // models x qps x scales
+  int segment_frames = 0;
+  double fps = 30;
+  std::vector<int> frames;                   // frames per segment
+  std::vector<double> intra, inter;          // per segment
+  std::vector<std::vector<SegmentRow>> rows; // [segment][action]
+  std::vector<std::string> stat_names;
+  Json manifest;
+};
+// Reads a table and its manifest; InputError when an action or a segment is missing.
+ProfileTable read_profile_table(const std::string& path);
+
+struct Estimators {
+  std::vector<std::string> models;
+  std::vector<int> qps;
+  std::vector<double> scales;
+  std::vector<Action> actions;
+  std::vector<std::string> stat_names;
+  // bitrate: per (q, s) index qi * scales + si: {a, b, c}
+  std::vector<std::array<double, 3>> rate;
+  // accuracy: weights [features][actions], features = stats + one-hot(actions) + 1
+  std::vector<std::vector<double>> acc_w;
+  double ridge = 1e-2;
+  Json metrics;
+
+  double predict_bytes(int qp_index, int scale_index, double intra, double inter) const;
+  // Accuracy of every action on the next segment, from the statistics of `served` now.
+  std::vector<double> predict_accuracy(const std::vector<double>& stats, int served) const;
+  // InputError naming both grids when the table's actions differ from the estimators'.
+  void check_fits(const ProfileTable& t) const;
+};
+
+struct TrainEstimatorsOptions {
+  std::vector<std::string> tables, holdout;  // training tables; held-out tables for the report
+  std::string output;                        // .json
+  double ridge = 1e-2;
+  bool force = false;
+};
+Estimators train_estimators(const TrainEstimatorsOptions& options);
+Estimators read_estimators(const std::string& path);
+
+// Median absolute percentage error of predicted bytes, and mean absolute error of predicted
+// accuracy (next segment, every served action), over the tables.
+std::pair<double, double> estimator_errors(const Estimators& e, const std::vector<ProfileTable>& tables);
+
+}  // namespace vssoff::penance

@@ -1,0 +1,66 @@
+// plan: Penance's per-segment choice of (server model, QP, scale), replayed over a profile
+// table and a bandwidth trace, against the oracle and baselines. Torch-free.
+//
+// Policies:
+//  - penance:   the cheapest action whose predicted accuracy >= target + accuracy margin and
+//               predicted bytes <= predicted budget x (1 - bandwidth margin). Accuracy is
+//               predicted from the statistics of the segment just served; bytes from the
+//               camera-side features of the segment about to be sent; the budget from the
+//               bandwidth measured over the previous segment. A margin grows after a miss of
+//               its kind and shrinks otherwise. Nothing predicted feasible: the most accurate
+//               predicted action within the budget; nothing within it: the fewest bytes.
+//  - oracle:    true table values and the true bandwidth; the cheapest action meeting both
+//               (none: the most accurate within the bandwidth, counted as a failure).
+//  - static:    the one action, chosen in hindsight, with the fewest failures (then cheapest).
+//  - bandwidth: AWStream-style: the largest model, the most accurate (QP, scale) whose
+//               predicted bytes fit the predicted budget x (1 - 0.1).
+//  - largest:   the largest model at the lowest QP and full resolution, always.
+// Failures: accuracy below the target, bytes above what the segment's bandwidth carries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/manifest.h"
+#include "penance/estimators.h"
+
+namespace vssoff::penance {
+
+inline constexpr int kPlanVersion = 1;
+
+// Bandwidth over time: a CSV with columns time_s,kbps (a step function), or a Mahimahi
+// trace (one line per 1500-byte delivery opportunity, in ms).
+struct BandwidthTrace {
+  std::string path;
+  std::vector<double> times, kbps;    // CSV form
+  std::vector<double> deliveries_ms;  // Mahimahi form
+  double duration_s = 0;
+  double mean_kbps(double t0, double t1) const;  // average over [t0, t1)
+};
+BandwidthTrace read_trace(const std::string& path);
+
+struct PlanOptions {
+  std::string table, estimators, trace, output;  // output: plan .csv (summary in OUTPUT.json)
+  std::vector<double> targets = {0.8};           // accuracy targets (mIoU)
+  std::vector<std::string> policies = {"penance", "oracle", "static", "bandwidth", "largest"};
+  double acc_margin = 0.02, bw_margin = 0.1;     // penance's starting margins
+  bool force = false;
+  void check() const;
+};
+
+struct PolicySummary {
+  std::string policy;
+  double target = 0, cost = 0, relative_cost = 0, mean_accuracy = 0, failure_rate = 0;
+  int64_t segments = 0, acc_misses = 0, bw_misses = 0, failures = 0, bytes = 0;
+  double decision_us = 0;  // mean time of one decision
+};
+
+struct PlanResult {
+  std::vector<PolicySummary> summaries;
+  int64_t infeasible_segments = 0;  // no action meets both constraints (per target, summed)
+  Json manifest;
+};
+
+PlanResult plan(const PlanOptions& options);
+
+}  // namespace vssoff::penance

@@ -1,0 +1,324 @@
+#include "penance/profile.h"
+
+#include "penance/table.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "codec/x264_encoder.h"
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "metrics/evaluate_segmentation.h"
+#include "metrics/segmentation.h"
+#include "nn/segmenter.h"
+#include "video/decoder.h"
+#include "video/picture.h"
+#include "video/reader.h"
+#include "video/scaler.h"
+
+namespace fs = std::filesystem;
+
+namespace vssoff::penance {
+namespace {
+
+std::string fmt(double v) { return std::isnan(v) ? "" : csv_number(v); }
+
+// Mean |horizontal| + |vertical| luma gradient of a frame (intra complexity) and mean
+// |luma difference| between consecutive frames (inter complexity), in 8-bit units.
+double intra_complexity(const video::Frame& f) {
+  const uint8_t* y = f.plane(0);
+  double sum = 0;
+  for (int r = 0; r + 1 < f.height; ++r)
+    for (int c = 0; c + 1 < f.width; ++c) {
+      const uint8_t* p = y + r * f.stride(0) + c;
+      sum += std::abs(p[1] - p[0]) + std::abs(p[f.stride(0)] - p[0]);
+    }
+  return sum / (double(f.width - 1) * (f.height - 1));
+}
+
+double inter_complexity(const std::vector<video::Frame>& frames) {
+  if (frames.size() < 2) return 0;
+  double sum = 0;
+  for (size_t i = 1; i < frames.size(); ++i) {
+    const uint8_t *a = frames[i - 1].plane(0), *b = frames[i].plane(0);
+    for (int r = 0; r < frames[i].height; ++r)
+      for (int c = 0; c < frames[i].width; ++c)
+        sum += std::abs(a[r * frames[i].stride(0) + c] - b[r * frames[i].stride(0) + c]);
+  }
+  return sum / (double(frames[0].width) * frames[0].height * (frames.size() - 1));
+}
+
+int even(double v) { return std::max(2, static_cast<int>(std::lround(v / 2)) * 2); }
+
+}  // namespace
+
+void ProfileOptions::check() const {
+  vssoff::check<UsageError>(!input.empty() && !output.empty(), "give the input video and the output table (-o)");
+  vssoff::check<UsageError>(fs::path(output).extension() == ".csv", "output must end in .csv (got ", output, ")");
+  vssoff::check<UsageError>(!models.empty(), "give at least one server model (--models)");
+  vssoff::check<UsageError>(!qps.empty() && !scales.empty(), "give at least one QP and one scale");
+  for (int q : qps) vssoff::check<UsageError>(q >= 0 && q <= 51, "QPs must be in [0, 51] (got ", q, ")");
+  for (double s : scales) vssoff::check<UsageError>(s > 0 && s <= 1, "scales must be in (0, 1] (got ", s, ")");
+  vssoff::check<UsageError>(std::set<int>(qps.begin(), qps.end()).size() == qps.size(), "a QP is listed twice");
+  vssoff::check<UsageError>(std::set<double>(scales.begin(), scales.end()).size() == scales.size(), "a scale is listed twice");
+  vssoff::check<UsageError>(segment_frames >= 1, "segment frames must be >= 1 (got ", segment_frames, ")");
+  vssoff::check<UsageError>(acc_frames >= 0, "acc frames must be >= 0 (got ", acc_frames, ")");
+  vssoff::check<UsageError>(shard_count >= 1 && shard_index >= 0 && shard_index < shard_count, "bad shard ", shard_index,
+                            "/", shard_count);
+}
+
+ProfileResult profile(const ProfileOptions& opt) {
+  opt.check();
+  auto t0 = std::chrono::steady_clock::now();
+  check_input_file(opt.input, "video");
+  const std::string partial = opt.output + ".partial", manifest_path = manifest_path_for(opt.output);
+  check_output_path(opt.output, opt.force);
+  check_output_path(manifest_path, opt.force);
+  if (!opt.resume) {
+    check<InputError>(opt.force || !fs::exists(partial), partial, " exists from an interrupted run: pass --resume to ",
+                      "continue it or --force to start over");
+  }
+
+  // Models, cheapest first as given; the reference model for accuracy without ground truth.
+  nn::SegmenterOptions so;
+  so.threads = opt.threads;
+  std::vector<std::unique_ptr<nn::Segmenter>> models;
+  std::vector<std::string> names;
+  for (const std::string& m : opt.models) {
+    models.push_back(std::make_unique<nn::Segmenter>(m, so));
+    names.push_back(models.back()->card().name);
+  }
+  check<UsageError>(std::set<std::string>(names.begin(), names.end()).size() == names.size(),
+                    "two models have the same name");
+  std::unique_ptr<nn::Segmenter> reference_owner;
+  nn::Segmenter* reference = nullptr;
+  metrics::LabelSet truth;
+  if (!opt.ground_truth.empty()) {
+    truth = metrics::open_label_set(opt.ground_truth);
+  } else if (!opt.reference_model.empty()) {
+    reference_owner = std::make_unique<nn::Segmenter>(opt.reference_model, so);
+    reference = reference_owner.get();
+  } else {
+    reference = models.back().get();
+  }
+
+  video::ReaderOptions ro;
+  ro.format = video::PixelFormat::kYuv420p;
+  video::VideoReader reader(opt.input, ro);
+  const video::VideoInfo info = reader.info();
+  const int W = info.width, H = info.height;
+  check<InputError>(info.frame_count > 0, opt.input, ": the container does not state its frame count; remux it to mp4");
+  const int64_t segments = (info.frame_count + opt.segment_frames - 1) / opt.segment_frames;
+  const video::Rational fps = info.fps.valid() ? info.fps : video::Rational{30, 1};
+
+  std::vector<std::string> header = {"segment", "first_frame", "frames", "model", "qp", "scale", "width", "height",
+                                     "bytes", "kbps", "miou", "pixel_accuracy", "gflops", "intra_complexity",
+                                     "inter_complexity", "mean_max_prob", "mean_norm_entropy", "mean_margin",
+                                     "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
+  const int C = static_cast<int>(models[0]->card().classes.size());
+  for (const auto& m : models)
+    check<InputError>(static_cast<int>(m->card().classes.size()) == C, m->card().card_path, ": ",
+                      m->card().classes.size(), " classes, ", models[0]->card().card_path, " has ", C,
+                      "; profile compares models of one label set");
+  for (int k = 0; k < C; ++k) header.push_back("share_" + std::to_string(k));
+  for (int k = 0; k < C; ++k) header.push_back("conf_" + std::to_string(k));
+
+  // Resume: segments whose every row is already in OUT.partial.
+  std::vector<std::vector<std::string>> rows;
+  std::set<int64_t> done;
+  const size_t actions = models.size() * opt.qps.size() * opt.scales.size();
+  if (opt.resume && fs::exists(partial)) {
+    Table t = read_table(partial);
+    check<InputError>(t.header == header, partial, ": its columns differ from this run's (other models or classes?)");
+    std::map<int64_t, size_t> per_segment;
+    for (auto& r : t.rows) ++per_segment[std::stoll(r[0])];
+    for (auto& r : t.rows)
+      if (per_segment[std::stoll(r[0])] == actions) rows.push_back(r);
+    for (auto [s, n] : per_segment)
+      if (n == actions) done.insert(s);
+    log_info("resuming: ", done.size(), " segment(s) already in ", partial);
+  }
+  write_rows(partial, header, rows);  // the partial file restarts from its complete segments
+
+  std::vector<double> model_seconds(models.size(), 0.0);
+  std::vector<int64_t> model_frames(models.size(), 0);
+  std::vector<int64_t> mine;
+  for (int64_t s = opt.shard_index; s < segments; s += opt.shard_count) mine.push_back(s);
+  Progress progress("profiled", static_cast<int64_t>(mine.size()), "segments");
+  int64_t processed = 0, skipped = 0;
+  video::Scaler scaler;
+  for (int64_t s : mine) {
+    if (done.count(s)) {
+      ++skipped;
+      progress.update(++processed);
+      continue;
+    }
+    const int64_t first = s * opt.segment_frames;
+    std::vector<video::Frame> frames;
+    reader.seek(first);
+    video::Frame f;
+    while (static_cast<int>(frames.size()) < opt.segment_frames && reader.read(&f)) frames.push_back(f);
+    check<InputError>(!frames.empty(), opt.input, ": no frames at segment ", s);
+    const int n = static_cast<int>(frames.size());
+    std::vector<int> acc;  // positions in the segment that are scored
+    if (opt.acc_frames == 0 || opt.acc_frames >= n)
+      for (int i = 0; i < n; ++i) acc.push_back(i);
+    else
+      for (int j = 0; j < opt.acc_frames; ++j) acc.push_back(static_cast<int>((j + 0.5) * n / opt.acc_frames));
+
+    // Reference labels of the scored frames.
+    std::vector<std::vector<uint8_t>> ref(acc.size());
+    for (size_t j = 0; j < acc.size(); ++j) {
+      const int64_t index = first + acc[j];
+      if (reference) {
+        video::Frame rgb;
+        scaler.convert(frames[acc[j]], W, H, video::PixelFormat::kRgb24, &rgb);
+        ref[j] = reference->run({&rgb})[0].labels;
+      } else {
+        auto it = truth.files.find(index);
+        check<InputError>(it != truth.files.end(), opt.ground_truth, ": no labels for frame ", index);
+        video::Frame g = video::read_image(it->second, video::PixelFormat::kGray8);
+        check<InputError>(g.width == W && g.height == H, it->second, ": labels are ", g.width, "x", g.height,
+                          ", the video ", W, "x", H);
+        ref[j].assign(g.plane(0), g.plane(0) + size_t(W) * H);
+      }
+    }
+    const double intra = intra_complexity(frames[0]), inter = inter_complexity(frames);
+
+    std::vector<std::vector<std::string>> seg_rows;
+    for (double scale : opt.scales) {
+      const int sw = scale == 1.0 ? W : even(W * scale), sh = scale == 1.0 ? H : even(H * scale);
+      for (int qp : opt.qps) {
+        codec::EncoderOptions eo;
+        eo.preset = opt.preset;
+        eo.base_qp = qp;
+        eo.gop_frames = opt.segment_frames;
+        codec::H264Encoder enc(sw, sh, fps, eo);
+        std::vector<video::EncodedPacket> pkts;
+        video::Frame scaled;
+        for (int i = 0; i < n; ++i) {
+          const video::Frame* in = &frames[i];
+          if (sw != W || sh != H) {
+            scaler.convert(frames[i], sw, sh, video::PixelFormat::kYuv420p, &scaled);
+            in = &scaled;
+          }
+          video::Frame copy = *in;
+          copy.index = i;
+          enc.encode(copy, nullptr, &pkts);
+        }
+        enc.flush(&pkts);
+        std::vector<uint8_t> headers = enc.headers();
+        int64_t bytes = static_cast<int64_t>(headers.size());
+        video::H264Decoder dec(false, video::PixelFormat::kRgb24);
+        std::vector<video::Frame> decoded(n);
+        int got = 0;
+        auto drain = [&] {
+          video::Frame out;
+          while (dec.receive(&out)) {
+            check<RuntimeError>(out.index >= 0 && out.index < n, "profile: decoder returned frame ", out.index);
+            decoded[out.index] = std::move(out);
+            ++got;
+          }
+        };
+        for (size_t k = 0; k < pkts.size(); ++k) {
+          bytes += static_cast<int64_t>(pkts[k].data.size());
+          std::vector<uint8_t> au = k == 0 ? headers : std::vector<uint8_t>();  // SPS/PPS with the IDR
+          au.insert(au.end(), pkts[k].data.begin(), pkts[k].data.end());
+          dec.send(au.data(), au.size(), pkts[k].pts);
+          drain();
+        }
+        dec.send_end();
+        drain();
+        check<RuntimeError>(got == n, "profile: decoded ", got, " of ", n, " frames");
+        std::vector<video::Frame> served(acc.size());  // at the original size, as the server sees them
+        std::vector<const video::Frame*> ptrs;
+        for (size_t j = 0; j < acc.size(); ++j) {
+          scaler.convert(decoded[acc[j]], W, H, video::PixelFormat::kRgb24, &served[j]);
+          ptrs.push_back(&served[j]);
+        }
+        const double kbps = bytes * 8.0 / (n / fps.value()) / 1000;
+        for (size_t m = 0; m < models.size(); ++m) {
+          auto tm = std::chrono::steady_clock::now();
+          std::vector<nn::Segmentation> out_m = models[m]->run(ptrs);
+          model_seconds[m] += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
+          model_frames[m] += static_cast<int64_t>(ptrs.size());
+          metrics::ConfusionMatrix cm(C);
+          std::vector<double> st(6 + 2 * C, 0.0), conf_n(C, 0.0);
+          for (size_t j = 0; j < acc.size(); ++j) {
+            cm.add(out_m[j].labels.data(), ref[j].data(), ref[j].size());
+            const nn::SoftmaxStats& x = out_m[j].stats;
+            double v[6] = {x.mean_max_prob, x.mean_norm_entropy, x.mean_margin, x.frac_below_050, x.frac_below_070,
+                           x.frac_below_090};
+            for (int k = 0; k < 6; ++k) st[k] += v[k] / acc.size();
+            for (int k = 0; k < C; ++k) {
+              st[6 + k] += x.class_share[k] / acc.size();
+              if (!std::isnan(x.class_confidence[k])) st[6 + C + k] += x.class_confidence[k], conf_n[k] += 1;
+            }
+          }
+          std::vector<std::string> row = {std::to_string(s), std::to_string(first), std::to_string(n), names[m],
+                                          std::to_string(qp), csv_number(scale), std::to_string(sw), std::to_string(sh),
+                                          std::to_string(bytes), fmt(kbps), fmt(cm.mean_iou()), fmt(cm.pixel_accuracy()),
+                                          fmt(models[m]->card().gflops * W * H / (double(models[m]->card().cost_width) * models[m]->card().cost_height)), fmt(intra),
+                                          fmt(inter)};
+          for (int k = 0; k < 6 + C; ++k) row.push_back(fmt(st[k]));
+          for (int k = 0; k < C; ++k) row.push_back(conf_n[k] > 0 ? fmt(st[6 + C + k] / conf_n[k]) : "");
+          seg_rows.push_back(std::move(row));
+        }
+      }
+    }
+    rows.insert(rows.end(), seg_rows.begin(), seg_rows.end());
+    {  // append this segment's rows, so that a crash keeps them
+      std::ofstream app(partial, std::ios::app);
+      CsvWriter w(header);
+      for (const auto& r : seg_rows) w.add_row(r);
+      const std::string& text = w.text();
+      app << text.substr(text.find('\n') + 1);
+      app.flush();
+      check<InputError>(static_cast<bool>(app), partial, ": write failed");
+    }
+    progress.update(++processed);
+  }
+  progress.finish();
+
+  sort_rows(&rows, names);
+  Json m = new_manifest("profile", kProfileVersion);
+  Json model_list = Json::array();
+  for (size_t i = 0; i < models.size(); ++i) {
+    const nn::ModelCard& c = models[i]->card();
+    model_list.push_back({{"name", names[i]}, {"card", c.card_path}, {"gflops", c.gflops},
+                          {"weights_sha256", sha256_file(c.weights_path())},
+                          {"ms_per_frame", model_frames[i] ? Json(1000 * model_seconds[i] / model_frames[i]) : Json(nullptr)}});
+  }
+  m["params"] = {{"models", model_list}, {"qps", opt.qps}, {"scales", opt.scales},
+                 {"segment_frames", opt.segment_frames}, {"acc_frames", opt.acc_frames},
+                 {"reference", reference ? "model:" + (reference_owner ? reference->card().name : names.back())
+                                         : std::string("ground-truth")},
+                 {"preset", opt.preset}, {"width", W}, {"height", H}, {"fps", fps.value()},
+                 {"frame_count", info.frame_count}, {"segments", segments}, {"classes", C}};
+  m["shard"] = {{"index", opt.shard_index}, {"count", opt.shard_count},
+                {"segments", Json(mine)}};
+  add_input(m, "video", fs::absolute(opt.input).string());
+  if (!opt.ground_truth.empty()) add_input(m, "ground_truth", opt.ground_truth);
+  write_rows(opt.output, header, rows);  // atomic
+  add_sidecar(m, "table", manifest_path, opt.output);
+  write_manifest(manifest_path, m, true);
+  fs::remove(partial);
+
+  ProfileResult r;
+  r.segments = static_cast<int64_t>(mine.size());
+  r.skipped_segments = skipped;
+  r.rows = static_cast<int64_t>(rows.size());
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.manifest = m;
+  return r;
+}
+
+}  // namespace vssoff::penance

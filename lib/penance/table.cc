@@ -1,0 +1,126 @@
+// Profile tables as rows of text: reading, ordering, writing, merging shards (torch-free).
+#include "penance/table.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/manifest.h"
+#include "penance/profile.h"
+
+namespace fs = std::filesystem;
+
+namespace vssoff::penance {
+
+Table read_table(const std::string& path) {
+  Table t;
+  CsvTable csv = read_csv(path);
+  t.header = csv.columns;
+  t.rows = std::move(csv.rows);
+  return t;
+}
+
+// Rows sorted by segment, model order, QP, scale (all numeric except the model).
+void sort_rows(std::vector<std::vector<std::string>>* rows, const std::vector<std::string>& model_order) {
+  std::map<std::string, size_t> rank;
+  for (size_t i = 0; i < model_order.size(); ++i) rank[model_order[i]] = i;
+  std::stable_sort(rows->begin(), rows->end(), [&](const auto& a, const auto& b) {
+    auto key = [&](const std::vector<std::string>& r) {
+      return std::make_tuple(std::stoll(r[0]), rank[r[3]], std::stoi(r[4]), -std::stod(r[5]));
+    };
+    return key(a) < key(b);
+  });
+}
+
+void write_rows(const std::string& path, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  CsvWriter w(header);
+  for (const auto& r : rows) w.add_row(r);
+  w.write(path, true);
+}
+
+void parse_shard(const std::string& text, int* index, int* count) {
+  int i = -1, n = -1;
+  char slash = 0, extra = 0;
+  int got = std::sscanf(text.c_str(), "%d%c%d%c", &i, &slash, &n, &extra);
+  check<UsageError>(got == 3 && slash == '/' && n >= 1 && i >= 0 && i < n, "shard must be i/n with 0 <= i < n (got \"",
+                    text, "\")");
+  *index = i;
+  *count = n;
+}
+
+void profile_merge(const std::vector<std::string>& tables, const std::string& output, bool force) {
+  check<UsageError>(tables.size() >= 1, "give the shard tables to merge");
+  check<UsageError>(fs::path(output).extension() == ".csv", "output must end in .csv (got ", output, ")");
+  const std::string manifest_path = manifest_path_for(output);
+  check_output_path(output, force);
+  check_output_path(manifest_path, force);
+  Json first, merged_models;
+  std::vector<std::string> header, names;
+  std::vector<std::vector<std::string>> rows;
+  std::set<int64_t> segments;
+  std::map<std::string, std::pair<double, int>> ms;  // model -> (sum of ms, shards)
+  for (const std::string& path : tables) {
+    const std::string mp = manifest_path_for(path);
+    check_input_file(mp, "profile manifest");
+    Json m = read_manifest(mp, "profile", kProfileVersion);
+    Json p = m.at("params");
+    Json p_cmp = p;
+    for (auto& model : p_cmp["models"]) model.erase("ms_per_frame");
+    if (first.is_null()) {
+      first = m;
+      merged_models = p["models"];
+      for (const auto& model : p["models"]) names.push_back(model.at("name").get<std::string>());
+    } else {
+      Json f_cmp = first.at("params");
+      for (auto& model : f_cmp["models"]) model.erase("ms_per_frame");
+      check<InputError>(f_cmp == p_cmp, path, ": made with other parameters than ", tables[0], " (models, QPs, scales, ",
+                        "segments or reference differ)");
+      auto sha = [](const Json& mm) {
+        for (const auto& in : mm.at("inputs"))
+          if (in.at("role") == "video") return in.value("sha256", std::string());
+        return std::string();
+      };
+      check<InputError>(sha(m) == sha(first), path, ": profiled another video than ", tables[0]);
+    }
+    for (const auto& model : p["models"])
+      if (!model["ms_per_frame"].is_null()) {
+        auto& e = ms[model["name"].get<std::string>()];
+        e.first += model["ms_per_frame"].get<double>();
+        e.second += 1;
+      }
+    Table t = read_table(sidecar_path(m, mp, "table"));
+    if (header.empty()) header = t.header;
+    check<InputError>(t.header == header, path, ": its columns differ from ", tables[0]);
+    std::set<int64_t> mine;
+    for (auto& r : t.rows) mine.insert(std::stoll(r[0]));
+    for (int64_t s : mine)
+      check<InputError>(segments.insert(s).second, path, ": segment ", s, " is also in another table (overlapping shards)");
+    rows.insert(rows.end(), t.rows.begin(), t.rows.end());
+  }
+  const int64_t want = first.at("params").at("segments").get<int64_t>();
+  for (int64_t s = 0; s < want; ++s)
+    check<InputError>(segments.count(s), "segment ", s, " of ", want, " is in none of the tables (a shard is missing)");
+  sort_rows(&rows, names);
+  Json m = first;
+  for (auto& model : merged_models) {
+    auto it = ms.find(model["name"].get<std::string>());
+    model["ms_per_frame"] = it == ms.end() ? Json(nullptr) : Json(it->second.first / it->second.second);
+  }
+  m["params"]["models"] = merged_models;
+  m["shard"] = {{"index", 0}, {"count", 1}, {"merged_from", tables}};
+  m["producer"] = new_manifest("profile", kProfileVersion)["producer"];
+  m.erase("sidecars");
+  m["sidecars"] = Json::object();
+  write_rows(output, header, rows);
+  add_sidecar(m, "table", manifest_path, output);
+  write_manifest(manifest_path, m, force);
+}
+
+}  // namespace vssoff::penance

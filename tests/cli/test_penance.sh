@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Penance through the binary: profile (whole, sharded + merged, resumed) gives one table;
+# train-estimators and plan on it; and the inputs that must be refused.
+source "$(dirname "$0")/lib.sh"
+clip=$(small_clip)  # 40 frames: 4 segments of 10
+M=$VSSOFF_SOURCE_DIR/models
+P=(--models "$M/segnet-tiny.json,$M/segnet-w6.json" --qps 27,37 --scales 1,0.5 --segment-frames 10 --acc-frames 2
+   --ground-truth "$clip" --threads 2)
+
+expect_exit 0 "32 rows, 4 segments" "$VSSOFF" profile "$clip/video.mp4" -o "$T/full.csv" "${P[@]}"
+expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/s0.csv" "${P[@]}" --shard 0/2
+expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/s1.csv" "${P[@]}" --shard 1/2
+expect_exit 0 "" "$VSSOFF" profile-merge "$T/s1.csv" "$T/s0.csv" -o "$T/merged.csv"
+cmp -s "$T/full.csv" "$T/merged.csv" && ok || fail "merged shards differ from one run"
+# A run that died after its first segment: resume skips it and ends with the same table.
+head -n 9 "$T/full.csv" > "$T/resumed.csv.partial"
+expect_exit 2 "pass --resume" "$VSSOFF" profile "$clip/video.mp4" -o "$T/resumed.csv" "${P[@]}"
+expect_exit 0 "1 resumed" "$VSSOFF" profile "$clip/video.mp4" -o "$T/resumed.csv" "${P[@]}" --resume
+cmp -s "$T/full.csv" "$T/resumed.csv" && ok || fail "resumed table differs from one run"
+[ ! -e "$T/resumed.csv.partial" ] && ok || fail "the partial file outlived a finished run"
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import csv, json, sys
+t = sys.argv[1]
+rows = list(csv.DictReader(open(f"{t}/full.csv")))
+assert len(rows) == 32 and {r["model"] for r in rows} == {"segnet-tiny", "segnet-w6"}
+for s in range(4):
+    seg = [r for r in rows if int(r["segment"]) == s]
+    by = {(r["model"], r["qp"], r["scale"]): r for r in seg}
+    # One encode per (QP, scale) serves every model: the same bytes for both models.
+    for q in ("27", "37"):
+        for sc in ("1", "0.5"):
+            assert by[("segnet-tiny", q, sc)]["bytes"] == by[("segnet-w6", q, sc)]["bytes"]
+        assert int(by[("segnet-tiny", "27", "1")]["bytes"]) > int(by[("segnet-tiny", "37", "1")]["bytes"])
+    assert int(by[("segnet-w6", "27", "1")]["width"]) == 320 and int(by[("segnet-w6", "27", "0.5")]["width"]) == 160
+    for r in seg:
+        assert 0 < float(r["miou"]) <= 1 and 0 < float(r["mean_max_prob"]) <= 1
+m = json.load(open(f"{t}/full.csv.json"))
+assert m["format"] == "vssoff.profile" and m["params"]["segments"] == 4 and m["params"]["reference"] == "ground-truth"
+assert all(x["ms_per_frame"] > 0 for x in m["params"]["models"])
+PY
+
+# Estimators and plans.
+"$VSSOFF" -q synth -o "$T/clip2" --size 320x176 --frames 40 --seed 9
+expect_exit 0 "" "$VSSOFF" profile "$T/clip2/video.mp4" -o "$T/t2.csv" "${P[@]/$clip/$T/clip2}"
+expect_exit 0 "held out: bitrate MdAPE" "$VSSOFF" train-estimators "$T/t2.csv" "$T/full.csv" -o "$T/est.json" --holdout "$T/full.csv"
+printf 'time_s,kbps\n0,2000\n0.6,400\n1.0,1500\n2.0,1500\n' > "$T/trace.csv"
+expect_exit 0 "oracle" "$VSSOFF" plan "$T/full.csv" -o "$T/plan.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --targets 0.3,0.5
+awk 'BEGIN { for (t = 0; t < 1400; t += 2) print t }' > "$T/mahimahi.trace"  # 6 Mbit/s for 1.4 s
+expect_exit 0 "" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_mm.csv" --estimators "$T/est.json" --trace "$T/mahimahi.trace" --policies oracle,penance
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import csv, json, sys
+t = sys.argv[1]
+s = json.load(open(f"{t}/plan.csv.json"))
+assert s["format"] == "vssoff.plan" and len(s["summary"]) == 10
+for target in (0.3, 0.5):
+    by = {x["policy"]: x for x in s["summary"] if x["target"] == target}
+    o = by["oracle"]
+    assert abs(o["cost_relative_to_oracle"] - 1) < 1e-9
+    for p, x in by.items():  # nobody meets both constraints more cheaply than the oracle
+        if x["failures"] <= o["failures"]:
+            assert x["cost_gflop"] >= o["cost_gflop"] - 1e-9, (p, x, o)
+        assert x["decision_us"] < 1000
+rows = list(csv.DictReader(open(f"{t}/plan.csv")))
+assert len(rows) == 2 * 5 * 4
+kbps = [float(r["kbps"]) for r in rows if r["policy"] == "oracle" and r["target"] == "0.3"]
+assert abs(kbps[1] - (0.2667 * 2000 + 0.0667 * 400) / 0.3333) < 5, kbps  # segment 1 spans 0.33-0.67 s
+mm = [float(r["kbps"]) for r in csv.DictReader(open(f"{t}/plan_mm.csv"))]
+assert all(abs(k - 6000) < 200 for k in mm), mm
+PY
+
+# Refused inputs.
+printf 'time_s,kbps\n0,2000\n1.0,2000\n' > "$T/short.csv"
+expect_exit 2 "give a trace at least as long" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/short.csv"
+expect_exit 2 "a shard of a table" "$VSSOFF" plan "$T/s0.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv"
+grep -v '^2,' "$T/full.csv" > "$T/holey.csv" && cp "$T/full.csv.json" "$T/holey.csv.json"
+sed -i 's/"full.csv"/"holey.csv"/' "$T/holey.csv.json"
+expect_exit 2 "" "$VSSOFF" plan "$T/holey.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv"
+grep -qE "no row for segment 2|differs from the" "$T/stderr" && ok || fail "a table missing a segment was not named"
+expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/otherqp.csv" "${P[@]/27,37/22,37}"
+expect_exit 2 "action grid" "$VSSOFF" plan "$T/otherqp.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv"
+expect_exit 2 "segment 1 of 4 is in none" "$VSSOFF" profile-merge "$T/s0.csv" -o "$T/x.csv"
+expect_exit 1 "shard must be i/n" "$VSSOFF" profile "$clip/video.mp4" -o "$T/x.csv" "${P[@]}" --shard 2/2
+expect_exit 1 "unknown policy" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --policies greedy
+expect_exit 0 "no action meets both" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --targets 0.99
+finish

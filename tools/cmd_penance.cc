@@ -1,0 +1,92 @@
+// Penance: vssoff profile and profile-merge.
+#include "cmd_penance.h"
+
+#include <memory>
+
+#include "common.h"
+#include "core/log.h"
+#include "penance/api.h"
+#include "penance/estimators.h"
+#include "penance/plan.h"
+
+namespace vssoff::tools {
+
+void setup_profile(CLI::App& app) {
+  auto opt = std::make_shared<penance::ProfileOptions>();
+  auto shard = std::make_shared<std::string>("0/1");
+  CLI::App* sub = add_subcommand(app, "profile", "Penance configuration table: bytes, accuracy, cost, softmax statistics per segment and action", [=] {
+    penance::parse_shard(*shard, &opt->shard_index, &opt->shard_count);
+    penance::ProfileResult r = penance::penance_api().profile(*opt);
+    log_info("wrote ", opt->output, ": ", r.rows, " rows, ", r.segments, " segments (", r.skipped_segments,
+             " resumed) in ", r.seconds, " s");
+  });
+  sub->add_option("input", opt->input, "Input video")->required();
+  sub->add_option("-o,--output", opt->output, "Table to write (.csv; manifest OUTPUT.json)")->required();
+  sub->add_option("--models", opt->models, "Server models, cheapest first, comma-separated (cards or TorchScript)")->delimiter(',')->required();
+  sub->add_option("--qps", opt->qps, "QPs, comma-separated")->delimiter(',')->capture_default_str();
+  sub->add_option("--scales", opt->scales, "Resolution scales in (0, 1], comma-separated")->delimiter(',')->capture_default_str();
+  sub->add_option("--segment-frames", opt->segment_frames, "Frames per segment (= GOP)")->capture_default_str();
+  sub->add_option("--acc-frames", opt->acc_frames, "Frames per segment scored for accuracy and statistics (0 = all)")->capture_default_str();
+  sub->add_option("--ground-truth", opt->ground_truth, "Label PNGs or a synth directory (default: the reference model on the original)");
+  sub->add_option("--reference-model", opt->reference_model, "Reference model when there is no ground truth (default: the last of --models)");
+  sub->add_option("--shard", *shard, "Profile segments with index % n == i (i/n)")->capture_default_str();
+  sub->add_flag("--resume", opt->resume, "Continue an interrupted run from OUTPUT.partial");
+  sub->add_option("--preset", opt->preset, "x264 preset")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Inference threads (0 = one per core)")->capture_default_str();
+  sub->add_flag("--force", opt->force, "Overwrite existing outputs");
+}
+
+void setup_profile_merge(CLI::App& app) {
+  auto tables = std::make_shared<std::vector<std::string>>();
+  auto output = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  CLI::App* sub = add_subcommand(app, "profile-merge", "Join profile shards into the table one run would write", [=] {
+    penance::profile_merge(*tables, *output, *force);
+    log_info("wrote ", *output, " from ", tables->size(), " shard table(s)");
+  });
+  sub->add_option("tables", *tables, "Shard tables (.csv, each with its manifest)")->required();
+  sub->add_option("-o,--output", *output, "Merged table (.csv)")->required();
+  sub->add_flag("--force", *force, "Overwrite existing outputs");
+}
+
+void setup_train_estimators(CLI::App& app) {
+  auto opt = std::make_shared<penance::TrainEstimatorsOptions>();
+  CLI::App* sub = add_subcommand(app, "train-estimators", "Penance's bitrate estimator and accuracy predictor from profile tables", [=] {
+    penance::Estimators e = penance::train_estimators(*opt);
+    const Json& m = e.metrics;
+    log_info("wrote ", opt->output, ": training bitrate MdAPE ", m["train"]["bitrate_mdape"].get<double>() * 100,
+             "%, accuracy MAE ", m["train"]["accuracy_mae"].get<double>());
+    if (m.contains("holdout"))
+      log_info("held out: bitrate MdAPE ", m["holdout"]["bitrate_mdape"].get<double>() * 100, "%, accuracy MAE ",
+               m["holdout"]["accuracy_mae"].get<double>(), " (", m["holdout"]["segments"].get<int64_t>(), " segments)");
+  });
+  sub->add_option("tables", opt->tables, "Training profile tables (.csv)")->required();
+  sub->add_option("-o,--output", opt->output, "Estimators to write (.json)")->required();
+  sub->add_option("--holdout", opt->holdout, "Held-out tables: their errors go in the artefact")->delimiter(',');
+  sub->add_option("--ridge", opt->ridge, "Ridge strength of the accuracy predictor (per sample)")->capture_default_str();
+  sub->add_flag("--force", opt->force, "Overwrite an existing output");
+}
+
+void setup_plan(CLI::App& app) {
+  auto opt = std::make_shared<penance::PlanOptions>();
+  CLI::App* sub = add_subcommand(app, "plan", "Penance: per-segment model and compression choices against the oracle and baselines", [=] {
+    penance::PlanResult r = penance::plan(*opt);
+    log_info("policy      target  cost/oracle  failures (accuracy, bandwidth)  mean mIoU  MB      decision");
+    for (const auto& s : r.summaries)
+      log_info(cat(s.policy, std::string(std::max<size_t>(1, 12 - s.policy.size()), ' '), s.target, "    ",
+                   std::round(s.relative_cost * 1000) / 1000, "        ", std::round(s.failure_rate * 1000) / 10, "% (",
+                   s.acc_misses, ", ", s.bw_misses, ")               ", std::round(s.mean_accuracy * 1000) / 1000, "      ",
+                   std::round(s.bytes / 1e5) / 10, "     ", std::round(s.decision_us * 10) / 10, " us"));
+  });
+  sub->add_option("table", opt->table, "Profile table (.csv) of the video")->required();
+  sub->add_option("-o,--output", opt->output, "Plan to write (.csv; summary in OUTPUT.json)")->required();
+  sub->add_option("--estimators", opt->estimators, "Estimators from train-estimators")->required();
+  sub->add_option("--trace", opt->trace, "Bandwidth trace: CSV time_s,kbps or Mahimahi")->required();
+  sub->add_option("--targets", opt->targets, "Accuracy (mIoU) targets, comma-separated")->delimiter(',')->capture_default_str();
+  sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest")->delimiter(',')->capture_default_str();
+  sub->add_option("--acc-margin", opt->acc_margin, "Penance's starting accuracy margin")->capture_default_str();
+  sub->add_option("--bw-margin", opt->bw_margin, "Penance's starting bandwidth margin")->capture_default_str();
+  sub->add_flag("--force", opt->force, "Overwrite existing outputs");
+}
+
+}  // namespace vssoff::tools
