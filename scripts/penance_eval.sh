@@ -16,7 +16,8 @@ WORK=${WORK:-out/penance}
 MODELS=models/segnet-w6.json,models/segnet-w10.json,models/segnet-w16.json,models/segnet-w24.json
 GRID="--qps 24,30,36,42 --scales 1,0.75,0.5 --segment-frames 30 --acc-frames 2"
 PRESETS=(street highway crowd night)
-TARGETS=${TARGETS:-"0.75 0.80"}
+TARGETS=${TARGETS:-0.75,0.8,0.85}
+TRACES=(testdata/traces/lte-walk.csv testdata/traces/wifi-drops.csv testdata/traces/cellular.mahimahi testdata/traces/steady.csv)
 mkdir -p "$WORK"
 
 profile_all() {
@@ -33,8 +34,31 @@ profile_all() {
   done
 }
 
+train() {
+  local tables=() held=()
+  for p in "${PRESETS[@]}"; do tables+=("$WORK/train_$p.csv"); held+=("$WORK/test_$p.csv"); done
+  local IFS=,
+  $V train-estimators "${tables[@]}" -o "$WORK/estimators.json" --holdout "${held[*]}" --force
+}
+
+plan_all() {
+  for p in "${PRESETS[@]}"; do
+    for tr in "${TRACES[@]}"; do
+      local name
+      name=$(basename "$tr"); name=${name%.*}
+      $V -q plan "$WORK/test_$p.csv" --estimators "$WORK/estimators.json" --trace "$tr" --targets "$TARGETS" \
+        -o "$WORK/plan_${p}_$name.csv" --force
+    done
+  done
+  dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null | grep -q "ok installed" ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-matplotlib >/dev/null; }
+  /usr/bin/python3 scripts/penance_report.py "$WORK"
+}
+
 case "${1:-all}" in
   profile) profile_all ;;
-  all) profile_all ;;
+  train) train ;;
+  plan) plan_all ;;
+  all) profile_all; train; plan_all ;;
   *) echo "usage: $0 [profile|train|plan|all]" >&2; exit 1 ;;
 esac

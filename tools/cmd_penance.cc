@@ -1,6 +1,7 @@
 // Penance: vssoff profile and profile-merge.
 #include "cmd_penance.h"
 
+#include <cstdio>
 #include <memory>
 
 #include "common.h"
@@ -71,12 +72,14 @@ void setup_plan(CLI::App& app) {
   auto opt = std::make_shared<penance::PlanOptions>();
   CLI::App* sub = add_subcommand(app, "plan", "Penance: per-segment model and compression choices against the oracle and baselines", [=] {
     penance::PlanResult r = penance::plan(*opt);
-    log_info("policy      target  cost/oracle  failures (accuracy, bandwidth)  mean mIoU  MB      decision");
-    for (const auto& s : r.summaries)
-      log_info(cat(s.policy, std::string(std::max<size_t>(1, 12 - s.policy.size()), ' '), s.target, "    ",
-                   std::round(s.relative_cost * 1000) / 1000, "        ", std::round(s.failure_rate * 1000) / 10, "% (",
-                   s.acc_misses, ", ", s.bw_misses, ")               ", std::round(s.mean_accuracy * 1000) / 1000, "      ",
-                   std::round(s.bytes / 1e5) / 10, "     ", std::round(s.decision_us * 10) / 10, " us"));
+    log_info("policy     target  cost/oracle  failed  (accuracy, bandwidth)  mean mIoU       MB  decision");
+    for (const auto& x : r.summaries) {
+      char line[160];
+      std::snprintf(line, sizeof line, "%-10s %6.3f  %11.3f  %5.1f%%  (%3lld, %3lld)             %9.3f  %7.2f  %5.1f us",
+                    x.policy.c_str(), x.target, x.relative_cost, 100 * x.failure_rate, (long long)x.acc_misses,
+                    (long long)x.bw_misses, x.mean_accuracy, x.bytes / 1e6, x.decision_us);
+      log_info(line);
+    }
   });
   sub->add_option("table", opt->table, "Profile table (.csv) of the video")->required();
   sub->add_option("-o,--output", opt->output, "Plan to write (.csv; summary in OUTPUT.json)")->required();

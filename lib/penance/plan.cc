@@ -248,7 +248,8 @@ PlanResult plan(const PlanOptions& opt) {
     summaries.push_back({{"policy", s.policy}, {"target", s.target}, {"cost_gflop", s.cost},
                          {"cost_relative_to_oracle", s.relative_cost}, {"mean_accuracy", s.mean_accuracy},
                          {"failure_rate", s.failure_rate}, {"failures", s.failures}, {"accuracy_misses", s.acc_misses},
-                         {"bandwidth_misses", s.bw_misses}, {"bytes", s.bytes}, {"decision_us", s.decision_us}});
+                         {"bandwidth_misses", s.bw_misses}, {"bytes", s.bytes}, {"segments", s.segments},
+                         {"decision_us", s.decision_us}});
   m["summary"] = summaries;
   m["infeasible_segments"] = result.infeasible_segments;
   add_input(m, "table", opt.table);

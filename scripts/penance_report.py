@@ -1,0 +1,90 @@
+"""Summarises scripts/penance_eval.sh: B6 per trace and target (server cost relative to the
+oracle and failure rates, pooled over the test videos), and a picture of penance's and the
+oracle's per-segment choices against the bandwidth.
+
+usage: /usr/bin/python3 scripts/penance_report.py WORK
+"""
+import csv, glob, json, os, sys
+from collections import defaultdict
+
+work = sys.argv[1]
+plans = sorted(glob.glob(os.path.join(work, "plan_*.csv")))
+# (trace, target, policy) -> sums pooled over videos
+agg = defaultdict(lambda: defaultdict(float))
+oracle_cost = defaultdict(float)
+for path in plans:
+    video, trace = os.path.basename(path)[5:-4].split("_", 1)
+    for s in json.load(open(path + ".json"))["summary"]:
+        a = agg[(trace, s["target"], s["policy"])]
+        for k in ("cost_gflop", "failures", "accuracy_misses", "bandwidth_misses", "bytes"):
+            a[k] += s[k]
+        a["segments"] += s["segments"]
+        a["n"] += 1
+        a["acc"] += s["mean_accuracy"]
+        a["decision_us"] = max(a["decision_us"], s["decision_us"])
+        if s["policy"] == "oracle":
+            oracle_cost[(trace, s["target"])] += s["cost_gflop"]
+
+lines = []
+def out(s=""):
+    lines.append(s)
+    print(s)
+
+policies = ["penance", "oracle", "static", "bandwidth", "largest"]
+out("| trace | target | " + " | ".join(policies) + " |")
+out("|---|---|" + "---|" * len(policies))
+passes = []
+for trace, target in sorted({(k[0], k[1]) for k in agg}):
+    cells = []
+    for p in policies:
+        a = agg[(trace, target, p)]
+        rel = a["cost_gflop"] / oracle_cost[(trace, target)]
+        fail = a["failures"] / a["segments"]
+        segs = int(a["segments"])
+        cells.append("%.2fx, %.0f%% (%d/%d)" % (rel, 100 * fail, a["accuracy_misses"], a["bandwidth_misses"]))
+        if p == "penance":
+            passes.append((trace, target, rel, fail))
+    out("| %s | %.2f | %s |" % (trace, target, " | ".join(cells)))
+out()
+out("Cells: server cost relative to the oracle, failed segments (accuracy misses / bandwidth misses), "
+    "pooled over %d segments of the test videos." % segs)
+ok = [x for x in passes if x[2] <= 1.05 and x[3] <= 0.05]
+out("B6 (penance cost <= 1.05x oracle with <= 5%% failures): met in %d of %d trace x target cells." % (len(ok), len(passes)))
+worst = max(a["decision_us"] for k, a in agg.items() if k[2] == "penance")
+out("Slowest mean penance decision: %.1f us." % worst)
+est = json.load(open(os.path.join(work, "estimators.json")))["metrics"]
+out("Estimators: bitrate MdAPE %.1f%% held out (%.1f%% training); accuracy MAE %.3f held out (%.3f training)." % (
+    100 * est["holdout"]["bitrate_mdape"], 100 * est["train"]["bitrate_mdape"], est["holdout"]["accuracy_mae"],
+    est["train"]["accuracy_mae"]))
+open(os.path.join(work, "report.md"), "w").write("\n".join(lines) + "\n")
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+pick = os.path.join(work, "plan_street_lte-walk.csv")
+rows = list(csv.DictReader(open(pick)))
+target = sorted({r["target"] for r in rows})[len({r["target"] for r in rows}) // 2]
+models = sorted({r["model"] for r in rows}, key=lambda m: float(next(r["gflops"] for r in rows if r["model"] == m)))
+fig, axes = plt.subplots(3, 1, figsize=(9, 7), sharex=True)
+for pol, style in (("oracle", "o--"), ("penance", "s-")):
+    rs = [r for r in rows if r["policy"] == pol and r["target"] == target]
+    x = [float(r["start_s"]) for r in rs]
+    axes[0].plot(x, [models.index(r["model"]) for r in rs], style, ms=4, label=pol)
+    axes[1].plot(x, [float(r["bytes"]) * 8 / 1000 for r in rs], style, ms=4, label=pol + " kbit sent")
+    axes[2].plot(x, [float(r["accuracy"]) for r in rs], style, ms=4, label=pol)
+rs = [r for r in rows if r["policy"] == "oracle" and r["target"] == target]
+axes[1].step([float(r["start_s"]) for r in rs], [float(r["kbps"]) for r in rs], where="post", color="grey", label="bandwidth (kbit/s)")
+axes[0].set_yticks(range(len(models)))
+axes[0].set_yticklabels(models, fontsize=7)
+axes[0].set_ylabel("server model")
+axes[1].set_ylabel("kbit per 1-s segment")
+axes[1].set_yscale("log")
+axes[2].axhline(float(target), color="grey", ls="--", lw=0.8, label="target")
+axes[2].set_ylabel("mIoU")
+axes[2].set_xlabel("time (s), street test video, lte-walk trace")
+for ax in axes:
+    ax.legend(fontsize=7, loc="lower right")
+fig.suptitle("Penance against the oracle, target mIoU %s" % target, fontsize=10)
+fig.tight_layout()
+fig.savefig(os.path.join(work, "penance.png"), dpi=110)
+print("wrote", os.path.join(work, "report.md"), "and", os.path.join(work, "penance.png"))
