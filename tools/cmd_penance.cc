@@ -57,14 +57,21 @@ void setup_train_estimators(CLI::App& app) {
     const Json& m = e.metrics;
     log_info("wrote ", opt->output, ": training bitrate MdAPE ", m["train"]["bitrate_mdape"].get<double>() * 100,
              "%, accuracy MAE ", m["train"]["accuracy_mae"].get<double>());
+    if (m["train"].contains("bitrate_cnn_mdape"))
+      log_info("bitrate CNN: training MdAPE ", m["train"]["bitrate_cnn_mdape"].get<double>() * 100, "%");
     if (m.contains("holdout"))
-      log_info("held out: bitrate MdAPE ", m["holdout"]["bitrate_mdape"].get<double>() * 100, "%, accuracy MAE ",
-               m["holdout"]["accuracy_mae"].get<double>(), " (", m["holdout"]["segments"].get<int64_t>(), " segments)");
+      log_info("held out: bitrate MdAPE ", m["holdout"]["bitrate_mdape"].get<double>() * 100, "% analytic",
+               m["holdout"].contains("bitrate_cnn_mdape")
+                   ? cat(", ", m["holdout"]["bitrate_cnn_mdape"].get<double>() * 100, "% CNN") : std::string(),
+               "; accuracy MAE ", m["holdout"]["accuracy_mae"].get<double>(), " (", m["holdout"]["segments"].get<int64_t>(),
+               " segments)");
   });
   sub->add_option("tables", opt->tables, "Training profile tables (.csv)")->required();
   sub->add_option("-o,--output", opt->output, "Estimators to write (.json)")->required();
   sub->add_option("--holdout", opt->holdout, "Held-out tables: their errors go in the artefact")->delimiter(',');
   sub->add_option("--ridge", opt->ridge, "Ridge strength of the accuracy predictor (per sample)")->capture_default_str();
+  sub->add_flag("--no-cnn", [opt](int64_t) { opt->cnn = false; }, "Skip the bitrate CNN (analytic estimator only)");
+  sub->add_option("--threads", opt->threads, "CNN training threads (0 = one per core)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite an existing output");
 }
 
@@ -89,6 +96,8 @@ void setup_plan(CLI::App& app) {
   sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest")->delimiter(',')->capture_default_str();
   sub->add_option("--acc-margin", opt->acc_margin, "Penance's starting accuracy margin")->capture_default_str();
   sub->add_option("--bw-margin", opt->bw_margin, "Penance's starting bandwidth margin")->capture_default_str();
+  sub->add_option("--bitrate", opt->bitrate, "Byte predictions: cnn, analytic, or auto (the CNN when trained)")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Bitrate CNN threads (0 = one per core)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }
 

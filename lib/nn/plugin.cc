@@ -25,6 +25,9 @@ extern "C" __attribute__((visibility("default"))) const vssoff::accmpeg::Accmpeg
 }
 
 extern "C" __attribute__((visibility("default"))) const vssoff::penance::PenanceApi* vssoff_penance_api() {
-  static const vssoff::penance::PenanceApi api = {vssoff::penance::kPenanceApiVersion, &vssoff::penance::profile};
+  static const vssoff::penance::PenanceApi api = {vssoff::penance::kPenanceApiVersion, &vssoff::penance::profile,
+                                                  &vssoff::penance::bitrate_cnn_inputs,
+                                                  &vssoff::penance::train_bitrate_cnn,
+                                                  &vssoff::penance::predict_bitrate_cnn};
   return &api;
 }

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "penance/api.h"
 #include "penance/profile.h"
 
 namespace fs = std::filesystem;
@@ -54,6 +55,8 @@ ProfileTable read_profile_table(const std::string& path) {
   t.scales = p.at("scales").get<std::vector<double>>();
   t.segment_frames = p.at("segment_frames").get<int>();
   t.fps = p.at("fps").get<double>();
+  for (const Json& in : t.manifest.at("inputs"))
+    if (in.at("role") == "video") t.video = in.at("path").get<std::string>();
   const int64_t segments = p.at("segments").get<int64_t>();
   for (const auto& m : t.models)
     for (int q : t.qps)
@@ -117,6 +120,32 @@ void Estimators::check_fits(const ProfileTable& t) const {
                     " scales, ", t.stat_names.size(), " statistics) differs from the estimators' (", models.size(),
                     " x ", qps.size(), " x ", scales.size(), ", ", stat_names.size(),
                     "); train the estimators on tables of the same grid");
+}
+
+namespace {
+BitrateSamples table_samples(const ProfileTable& t, size_t outputs, bool with_targets) {
+  BitrateSamples s = penance_api().bitrate_cnn_inputs(t.video, t.segment_frames, static_cast<int64_t>(t.rows.size()),
+                                                      t.intra, t.inter);
+  if (with_targets)
+    for (const auto& seg : t.rows)
+      for (size_t k = 0; k < outputs; ++k) s.log_bytes.push_back(static_cast<float>(std::log(std::max(1.0, seg[k].bytes))));
+  return s;
+}
+}  // namespace
+
+std::vector<std::vector<double>> Estimators::predict_table_bytes(const ProfileTable& t, bool cnn, int threads) const {
+  const size_t K = qps.size() * scales.size();
+  std::vector<std::vector<double>> out(t.rows.size(), std::vector<double>(K));
+  if (cnn) {
+    check<UsageError>(!cnn_weights.empty(), "these estimators have no bitrate CNN (trained with --no-cnn)");
+    std::vector<double> p = penance_api().predict_bitrate_cnn(cnn_weights, table_samples(t, K, false), int(K), threads);
+    for (size_t s = 0; s < t.rows.size(); ++s)
+      for (size_t k = 0; k < K; ++k) out[s][k] = p[s * K + k];
+  } else {
+    for (size_t s = 0; s < t.rows.size(); ++s)
+      for (size_t k = 0; k < K; ++k) out[s][k] = predict_bytes(int(k / scales.size()), int(k % scales.size()), t.intra[s], t.inter[s]);
+  }
+  return out;
 }
 
 std::pair<double, double> estimator_errors(const Estimators& e, const std::vector<ProfileTable>& tables) {
@@ -209,6 +238,23 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
     e.metrics["holdout"] = {{"bitrate_mdape", mdape}, {"accuracy_mae", mae}, {"segments", hs}};
   }
 
+  if (opt.cnn) {
+    const size_t K = e.qps.size() * e.scales.size();
+    BitrateSamples tr, ho;
+    auto append = [&](BitrateSamples& into, const BitrateSamples& add) {
+      into.images.insert(into.images.end(), add.images.begin(), add.images.end());
+      into.features.insert(into.features.end(), add.features.begin(), add.features.end());
+      into.log_bytes.insert(into.log_bytes.end(), add.log_bytes.begin(), add.log_bytes.end());
+      into.n += add.n;
+    };
+    for (const auto& t : train) append(tr, table_samples(t, K, true));
+    for (const auto& t : held) append(ho, table_samples(t, K, true));
+    e.cnn_weights = (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".bitrate.pt")).string();
+    BitrateCnnResult r = penance_api().train_bitrate_cnn(tr, ho, int(K), e.cnn_weights, 1, opt.threads);
+    e.metrics["train"]["bitrate_cnn_mdape"] = r.train_mdape;
+    if (!held.empty()) e.metrics["holdout"]["bitrate_cnn_mdape"] = r.holdout_mdape;
+  }
+
   Json m = new_manifest("penance-estimators", kEstimatorsVersion);
   m["params"] = {{"models", e.models}, {"qps", e.qps}, {"scales", e.scales}, {"stat_names", e.stat_names},
                  {"ridge", e.ridge}, {"segment_frames", train[0].segment_frames}};
@@ -219,6 +265,11 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   m["accuracy"] = {{"form", "ridge: [stats, one-hot(served action), 1] -> accuracy of every action next segment"},
                    {"weights", e.acc_w}};
   m["metrics"] = e.metrics;
+  if (!e.cnn_weights.empty()) {
+    m["bitrate_cnn"] = {{"inputs", "first frame luma and mean |frame difference| at 64x36, log(1 + intra), log(1 + inter)"},
+                        {"outputs", "log bytes per (qp, scale), qp-major"}};
+    add_sidecar(m, "bitrate_cnn", opt.output, e.cnn_weights);
+  }
   for (const auto& p : opt.tables) add_input(m, "train", p);
   for (const auto& p : opt.holdout) add_input(m, "holdout", p);
   write_manifest(opt.output, m, opt.force);
@@ -244,6 +295,7 @@ Estimators read_estimators(const std::string& path) {
                         e.acc_w.size() == e.stat_names.size() + e.actions.size() + 1,
                     path, ": coefficient counts do not match its grid (a damaged file?)");
   e.metrics = m.value("metrics", Json::object());
+  if (m.contains("sidecars") && m["sidecars"].contains("bitrate_cnn")) e.cnn_weights = sidecar_path(m, path, "bitrate_cnn");
   return e;
 }
 

@@ -48,6 +48,7 @@ struct ProfileTable {
   std::vector<double> intra, inter;          // per segment
   std::vector<std::vector<SegmentRow>> rows; // [segment][action]
   std::vector<std::string> stat_names;
+  std::string video;                         // absolute path of the profiled video
   Json manifest;
 };
 // Reads a table and its manifest; InputError when an action or a segment is missing.
@@ -64,6 +65,7 @@ struct Estimators {
   // accuracy: weights [features][actions], features = stats + one-hot(actions) + 1
   std::vector<std::vector<double>> acc_w;
   double ridge = 1e-2;
+  std::string cnn_weights;  // the bitrate CNN (resolved path); empty = analytic only
   Json metrics;
 
   double predict_bytes(int qp_index, int scale_index, double intra, double inter) const;
@@ -71,12 +73,17 @@ struct Estimators {
   std::vector<double> predict_accuracy(const std::vector<double>& stats, int served) const;
   // InputError naming both grids when the table's actions differ from the estimators'.
   void check_fits(const ProfileTable& t) const;
+  // Bytes of every (QP, scale) of every segment of a table: [segments][qi * scales + si],
+  // from the bitrate CNN (on the table's video; needs the model plugin) or the analytic form.
+  std::vector<std::vector<double>> predict_table_bytes(const ProfileTable& t, bool cnn, int threads = 0) const;
 };
 
 struct TrainEstimatorsOptions {
   std::vector<std::string> tables, holdout;  // training tables; held-out tables for the report
   std::string output;                        // .json
   double ridge = 1e-2;
+  bool cnn = true;                           // also train the bitrate CNN (model plugin)
+  int threads = 0;
   bool force = false;
 };
 Estimators train_estimators(const TrainEstimatorsOptions& options);

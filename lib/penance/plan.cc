@@ -73,6 +73,8 @@ void PlanOptions::check() const {
   for (const auto& p : policies)
     vssoff::check<UsageError>(p == "penance" || p == "oracle" || p == "static" || p == "bandwidth" || p == "largest",
                               "unknown policy \"", p, "\" (penance, oracle, static, bandwidth, largest)");
+  vssoff::check<UsageError>(bitrate == "auto" || bitrate == "cnn" || bitrate == "analytic",
+                            "bitrate must be auto, cnn or analytic (got ", bitrate, ")");
   vssoff::check<UsageError>(acc_margin >= 0 && acc_margin < 0.5 && bw_margin >= 0 && bw_margin < 1, "margins out of range");
 }
 
@@ -96,10 +98,12 @@ PlanResult plan(const PlanOptions& opt) {
   check<InputError>(trace.duration_s + 1e-9 >= time, opt.trace, ": the trace lasts ", trace.duration_s,
                     " s, the video ", time, " s; give a trace at least as long");
   for (size_t s = 0; s < S; ++s) bw[s] = trace.mean_kbps(start[s], start[s] + dur[s]);
+  // Camera-side byte predictions for every segment and (QP, scale), made once.
+  const bool use_cnn = opt.bitrate == "cnn" || (opt.bitrate == "auto" && !e.cnn_weights.empty());
+  const std::vector<std::vector<double>> predicted = e.predict_table_bytes(t, use_cnn, opt.threads);
   auto budget = [&](size_t s, double kbps) { return kbps * 1000 / 8 * dur[s]; };
   // Action index helpers: actions are models x qps x scales.
   const size_t Q = t.qps.size(), SC = t.scales.size();
-  auto rate_index = [&](size_t a) { return std::make_pair(int((a / SC) % Q), int(a % SC)); };
   auto cost = [&](size_t s, size_t a) { return t.rows[s][a].gflops * t.frames[s]; };
   const size_t largest_first = (t.models.size() - 1) * Q * SC;
   // "Most accurate" (QP, scale) for a fixed model: lowest QP, then largest scale; scales are listed
@@ -153,10 +157,7 @@ PlanResult plan(const PlanOptions& opt) {
         const double predicted_kbps = s == 0 ? bw[0] : bw[s - 1];
         auto t0 = std::chrono::steady_clock::now();
         std::vector<double> pred_acc(A, NAN), pred_bytes(A);
-        for (size_t a = 0; a < A; ++a) {
-          auto [qi, si] = rate_index(a);
-          pred_bytes[a] = e.predict_bytes(qi, si, t.intra[s], t.inter[s]);
-        }
+        for (size_t a = 0; a < A; ++a) pred_bytes[a] = predicted[s][a % (Q * SC)];
         size_t choice = 0;
         auto fewest_bytes = [&](const std::vector<double>& bytes) {
           return static_cast<size_t>(std::min_element(bytes.begin(), bytes.end()) - bytes.begin());
@@ -242,6 +243,7 @@ PlanResult plan(const PlanOptions& opt) {
 
   Json m = new_manifest("plan", kPlanVersion);
   m["params"] = {{"targets", opt.targets}, {"policies", opt.policies}, {"acc_margin", opt.acc_margin},
+                 {"bitrate", use_cnn ? "cnn" : "analytic"},
                  {"bw_margin", opt.bw_margin}, {"segments", S}, {"actions", A}};
   Json summaries = Json::array();
   for (const auto& s : result.summaries)

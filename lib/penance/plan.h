@@ -44,6 +44,8 @@ struct PlanOptions {
   std::vector<double> targets = {0.8};           // accuracy targets (mIoU)
   std::vector<std::string> policies = {"penance", "oracle", "static", "bandwidth", "largest"};
   double acc_margin = 0.02, bw_margin = 0.1;     // penance's starting margins
+  std::string bitrate = "auto";                  // bytes predicted by: cnn, analytic, auto (cnn if trained)
+  int threads = 0;
   bool force = false;
   void check() const;
 };

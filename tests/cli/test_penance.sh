@@ -42,8 +42,12 @@ PY
 # Estimators and plans.
 "$VSSOFF" -q synth -o "$T/clip2" --size 320x176 --frames 40 --seed 9
 expect_exit 0 "" "$VSSOFF" profile "$T/clip2/video.mp4" -o "$T/t2.csv" "${P[@]/$clip/$T/clip2}"
-expect_exit 0 "held out: bitrate MdAPE" "$VSSOFF" train-estimators "$T/t2.csv" "$T/full.csv" -o "$T/est.json" --holdout "$T/full.csv"
 printf 'time_s,kbps\n0,2000\n0.6,400\n1.0,1500\n2.0,1500\n' > "$T/trace.csv"
+expect_exit 0 "% CNN" "$VSSOFF" train-estimators "$T/t2.csv" "$T/full.csv" -o "$T/est.json" --holdout "$T/full.csv"
+expect_exit 0 "" "$VSSOFF" train-estimators "$T/t2.csv" -o "$T/est_analytic.json" --no-cnn
+[ -s "$T/est.bitrate.pt" ] && [ ! -e "$T/est_analytic.bitrate.pt" ] && ok || fail "bitrate CNN weights wrong"
+expect_exit 0 "" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_a.csv" --estimators "$T/est_analytic.json" --trace "$T/trace.csv"
+expect_exit 1 "no bitrate CNN" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est_analytic.json" --trace "$T/trace.csv" --bitrate cnn
 expect_exit 0 "oracle" "$VSSOFF" plan "$T/full.csv" -o "$T/plan.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --targets 0.3,0.5
 awk 'BEGIN { for (t = 0; t < 1400; t += 2) print t }' > "$T/mahimahi.trace"  # 6 Mbit/s for 1.4 s
 expect_exit 0 "" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_mm.csv" --estimators "$T/est.json" --trace "$T/mahimahi.trace" --policies oracle,penance
@@ -52,6 +56,10 @@ import csv, json, sys
 t = sys.argv[1]
 s = json.load(open(f"{t}/plan.csv.json"))
 assert s["format"] == "vssoff.plan" and len(s["summary"]) == 10
+assert s["params"]["bitrate"] == "cnn" and json.load(open(f"{t}/plan_a.csv.json"))["params"]["bitrate"] == "analytic"
+e = json.load(open(f"{t}/est.json"))
+assert e["format"] == "vssoff.penance-estimators" and "bitrate_cnn" in e["sidecars"]
+assert 0 <= e["metrics"]["holdout"]["bitrate_cnn_mdape"] < 1 and 0 <= e["metrics"]["holdout"]["accuracy_mae"] < 1
 for target in (0.3, 0.5):
     by = {x["policy"]: x for x in s["summary"] if x["target"] == target}
     o = by["oracle"]
