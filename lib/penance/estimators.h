@@ -3,15 +3,17 @@
 //
 // Bitrate (camera side): bytes of every (QP, scale) of a segment from raw-frame features,
 // without encoding each setting. For each (q, s): log(bytes) = a + b log(1 + intra) +
-// c log(1 + inter), least squares over the training segments, where intra is the first
-// frame's mean luma gradient (what intra coding pays for) and inter the mean luma change
-// between frames (what inter coding pays for) - H.264's two costs.
+// c log(1 + inter) + d log(probe), least squares over the training segments, where intra is
+// the first frame's mean luma gradient (what intra coding pays for), inter the mean luma
+// change between frames (what inter coding pays for), and probe the bytes of one quick
+// quarter-size encode of the segment (what H.264's motion compensation leaves).
 //
 // Accuracy (server side): from the softmax statistics of the segment just served (by the
 // action actually used), the accuracy of every action on the next segment. Ridge regression
 // on [statistics, one-hot of the served action, 1] with one output per action.
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,7 +47,7 @@ struct ProfileTable {
   int segment_frames = 0;
   double fps = 30;
   std::vector<int> frames;                   // frames per segment
-  std::vector<double> intra, inter;          // per segment
+  std::vector<double> intra, inter, probe;   // per segment
   std::vector<std::vector<SegmentRow>> rows; // [segment][action]
   std::vector<std::string> stat_names;
   std::string video;                         // absolute path of the profiled video
@@ -60,15 +62,15 @@ struct Estimators {
   std::vector<double> scales;
   std::vector<Action> actions;
   std::vector<std::string> stat_names;
-  // bitrate: per (q, s) index qi * scales + si: {a, b, c}
-  std::vector<std::array<double, 3>> rate;
+  // bitrate: per (q, s) index qi * scales + si: {a, b, c, d}
+  std::vector<std::array<double, 4>> rate;
   // accuracy: weights [features][actions], features = stats + one-hot(actions) + 1
   std::vector<std::vector<double>> acc_w;
   double ridge = 1e-2;
   std::string cnn_weights;  // the bitrate CNN (resolved path); empty = analytic only
   Json metrics;
 
-  double predict_bytes(int qp_index, int scale_index, double intra, double inter) const;
+  double predict_bytes(int qp_index, int scale_index, double intra, double inter, double probe) const;
   // Accuracy of every action on the next segment, from the statistics of `served` now.
   std::vector<double> predict_accuracy(const std::vector<double>& stats, int served) const;
   // InputError naming both grids when the table's actions differ from the estimators'.
