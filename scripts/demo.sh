@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job on generated data and the shipped models: synthesize a street clip, encode it
-# with a uniform QP and with a region QP map (high quality in the street band), compare bytes
-# and PSNR inside and outside the region, then segment every version with the shipped model
-# (models/segnet-w16) and score it against the ground truth; writes the QP heatmap picture
-# and segmentation overlays. Outputs in out/demo/.
+# with uniform QPs, with a hand-made region QP map (high quality in the street band) and with
+# AccMPEG's QP maps from the shipped cheap model; compare bytes and PSNR inside and outside
+# the regions; then segment every version with the shipped server model (models/segnet-w24)
+# and score it against the ground truth. Writes QP and importance heatmaps and segmentation
+# overlays. Outputs in out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -28,23 +29,31 @@ $VSSOFF encode-roi "$OUT/clip/video.mp4" -o "$OUT/uniform40.mp4" --qp 40 --verif
 $VSSOFF encode-roi "$OUT/clip/video.mp4" -o "$OUT/roi.mp4" --qp-map "$OUT/roi.npy" --verify \
   --heatmap "$OUT/roi_qp.png" --heatmap-frame 75 --force
 
+echo "== AccMPEG: the shipped cheap model picks the macroblocks that matter to segnet-w24; QP 30 there, 40 elsewhere" >&2
+$VSSOFF encode-roi "$OUT/clip/video.mp4" -o "$OUT/uniform30.mp4" --qp 30 --segment 10 --verify --force
+$VSSOFF qpmap "$OUT/clip/video.mp4" -o "$OUT/accmpeg.npy" --cheap-model models/accmpeg-cheap-w24.json \
+  --server-model models/segnet-w24.json --segment-frames 10 --top 20 --dilate 1 --qp-hi 30 --qp-lo 40 \
+  --heatmap "$OUT/accmpeg_qp.png" --importance-heatmap "$OUT/accmpeg_importance.png" --heatmap-segment 7 --force
+$VSSOFF encode-roi "$OUT/clip/video.mp4" -o "$OUT/accmpeg.mp4" --qp-map "$OUT/accmpeg.npy" --segment 10 --verify --force
+
 /usr/bin/python3 - "$OUT" <<'PY'
 import json, sys, numpy as np
 out = sys.argv[1]
 inside = np.zeros((23, 40), bool); inside[9:18, :] = True
 print(f"{'encode':<12}{'bytes':>10}{'kbit/s':>9}{'PSNR-Y':>9}{'inside':>9}{'outside':>9}{'QPs exact/inherited/wrong':>28}")
-for name in ["uniform24", "uniform40", "roi"]:
+for name in ["uniform24", "uniform30", "uniform40", "roi", "accmpeg"]:
     m = json.load(open(f"{out}/{name}.mp4.json"))
     v = m["verify"]; by = v["psnr_y_by_qp"]; c = v["qp_check"]
     if name == "roi": ins, outs = by["24"], by["40"]
+    elif name == "accmpeg": ins, outs = by["30"], by["40"]
     else: ins = outs = list(by.values())[0]
     print(f"{name:<12}{m['total_bytes']:>10}{m['bitrate_kbps']:>9.0f}{v['psnr_y']:>9.2f}{ins:>9.2f}{outs:>9.2f}"
           f"{c['exact']:>14}/{c['inherited']}/{c['mismatched']}")
 PY
 
-echo "== segment the original and each encode with models/segnet-w16 (every 5th frame), score against ground truth" >&2
-MODEL=models/segnet-w16.json
-for name in original uniform24 uniform40 roi; do
+echo "== segment the original and each encode with models/segnet-w24 (every 5th frame), score against ground truth" >&2
+MODEL=models/segnet-w24.json
+for name in original uniform24 uniform30 uniform40 roi accmpeg; do
   src="$OUT/$name.mp4"; [ "$name" = original ] && src="$OUT/clip/video.mp4"
   $VSSOFF -q segment "$src" -o "$OUT/seg_$name" --model "$MODEL" --every 5 --overlay-every 10 --force
   $VSSOFF -q evaluate "$OUT/seg_$name" "$OUT/clip" --subset -o "$OUT/eval_$name.json" --force
@@ -53,9 +62,11 @@ done
 import json, sys
 out = sys.argv[1]
 print(f"\n{'segmented':<12}{'bytes':>10}{'mIoU':>8}{'pixel acc':>11}{'vehicle+person acc':>20}")
-for name in ["original", "uniform24", "uniform40", "roi"]:
+for name in ["original", "uniform24", "uniform30", "uniform40", "roi", "accmpeg"]:
     e = json.load(open(f"{out}/eval_{name}.json"))["overall"]
     size = "-" if name == "original" else json.load(open(f"{out}/{name}.mp4.json"))["total_bytes"]
     print(f"{name:<12}{size:>10}{e['miou']:>8.3f}{e['pixel_accuracy']:>11.3f}{e['foreground_accuracy']:>20.3f}")
-print(f"\nQP heatmap: {out}/roi_qp.png   overlays: {out}/seg_roi/overlay/   previews: {out}/clip/preview/")
+print(f"\nQP heatmaps: {out}/roi_qp.png {out}/accmpeg_qp.png   importance: {out}/accmpeg_importance.png")
+print(f"overlays: {out}/seg_accmpeg/overlay/   previews: {out}/clip/preview/")
+print("The full comparisons: scripts/accmpeg_eval.sh (AccMPEG, B5) and scripts/penance_eval.sh (Penance, B6).")
 PY

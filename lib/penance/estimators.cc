@@ -227,10 +227,22 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
         for (size_t f = 0; f < F; ++f) X.at<double>(r, static_cast<int>(f)) = x[f];
         for (size_t b = 0; b < A; ++b) Y.at<double>(r, static_cast<int>(b)) = t.rows[s + 1][b].accuracy;
       }
-  cv::Mat W = ridge_solve(X, Y, opt.ridge * pairs);
+  // Centre features and targets so that the ridge shrinks the slopes, not the mean accuracy
+  // of each action (the intercept is then the training mean).
+  cv::Mat x_mean, y_mean;
+  cv::reduce(X, x_mean, 0, cv::REDUCE_AVG);
+  cv::reduce(Y, y_mean, 0, cv::REDUCE_AVG);
+  cv::Mat Xc = X - cv::repeat(x_mean, X.rows, 1), Yc = Y - cv::repeat(y_mean, Y.rows, 1);
+  cv::Mat W = ridge_solve(Xc, Yc, opt.ridge * pairs);
   e.acc_w.assign(F, std::vector<double>(A));
   for (size_t f = 0; f < F; ++f)
     for (size_t a = 0; a < A; ++a) e.acc_w[f][a] = W.at<double>(static_cast<int>(f), static_cast<int>(a));
+  // Fold the centring into the constant feature's weights: y = y_mean + (x - x_mean) W.
+  for (size_t a = 0; a < A; ++a) {
+    double c = y_mean.at<double>(0, static_cast<int>(a));
+    for (size_t f = 0; f + 1 < F; ++f) c -= x_mean.at<double>(0, static_cast<int>(f)) * e.acc_w[f][a];
+    e.acc_w[F - 1][a] = c;
+  }
 
   auto [train_mdape, train_mae] = estimator_errors(e, train);
   e.metrics = {{"train", {{"bitrate_mdape", train_mdape}, {"accuracy_mae", train_mae}, {"segments", segments}}}};

@@ -83,7 +83,7 @@ struct Estimators {
 struct TrainEstimatorsOptions {
   std::vector<std::string> tables, holdout;  // training tables; held-out tables for the report
   std::string output;                        // .json
-  double ridge = 1e-2;
+  double ridge = 1;                          // per training sample; chosen on a split of training videos
   bool cnn = true;                           // also train the bitrate CNN (model plugin)
   int threads = 0;
   bool force = false;
