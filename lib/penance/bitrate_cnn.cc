@@ -21,7 +21,7 @@ struct BitrateNetImpl : torch::nn::Module {
     c1 = register_module("c1", conv(2, 16));
     c2 = register_module("c2", conv(16, 32));
     c3 = register_module("c3", conv(32, 32));
-    f1 = register_module("f1", torch::nn::Linear(35, 64));
+    f1 = register_module("f1", torch::nn::Linear(36, 64));
     f2 = register_module("f2", torch::nn::Linear(64, outputs));
   }
   torch::Tensor forward(torch::Tensor img, torch::Tensor feat) {
@@ -43,7 +43,7 @@ torch::Tensor images(const BitrateSamples& s) {
   return torch::from_blob(const_cast<float*>(s.images.data()), {s.n, 2, kCnnHeight, kCnnWidth}).clone();
 }
 torch::Tensor features(const BitrateSamples& s) {
-  return torch::from_blob(const_cast<float*>(s.features.data()), {s.n, 3}).clone();
+  return torch::from_blob(const_cast<float*>(s.features.data()), {s.n, 4}).clone();
 }
 
 double mdape(const torch::Tensor& pred_log, const torch::Tensor& true_log) {
@@ -55,7 +55,7 @@ double mdape(const torch::Tensor& pred_log, const torch::Tensor& true_log) {
 
 BitrateSamples bitrate_cnn_inputs(const std::string& video, int segment_frames, int64_t segments,
                                   const std::vector<double>& intra, const std::vector<double>& inter,
-                                  const std::vector<double>& probe) {
+                                  const std::vector<double>& probe26, const std::vector<double>& probe38) {
   check_input_file(video, "video of the profile table");
   video::ReaderOptions ro;
   ro.format = video::PixelFormat::kGray8;
@@ -84,7 +84,8 @@ BitrateSamples bitrate_cnn_inputs(const std::string& video, int segment_frames, 
     for (size_t k = 0; k < plane; ++k) s.images[(seg * 2 + 1) * plane + k] = n > 1 ? diff[k] / (n - 1) / 16.0f : 0.0f;
     s.features.push_back(static_cast<float>(std::log1p(intra[seg])));
     s.features.push_back(static_cast<float>(std::log1p(inter[seg])));
-    s.features.push_back(static_cast<float>(std::log(std::max(1.0, probe[seg])) - 8));
+    s.features.push_back(static_cast<float>(std::log(std::max(1.0, probe26[seg])) - 10));
+    s.features.push_back(static_cast<float>(std::log(std::max(1.0, probe38[seg])) - 8));
   }
   return s;
 }

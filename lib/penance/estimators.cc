@@ -71,7 +71,8 @@ ProfileTable read_profile_table(const std::string& path) {
   t.frames.assign(segments, 0);
   t.intra.assign(segments, 0);
   t.inter.assign(segments, 0);
-  t.probe.assign(segments, 1);
+  t.probe26.assign(segments, 1);
+  t.probe38.assign(segments, 1);
   std::vector<std::vector<bool>> seen(segments, std::vector<bool>(t.actions.size(), false));
   const size_t c_seg = csv.column("segment"), c_model = csv.column("model"), c_qp = csv.column("qp"),
                c_scale = csv.column("scale");
@@ -93,7 +94,8 @@ ProfileTable read_profile_table(const std::string& path) {
     t.frames[s] = static_cast<int>(csv.number(r, "frames"));
     t.intra[s] = csv.number(r, "intra_complexity");
     t.inter[s] = csv.number(r, "inter_complexity");
-    t.probe[s] = csv.number(r, "probe_bytes");
+    t.probe26[s] = csv.number(r, "probe_bytes_qp26");
+    t.probe38[s] = csv.number(r, "probe_bytes_qp38");
     seen[s][it->second] = true;
   }
   for (int64_t s = 0; s < segments; ++s)
@@ -103,9 +105,10 @@ ProfileTable read_profile_table(const std::string& path) {
   return t;
 }
 
-double Estimators::predict_bytes(int qi, int si, double intra, double inter, double probe) const {
+double Estimators::predict_bytes(int qi, int si, double intra, double inter, double probe26, double probe38) const {
   const auto& c = rate[qi * scales.size() + si];
-  return std::exp(c[0] + c[1] * std::log1p(intra) + c[2] * std::log1p(inter) + c[3] * std::log(std::max(1.0, probe)));
+  return std::exp(c[0] + c[1] * std::log1p(intra) + c[2] * std::log1p(inter) + c[3] * std::log(std::max(1.0, probe26)) +
+                  c[4] * std::log(std::max(1.0, probe38)));
 }
 
 std::vector<double> Estimators::predict_accuracy(const std::vector<double>& stats, int served) const {
@@ -127,7 +130,7 @@ void Estimators::check_fits(const ProfileTable& t) const {
 namespace {
 BitrateSamples table_samples(const ProfileTable& t, size_t outputs, bool with_targets) {
   BitrateSamples s = penance_api().bitrate_cnn_inputs(t.video, t.segment_frames, static_cast<int64_t>(t.rows.size()),
-                                                      t.intra, t.inter, t.probe);
+                                                      t.intra, t.inter, t.probe26, t.probe38);
   if (with_targets)
     for (const auto& seg : t.rows)
       for (size_t k = 0; k < outputs; ++k) s.log_bytes.push_back(static_cast<float>(std::log(std::max(1.0, seg[k].bytes))));
@@ -145,7 +148,7 @@ std::vector<std::vector<double>> Estimators::predict_table_bytes(const ProfileTa
       for (size_t k = 0; k < K; ++k) out[s][k] = p[s * K + k];
   } else {
     for (size_t s = 0; s < t.rows.size(); ++s)
-      for (size_t k = 0; k < K; ++k) out[s][k] = predict_bytes(int(k / scales.size()), int(k % scales.size()), t.intra[s], t.inter[s], t.probe[s]);
+      for (size_t k = 0; k < K; ++k) out[s][k] = predict_bytes(int(k / scales.size()), int(k % scales.size()), t.intra[s], t.inter[s], t.probe26[s], t.probe38[s]);
   }
   return out;
 }
@@ -160,7 +163,7 @@ std::pair<double, double> estimator_errors(const Estimators& e, const std::vecto
         for (size_t si = 0; si < e.scales.size(); ++si) {
           // bytes do not depend on the model: take the first model's row
           size_t a = qi * e.scales.size() + si;
-          double truth = t.rows[s][a].bytes, pred = e.predict_bytes(int(qi), int(si), t.intra[s], t.inter[s], t.probe[s]);
+          double truth = t.rows[s][a].bytes, pred = e.predict_bytes(int(qi), int(si), t.intra[s], t.inter[s], t.probe26[s], t.probe38[s]);
           ape.push_back(std::abs(pred - truth) / truth);
         }
       if (s + 1 < t.rows.size())
@@ -199,18 +202,19 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   check<InputError>(segments >= 4, "only ", segments, " training segment(s): the bitrate fit needs at least 4");
   for (size_t qi = 0; qi < e.qps.size(); ++qi)
     for (size_t si = 0; si < e.scales.size(); ++si) {
-      cv::Mat X(static_cast<int>(segments), 4, CV_64F), Y(static_cast<int>(segments), 1, CV_64F);
+      cv::Mat X(static_cast<int>(segments), 5, CV_64F), Y(static_cast<int>(segments), 1, CV_64F);
       int r = 0;
       for (const auto& t : train)
         for (size_t s = 0; s < t.rows.size(); ++s, ++r) {
           X.at<double>(r, 0) = 1;
           X.at<double>(r, 1) = std::log1p(t.intra[s]);
           X.at<double>(r, 2) = std::log1p(t.inter[s]);
-          X.at<double>(r, 3) = std::log(std::max(1.0, t.probe[s]));
+          X.at<double>(r, 3) = std::log(std::max(1.0, t.probe26[s]));
+          X.at<double>(r, 4) = std::log(std::max(1.0, t.probe38[s]));
           Y.at<double>(r, 0) = std::log(std::max(1.0, t.rows[s][qi * e.scales.size() + si].bytes));
         }
       cv::Mat w = ridge_solve(X, Y, 1e-6);
-      e.rate.push_back({w.at<double>(0), w.at<double>(1), w.at<double>(2), w.at<double>(3)});
+      e.rate.push_back({w.at<double>(0), w.at<double>(1), w.at<double>(2), w.at<double>(3), w.at<double>(4)});
     }
 
   // Accuracy: ridge regression from (stats now, served action) to accuracy of every action next.
@@ -274,8 +278,9 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   m["params"] = {{"models", e.models}, {"qps", e.qps}, {"scales", e.scales}, {"stat_names", e.stat_names},
                  {"ridge", e.ridge}, {"segment_frames", train[0].segment_frames}};
   Json rate = Json::array();
-  for (const auto& c : e.rate) rate.push_back({c[0], c[1], c[2], c[3]});
-  m["bitrate"] = {{"form", "log(bytes) = a + b log(1 + intra) + c log(1 + inter) + d log(probe), per (qp, scale), qp-major"},
+  for (const auto& c : e.rate) rate.push_back({c[0], c[1], c[2], c[3], c[4]});
+  m["bitrate"] = {{"form", "log(bytes) = a + b log(1 + intra) + c log(1 + inter) + d log(probe26) + e log(probe38), "
+                           "per (qp, scale), qp-major"},
                   {"coefficients", rate}};
   m["accuracy"] = {{"form", "ridge: [stats, one-hot(served action), 1] -> accuracy of every action next segment"},
                    {"weights", e.acc_w}};
@@ -304,7 +309,7 @@ Estimators read_estimators(const std::string& path) {
   for (const auto& mm : e.models)
     for (int q : e.qps)
       for (double s : e.scales) e.actions.push_back({mm, q, s});
-  for (const Json& c : m.at("bitrate").at("coefficients")) e.rate.push_back({c.at(0), c.at(1), c.at(2), c.at(3)});
+  for (const Json& c : m.at("bitrate").at("coefficients")) e.rate.push_back({c.at(0), c.at(1), c.at(2), c.at(3), c.at(4)});
   e.acc_w = m.at("accuracy").at("weights").get<std::vector<std::vector<double>>>();
   check<InputError>(e.rate.size() == e.qps.size() * e.scales.size() &&
                         e.acc_w.size() == e.stat_names.size() + e.actions.size() + 1,

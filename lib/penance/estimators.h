@@ -3,10 +3,11 @@
 //
 // Bitrate (camera side): bytes of every (QP, scale) of a segment from raw-frame features,
 // without encoding each setting. For each (q, s): log(bytes) = a + b log(1 + intra) +
-// c log(1 + inter) + d log(probe), least squares over the training segments, where intra is
-// the first frame's mean luma gradient (what intra coding pays for), inter the mean luma
-// change between frames (what inter coding pays for), and probe the bytes of one quick
-// quarter-size encode of the segment (what H.264's motion compensation leaves).
+// c log(1 + inter) + d log(probe26) + e log(probe38), least squares over the training
+// segments, where intra is the first frame's mean luma gradient (what intra coding pays
+// for), inter the mean luma change between frames (what inter coding pays for), and the
+// probes the bytes of two quick half-size encodes of the segment at QP 26 and 38 (what
+// H.264's motion compensation leaves, and how fast it falls with the QP).
 //
 // Accuracy (server side): from the softmax statistics of the segment just served (by the
 // action actually used), the accuracy of every action on the next segment. Ridge regression
@@ -47,7 +48,7 @@ struct ProfileTable {
   int segment_frames = 0;
   double fps = 30;
   std::vector<int> frames;                   // frames per segment
-  std::vector<double> intra, inter, probe;   // per segment
+  std::vector<double> intra, inter, probe26, probe38;  // per segment
   std::vector<std::vector<SegmentRow>> rows; // [segment][action]
   std::vector<std::string> stat_names;
   std::string video;                         // absolute path of the profiled video
@@ -62,15 +63,15 @@ struct Estimators {
   std::vector<double> scales;
   std::vector<Action> actions;
   std::vector<std::string> stat_names;
-  // bitrate: per (q, s) index qi * scales + si: {a, b, c, d}
-  std::vector<std::array<double, 4>> rate;
+  // bitrate: per (q, s) index qi * scales + si: {a, b, c, d, e}
+  std::vector<std::array<double, 5>> rate;
   // accuracy: weights [features][actions], features = stats + one-hot(actions) + 1
   std::vector<std::vector<double>> acc_w;
   double ridge = 1e-2;
   std::string cnn_weights;  // the bitrate CNN (resolved path); empty = analytic only
   Json metrics;
 
-  double predict_bytes(int qp_index, int scale_index, double intra, double inter, double probe) const;
+  double predict_bytes(int qp_index, int scale_index, double intra, double inter, double probe26, double probe38) const;
   // Accuracy of every action on the next segment, from the statistics of `served` now.
   std::vector<double> predict_accuracy(const std::vector<double>& stats, int served) const;
   // InputError naming both grids when the table's actions differ from the estimators'.

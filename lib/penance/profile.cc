@@ -56,14 +56,15 @@ double inter_complexity(const std::vector<video::Frame>& frames) {
   return sum / (double(frames[0].width) * frames[0].height * (frames.size() - 1));
 }
 
-// Bytes of a quick probe encode: the segment at a quarter of the size (each side), x264
-// ultrafast at QP 30. The camera can afford it for every segment, and it sees what H.264
-// sees (motion-compensated residuals), which a frame difference does not.
-double probe_bytes(const std::vector<video::Frame>& frames, video::Rational fps, video::Scaler* scaler) {
-  const int w = std::max(16, frames[0].width / 4 / 2 * 2), h = std::max(16, frames[0].height / 4 / 2 * 2);
+// Bytes of a quick probe encode: the segment at half the size (each side), x264 ultrafast
+// at `qp`. The camera can afford two for every segment (a sixteenth of the work of one
+// full-size veryfast encode each), and they see what H.264 sees (motion-compensated
+// residuals), which a frame difference does not; two QPs give the segment's rate slope.
+double probe_bytes(const std::vector<video::Frame>& frames, video::Rational fps, int qp, video::Scaler* scaler) {
+  const int w = std::max(16, frames[0].width / 2 / 2 * 2), h = std::max(16, frames[0].height / 2 / 2 * 2);
   codec::EncoderOptions eo;
   eo.preset = "ultrafast";
-  eo.base_qp = 30;
+  eo.base_qp = qp;
   eo.threads = 1;
   eo.gop_frames = static_cast<int>(frames.size());
   codec::H264Encoder enc(w, h, fps, eo);
@@ -145,7 +146,7 @@ ProfileResult profile(const ProfileOptions& opt) {
 
   std::vector<std::string> header = {"segment", "first_frame", "frames", "model", "qp", "scale", "width", "height",
                                      "bytes", "kbps", "miou", "pixel_accuracy", "gflops", "intra_complexity",
-                                     "inter_complexity", "probe_bytes", "mean_max_prob", "mean_norm_entropy", "mean_margin",
+                                     "inter_complexity", "probe_bytes_qp26", "probe_bytes_qp38", "mean_max_prob", "mean_norm_entropy", "mean_margin",
                                      "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
   const int C = static_cast<int>(models[0]->card().classes.size());
   for (const auto& m : models)
@@ -216,7 +217,7 @@ ProfileResult profile(const ProfileOptions& opt) {
       }
     }
     const double intra = intra_complexity(frames[0]), inter = inter_complexity(frames);
-    const double probe = probe_bytes(frames, fps, &scaler);
+    const double probe_lo = probe_bytes(frames, fps, 26, &scaler), probe_hi = probe_bytes(frames, fps, 38, &scaler);
 
     std::vector<std::vector<std::string>> seg_rows;
     for (double scale : opt.scales) {
@@ -292,7 +293,7 @@ ProfileResult profile(const ProfileOptions& opt) {
                                           std::to_string(qp), csv_number(scale), std::to_string(sw), std::to_string(sh),
                                           std::to_string(bytes), fmt(kbps), fmt(cm.mean_iou()), fmt(cm.pixel_accuracy()),
                                           fmt(models[m]->card().gflops * W * H / (double(models[m]->card().cost_width) * models[m]->card().cost_height)), fmt(intra),
-                                          fmt(inter), fmt(probe)};
+                                          fmt(inter), fmt(probe_lo), fmt(probe_hi)};
           for (int k = 0; k < 6 + C; ++k) row.push_back(fmt(st[k]));
           for (int k = 0; k < C; ++k) row.push_back(conf_n[k] > 0 ? fmt(st[6 + C + k] / conf_n[k]) : "");
           seg_rows.push_back(std::move(row));
