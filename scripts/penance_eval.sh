@@ -26,9 +26,9 @@ mkdir -p "$WORK"
 profile_all() {
   for i in "${!PRESETS[@]}"; do
     local p=${PRESETS[$i]}
-    for role in train test; do
+    for role in train train2 test; do
       local seed name=${role}_$p
-      seed=$([ $role = train ] && echo $((5001 + i)) || echo $((6001 + i)))
+      case $role in train) seed=$((5001 + i)) ;; train2) seed=$((5011 + i)) ;; test) seed=$((6001 + i)) ;; esac
       [ -f "$WORK/$name/manifest.json" ] || $V -q synth -o "$WORK/$name" --preset "$p" --seed "$seed" --frames 300 --force
       # shellcheck disable=SC2086
       [ -f "$WORK/$name.csv.json" ] || $V profile "$WORK/$name/video.mp4" -o "$WORK/$name.csv" --models "$MODELS" $GRID --resume
@@ -38,7 +38,7 @@ profile_all() {
 
 train() {
   local tables=() held=()
-  for p in "${PRESETS[@]}"; do tables+=("$WORK/train_$p.csv"); held+=("$WORK/test_$p.csv"); done
+  for p in "${PRESETS[@]}"; do tables+=("$WORK/train_$p.csv" "$WORK/train2_$p.csv"); held+=("$WORK/test_$p.csv"); done
   local IFS=,
   $V train-estimators "${tables[@]}" -o "$WORK/estimators.json" --holdout "${held[*]}" --force
 }

@@ -69,7 +69,7 @@ void setup_train_estimators(CLI::App& app) {
   sub->add_option("tables", opt->tables, "Training profile tables (.csv)")->required();
   sub->add_option("-o,--output", opt->output, "Estimators to write (.json)")->required();
   sub->add_option("--holdout", opt->holdout, "Held-out tables: their errors go in the artefact")->delimiter(',');
-  sub->add_option("--ridge", opt->ridge, "Ridge strength of the accuracy predictor (per sample)")->capture_default_str();
+  sub->add_option("--ridge", opt->ridge, "Ridge strength of the accuracy predictor per sample (-1: chosen by leaving one table out)")->capture_default_str();
   sub->add_flag("--no-cnn", [opt](int64_t) { opt->cnn = false; }, "Skip the bitrate CNN (analytic estimator only)");
   sub->add_option("--threads", opt->threads, "CNN training threads (0 = one per core)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite an existing output");

@@ -181,7 +181,7 @@ std::pair<double, double> estimator_errors(const Estimators& e, const std::vecto
 Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   check<UsageError>(!opt.tables.empty(), "give at least one training table");
   check<UsageError>(fs::path(opt.output).extension() == ".json", "output must end in .json (got ", opt.output, ")");
-  check<UsageError>(opt.ridge >= 0, "ridge must be >= 0 (got ", opt.ridge, ")");
+  check<UsageError>(opt.ridge >= 0 || opt.ridge == -1, "ridge must be >= 0, or -1 to choose it (got ", opt.ridge, ")");
   check_output_path(opt.output, opt.force);
   std::vector<ProfileTable> train, held;
   for (const auto& p : opt.tables) train.push_back(read_profile_table(p));
@@ -192,7 +192,6 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   e.scales = train[0].scales;
   e.actions = train[0].actions;
   e.stat_names = train[0].stat_names;
-  e.ridge = opt.ridge;
   for (const auto& t : train) e.check_fits(t);
   for (const auto& t : held) e.check_fits(t);
 
@@ -217,36 +216,66 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
       e.rate.push_back({w.at<double>(0), w.at<double>(1), w.at<double>(2), w.at<double>(3), w.at<double>(4)});
     }
 
-  // Accuracy: ridge regression from (stats now, served action) to accuracy of every action next.
-  const size_t A = e.actions.size(), F = e.stat_names.size() + A + 1;
-  int64_t pairs = 0;
-  for (const auto& t : train) pairs += static_cast<int64_t>((t.rows.size() - 1) * A);
-  check<InputError>(pairs > 0, "the training tables have no consecutive segments to learn accuracy from");
-  cv::Mat X(static_cast<int>(pairs), static_cast<int>(F), CV_64F), Y(static_cast<int>(pairs), static_cast<int>(A), CV_64F);
-  int r = 0;
-  for (const auto& t : train)
-    for (size_t s = 0; s + 1 < t.rows.size(); ++s)
-      for (size_t a = 0; a < A; ++a, ++r) {
-        std::vector<double> x = accuracy_features(e, t.rows[s][a].stats, static_cast<int>(a));
-        for (size_t f = 0; f < F; ++f) X.at<double>(r, static_cast<int>(f)) = x[f];
-        for (size_t b = 0; b < A; ++b) Y.at<double>(r, static_cast<int>(b)) = t.rows[s + 1][b].accuracy;
-      }
-  // Centre features and targets so that the ridge shrinks the slopes, not the mean accuracy
-  // of each action (the intercept is then the training mean).
-  cv::Mat x_mean, y_mean;
-  cv::reduce(X, x_mean, 0, cv::REDUCE_AVG);
-  cv::reduce(Y, y_mean, 0, cv::REDUCE_AVG);
-  cv::Mat Xc = X - cv::repeat(x_mean, X.rows, 1), Yc = Y - cv::repeat(y_mean, Y.rows, 1);
-  cv::Mat W = ridge_solve(Xc, Yc, opt.ridge * pairs);
-  e.acc_w.assign(F, std::vector<double>(A));
-  for (size_t f = 0; f < F; ++f)
-    for (size_t a = 0; a < A; ++a) e.acc_w[f][a] = W.at<double>(static_cast<int>(f), static_cast<int>(a));
-  // Fold the centring into the constant feature's weights: y = y_mean + (x - x_mean) W.
-  for (size_t a = 0; a < A; ++a) {
-    double c = y_mean.at<double>(0, static_cast<int>(a));
-    for (size_t f = 0; f + 1 < F; ++f) c -= x_mean.at<double>(0, static_cast<int>(f)) * e.acc_w[f][a];
-    e.acc_w[F - 1][a] = c;
+  // Accuracy: ridge regression from (stats now, served action) to accuracy of every action
+  // next. The ridge strength, unless given, is chosen by leaving one training table out.
+  auto fit = [&](const std::vector<const ProfileTable*>& tables, double ridge) {
+    const size_t A = e.actions.size(), F = e.stat_names.size() + A + 1;
+    int64_t pairs = 0;
+    for (const auto* t : tables) pairs += static_cast<int64_t>((t->rows.size() - 1) * A);
+    check<InputError>(pairs > 0, "the training tables have no consecutive segments to learn accuracy from");
+    cv::Mat X(static_cast<int>(pairs), static_cast<int>(F), CV_64F), Y(static_cast<int>(pairs), static_cast<int>(A), CV_64F);
+    int r = 0;
+    for (const auto* t : tables)
+      for (size_t s = 0; s + 1 < t->rows.size(); ++s)
+        for (size_t a = 0; a < A; ++a, ++r) {
+          std::vector<double> x = accuracy_features(e, t->rows[s][a].stats, static_cast<int>(a));
+          for (size_t f = 0; f < F; ++f) X.at<double>(r, static_cast<int>(f)) = x[f];
+          for (size_t b = 0; b < A; ++b) Y.at<double>(r, static_cast<int>(b)) = t->rows[s + 1][b].accuracy;
+        }
+    // Centre features and targets so that the ridge shrinks the slopes, not the mean accuracy
+    // of each action (the intercept is then the training mean).
+    cv::Mat x_mean, y_mean;
+    cv::reduce(X, x_mean, 0, cv::REDUCE_AVG);
+    cv::reduce(Y, y_mean, 0, cv::REDUCE_AVG);
+    cv::Mat Xc = X - cv::repeat(x_mean, X.rows, 1), Yc = Y - cv::repeat(y_mean, Y.rows, 1);
+    cv::Mat W = ridge_solve(Xc, Yc, ridge * pairs);
+    std::vector<std::vector<double>> w(F, std::vector<double>(A));
+    for (size_t f = 0; f < F; ++f)
+      for (size_t a = 0; a < A; ++a) w[f][a] = W.at<double>(static_cast<int>(f), static_cast<int>(a));
+    // Fold the centring into the constant feature's weights: y = y_mean + (x - x_mean) W.
+    for (size_t a = 0; a < A; ++a) {
+      double c = y_mean.at<double>(0, static_cast<int>(a));
+      for (size_t f = 0; f + 1 < F; ++f) c -= x_mean.at<double>(0, static_cast<int>(f)) * w[f][a];
+      w[F - 1][a] = c;
+    }
+    return w;
+  };
+  std::vector<const ProfileTable*> all;
+  for (const auto& t : train) all.push_back(&t);
+  double ridge = opt.ridge;
+  Json ridge_search = Json::array();
+  if (ridge < 0 && train.size() < 2) {
+    ridge = 1;
+    log_info("accuracy predictor: one training table, so ridge 1 (leaving a table out needs two)");
   }
+  if (ridge < 0) {
+    double best = INFINITY;
+    for (double candidate : {0.01, 0.1, 1.0, 10.0}) {
+      double err = 0;
+      for (size_t k = 0; k < train.size(); ++k) {
+        std::vector<const ProfileTable*> rest;
+        for (size_t j = 0; j < train.size(); ++j)
+          if (j != k) rest.push_back(&train[j]);
+        e.acc_w = fit(rest, candidate);
+        err += estimator_errors(e, {train[k]}).second / train.size();
+      }
+      ridge_search.push_back({{"ridge", candidate}, {"leave_one_table_out_mae", err}});
+      if (err < best) best = err, ridge = candidate;
+    }
+    log_info("accuracy predictor: ridge ", ridge, " (leave-one-table-out MAE ", best, ")");
+  }
+  e.ridge = ridge;
+  e.acc_w = fit(all, ridge);
 
   auto [train_mdape, train_mae] = estimator_errors(e, train);
   e.metrics = {{"train", {{"bitrate_mdape", train_mdape}, {"accuracy_mae", train_mae}, {"segments", segments}}}};
@@ -276,7 +305,7 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
 
   Json m = new_manifest("penance-estimators", kEstimatorsVersion);
   m["params"] = {{"models", e.models}, {"qps", e.qps}, {"scales", e.scales}, {"stat_names", e.stat_names},
-                 {"ridge", e.ridge}, {"segment_frames", train[0].segment_frames}};
+                 {"ridge", e.ridge}, {"ridge_search", ridge_search}, {"segment_frames", train[0].segment_frames}};
   Json rate = Json::array();
   for (const auto& c : e.rate) rate.push_back({c[0], c[1], c[2], c[3], c[4]});
   m["bitrate"] = {{"form", "log(bytes) = a + b log(1 + intra) + c log(1 + inter) + d log(probe26) + e log(probe38), "

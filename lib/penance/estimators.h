@@ -84,7 +84,7 @@ struct Estimators {
 struct TrainEstimatorsOptions {
   std::vector<std::string> tables, holdout;  // training tables; held-out tables for the report
   std::string output;                        // .json
-  double ridge = 1;                          // per training sample; chosen on a split of training videos
+  double ridge = -1;                         // per training sample; -1: chosen leaving one table out
   bool cnn = true;                           // also train the bitrate CNN (model plugin)
   int threads = 0;
   bool force = false;

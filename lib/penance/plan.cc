@@ -212,7 +212,7 @@ PlanResult plan(const PlanOptions& opt) {
                       csv_number(r.accuracy), csv_number(pred_bytes[choice]), csv_number(r.bytes), csv_number(r.gflops),
                       acc_miss ? "1" : "0", bw_miss ? "1" : "0", csv_number(m_acc), csv_number(m_bw)});
         if (policy == "penance") {  // adapt the margins to what was observed
-          m_acc = acc_miss ? std::min(0.2, m_acc + 0.02) : std::max(0.005, m_acc - 0.005);
+          m_acc = acc_miss ? std::min(0.2, m_acc + (target - r.accuracy) + 0.01) : std::max(0.005, m_acc - 0.002);
           m_bw = bw_miss ? std::min(0.6, m_bw + 0.1) : std::max(0.05, m_bw - 0.02);
         }
         prev = choice;

@@ -7,7 +7,8 @@
 //               predicted from the statistics of the segment just served; bytes from the
 //               camera-side features of the segment about to be sent; the budget from the
 //               bandwidth measured over the previous segment. A margin grows after a miss of
-//               its kind and shrinks otherwise. Nothing predicted feasible: the most accurate
+//               its kind (the accuracy margin by the size of the miss) and shrinks slowly
+//               otherwise. Nothing predicted feasible: the most accurate
 //               predicted action within the budget; nothing within it: the fewest bytes.
 //  - oracle:    true table values and the true bandwidth; the cheapest action meeting both
 //               (none: the most accurate within the bandwidth, counted as a failure).

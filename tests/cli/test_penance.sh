@@ -59,6 +59,7 @@ assert s["format"] == "vssoff.plan" and len(s["summary"]) == 10
 assert s["params"]["bitrate"] == "cnn" and json.load(open(f"{t}/plan_a.csv.json"))["params"]["bitrate"] == "analytic"
 e = json.load(open(f"{t}/est.json"))
 assert e["format"] == "vssoff.penance-estimators" and "bitrate_cnn" in e["sidecars"]
+assert len(e["params"]["ridge_search"]) == 4 and e["params"]["ridge"] in (0.01, 0.1, 1, 10)
 assert 0 <= e["metrics"]["holdout"]["bitrate_cnn_mdape"] < 1 and 0 <= e["metrics"]["holdout"]["accuracy_mae"] < 1
 for target in (0.3, 0.5):
     by = {x["policy"]: x for x in s["summary"] if x["target"] == target}
