@@ -70,8 +70,8 @@ void* plugin_symbol(const char* name) {
 }
 
 const NnApi& nn_api() {
-  static const NnApi* api = reinterpret_cast<const NnApi* (*)()>(plugin_symbol("vssoff_nn_api"))();
-  return *api;
+  static const NnApi& api = plugin_table<NnApi>("vssoff_nn_api", kNnApiVersion, "model");
+  return api;
 }
 
 }  // namespace vssoff::nn

@@ -9,6 +9,7 @@
 // ../lib and ../lib/vssoff relative to it. RuntimeError naming every place tried if absent.
 #pragma once
 
+#include "core/error.h"
 #include "nn/segment_video.h"
 #include "nn/train.h"
 
@@ -27,6 +28,16 @@ const NnApi& nn_api();
 // A symbol of the loaded plugin (loading it if needed): the entry points of the systems
 // domains that run models (e.g. accmpeg/api.h). RuntimeError if absent.
 void* plugin_symbol(const char* name);
+
+// The table of entry points that the plugin's function `symbol` returns, checked against
+// the version this executable was built with (`what` names the table in the error).
+template <typename Api>
+const Api& plugin_table(const char* symbol, int version, const char* what) {
+  const Api* api = reinterpret_cast<const Api* (*)()>(plugin_symbol(symbol))();
+  check<RuntimeError>(api->version == version, "the model plugin's ", what, " API is version ", api->version,
+                      ", this vssoff needs ", version, " (rebuild both)");
+  return *api;
+}
 
 }  // namespace vssoff::nn
 
