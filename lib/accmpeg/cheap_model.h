@@ -4,7 +4,7 @@
 // Architecture "cheapnet" (built in; no pretrained backbone exists here, so it is trained
 // from scratch): a stride-2 stem and three depthwise-separable stride-2 blocks take the
 // frame to the macroblock grid (ceil(H/16) x ceil(W/16)), two more blocks add context, and
-// a 1x1 head gives 2 logits per macroblock; importance = softmax of class 1. About 0.07
+// a 1x1 head gives 2 logits per macroblock; importance = softmax of class 1. About 0.057
 // GFLOPs at 640x360 with width 8.
 //
 // train-cheap-model: labels come from accgrad outputs (top-k% of each frame's macroblocks,
