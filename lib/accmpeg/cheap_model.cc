@@ -79,7 +79,6 @@ int set_threads(int threads) {
 struct Clip {
   std::string source;
   std::vector<torch::Tensor> frames, labels;  // [3,H,W] uint8, [rows,cols] long
-  std::vector<std::vector<uint8_t>> label_vec;
   size_t val_begin = 0;                       // frames [val_begin, end) are held out
 };
 
@@ -108,7 +107,8 @@ Metrics validate(CheapNet& net, const std::vector<Clip>& clips, const TrainCheap
       std::vector<uint8_t> pred = opt.threshold >= 0 ? std::vector<uint8_t>() : importance_labels(s.data(), int(s.size()), opt.top_percent, -1);
       if (opt.threshold >= 0)
         for (float v : s) pred.push_back(v >= 0.5f);
-      const std::vector<uint8_t>& truth = c.label_vec[i];
+      torch::Tensor t = c.labels[i].to(torch::kUInt8).contiguous();
+      const std::vector<uint8_t> truth(t.data_ptr<uint8_t>(), t.data_ptr<uint8_t>() + t.numel());
       for (size_t k = 0; k < s.size(); ++k) {
         tp += pred[k] && truth[k];
         fp += pred[k] && !truth[k];
@@ -187,7 +187,6 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
       cells += per_frame;
       clip.frames.push_back(frame_tensor(f));
       clip.labels.push_back(torch::tensor(std::vector<int64_t>(lab.begin(), lab.end()), torch::kLong).view({g.rows, g.cols}));
-      clip.label_vec.push_back(std::move(lab));
       ++next;
     }
     check<InputError>(next == g.frame_indices.size(), g.video_path, ": ended before frame ", g.frame_indices[next],

@@ -74,15 +74,11 @@ ProfileTable read_profile_table(const std::string& path) {
   t.probe26.assign(segments, 1);
   t.probe38.assign(segments, 1);
   std::vector<std::vector<bool>> seen(segments, std::vector<bool>(t.actions.size(), false));
-  const size_t c_seg = csv.column("segment"), c_model = csv.column("model"), c_qp = csv.column("qp"),
-               c_scale = csv.column("scale");
+  const size_t c_model = csv.column("model");
   for (size_t r = 0; r < csv.rows.size(); ++r) {
     const auto& row = csv.rows[r];
     int64_t s = static_cast<int64_t>(csv.number(r, "segment"));
-    (void)c_seg;
     Action a{row[c_model], static_cast<int>(csv.number(r, "qp")), csv.number(r, "scale")};
-    (void)c_qp;
-    (void)c_scale;
     auto it = index.find(a);
     check<InputError>(s >= 0 && s < segments && it != index.end(), path, ": row ", r + 2, " (segment ", s, ", ",
                       a.name(), ") is outside the grid its manifest states");

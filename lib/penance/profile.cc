@@ -192,6 +192,7 @@ ProfileResult profile(const ProfileOptions& opt) {
     video::Frame f;
     while (static_cast<int>(frames.size()) < opt.segment_frames && reader.read(&f)) frames.push_back(f);
     check<InputError>(!frames.empty(), opt.input, ": no frames at segment ", s);
+    for (size_t i = 0; i < frames.size(); ++i) frames[i].index = static_cast<int64_t>(i);  // pts within the GOP
     const int n = static_cast<int>(frames.size());
     std::vector<int> acc;  // positions in the segment that are scored
     if (opt.acc_frames == 0 || opt.acc_frames >= n)
@@ -236,9 +237,7 @@ ProfileResult profile(const ProfileOptions& opt) {
             scaler.convert(frames[i], sw, sh, video::PixelFormat::kYuv420p, &scaled);
             in = &scaled;
           }
-          video::Frame copy = *in;
-          copy.index = i;
-          enc.encode(copy, nullptr, &pkts);
+          enc.encode(*in, nullptr, &pkts);
         }
         enc.flush(&pkts);
         std::vector<uint8_t> headers = enc.headers();
