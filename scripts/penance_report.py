@@ -16,7 +16,8 @@ for path in plans:
     video, trace = os.path.basename(path)[5:-4].split("_", 1)
     for s in json.load(open(path + ".json"))["summary"]:
         a = agg[(trace, s["target"], s["policy"])]
-        for k in ("cost_gflop", "failures", "accuracy_misses", "bandwidth_misses", "bytes"):
+        for k in ("cost_gflop", "failures", "accuracy_misses", "bandwidth_misses", "bytes", "feasible_segments",
+                  "failures_on_feasible"):
             a[k] += s[k]
         a["segments"] += s["segments"]
         a["n"] += 1
@@ -33,23 +34,27 @@ def out(s=""):
 policies = ["penance", "oracle", "static", "bandwidth", "largest"]
 out("| trace | target | " + " | ".join(policies) + " |")
 out("|---|---|" + "---|" * len(policies))
-passes = []
+passes, beats = [], []
 for trace, target in sorted({(k[0], k[1]) for k in agg}):
-    cells = []
+    cells, res = [], {}
     for p in policies:
         a = agg[(trace, target, p)]
         rel = a["cost_gflop"] / oracle_cost[(trace, target)]
-        fail = a["failures"] / a["segments"]
-        segs = int(a["segments"])
+        fail = a["failures_on_feasible"] / max(1, a["feasible_segments"])
+        segs, feas = int(a["segments"]), int(a["feasible_segments"])
+        res[p] = (rel, fail)
         cells.append("%.2fx, %.0f%% (%d/%d)" % (rel, 100 * fail, a["accuracy_misses"], a["bandwidth_misses"]))
-        if p == "penance":
-            passes.append((trace, target, rel, fail))
-    out("| %s | %.2f | %s |" % (trace, target, " | ".join(cells)))
+    passes.append((trace, target) + res["penance"])
+    # penance against each baseline: cheaper at equal or fewer failures
+    beats.append(all(res["penance"][0] < res[b][0] and res["penance"][1] <= res[b][1] for b in policies[2:]))
+    out("| %s | %.2f (%d/%d) | %s |" % (trace, target, feas, segs, " | ".join(cells)))
 out()
-out("Cells: server cost relative to the oracle, failed segments (accuracy misses / bandwidth misses), "
-    "pooled over %d segments of the test videos." % segs)
+out("Cells: server cost relative to the oracle, the share of failed segments among the feasible ones (where some "
+    "action meets both the target and the bandwidth), and all accuracy / bandwidth misses; pooled over the %d "
+    "segments of the test videos. The target column gives feasible/all segments." % segs)
 ok = [x for x in passes if x[2] <= 1.05 and x[3] <= 0.05]
-out("B6 (penance cost <= 1.05x oracle with <= 5%% failures): met in %d of %d trace x target cells." % (len(ok), len(passes)))
+out("B6 (penance cost <= 1.05x oracle with <= 5%% failures on feasible segments): met in %d of %d trace x target cells; "
+    "penance is cheaper than every baseline at equal or fewer failures in %d." % (len(ok), len(passes), sum(beats)))
 worst = max(a["decision_us"] for k, a in agg.items() if k[2] == "penance")
 out("Slowest mean penance decision: %.1f us." % worst)
 est = json.load(open(os.path.join(work, "estimators.json")))["metrics"]

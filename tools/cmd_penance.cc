@@ -79,12 +79,13 @@ void setup_plan(CLI::App& app) {
   auto opt = std::make_shared<penance::PlanOptions>();
   CLI::App* sub = add_subcommand(app, "plan", "Penance: per-segment model and compression choices against the oracle and baselines", [=] {
     penance::PlanResult r = penance::plan(*opt);
-    log_info("policy     target  cost/oracle  failed  (accuracy, bandwidth)  mean mIoU       MB  decision");
+    log_info("policy     target  cost/oracle  failed  (accuracy, bandwidth)  on feasible  mean mIoU       MB  decision");
     for (const auto& x : r.summaries) {
-      char line[160];
-      std::snprintf(line, sizeof line, "%-10s %6.3f  %11.3f  %5.1f%%  (%3lld, %3lld)             %9.3f  %7.2f  %5.1f us",
+      char line[192];
+      std::snprintf(line, sizeof line, "%-10s %6.3f  %11.3f  %5.1f%%  (%3lld, %3lld)             %4lld/%-4lld  %9.3f  %7.2f  %5.1f us",
                     x.policy.c_str(), x.target, x.relative_cost, 100 * x.failure_rate, (long long)x.acc_misses,
-                    (long long)x.bw_misses, x.mean_accuracy, x.bytes / 1e6, x.decision_us);
+                    (long long)x.bw_misses, (long long)x.feasible_failures, (long long)x.feasible_segments,
+                    x.mean_accuracy, x.bytes / 1e6, x.decision_us);
       log_info(line);
     }
   });
@@ -96,6 +97,9 @@ void setup_plan(CLI::App& app) {
   sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest")->delimiter(',')->capture_default_str();
   sub->add_option("--acc-margin", opt->acc_margin, "Penance's starting accuracy margin")->capture_default_str();
   sub->add_option("--bw-margin", opt->bw_margin, "Penance's starting bandwidth margin")->capture_default_str();
+  sub->add_option("--acc-feedback", opt->acc_feedback,
+                  "Penance's rate of correcting accuracy predictions from the measured accuracy of what it served (0: off)")
+      ->capture_default_str();
   sub->add_option("--bitrate", opt->bitrate, "Byte predictions: cnn, analytic, or auto (the CNN when trained)")->capture_default_str();
   sub->add_option("--threads", opt->threads, "Bitrate CNN threads (0 = one per core)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");

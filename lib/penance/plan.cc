@@ -76,6 +76,7 @@ void PlanOptions::check() const {
   vssoff::check<UsageError>(bitrate == "auto" || bitrate == "cnn" || bitrate == "analytic",
                             "bitrate must be auto, cnn or analytic (got ", bitrate, ")");
   vssoff::check<UsageError>(acc_margin >= 0 && acc_margin < 0.5 && bw_margin >= 0 && bw_margin < 1, "margins out of range");
+  vssoff::check<UsageError>(acc_feedback >= 0 && acc_feedback <= 1, "acc-feedback must be in [0, 1] (got ", acc_feedback, ")");
 }
 
 PlanResult plan(const PlanOptions& opt) {
@@ -117,15 +118,15 @@ PlanResult plan(const PlanOptions& opt) {
 
   CsvWriter rows({"target", "policy", "segment", "start_s", "kbps", "budget_bytes", "model", "qp", "scale",
                   "predicted_accuracy", "accuracy", "predicted_bytes", "bytes", "gflops", "accuracy_miss",
-                  "bandwidth_miss", "acc_margin", "bw_margin"});
+                  "bandwidth_miss", "feasible", "acc_margin", "acc_bias", "bw_margin"});
   PlanResult result;
   for (double target : opt.targets) {
     int64_t infeasible = 0;
+    std::vector<bool> feasible(S, false);
     for (size_t s = 0; s < S; ++s) {
-      bool any = false;
-      for (size_t a = 0; a < A && !any; ++a)
-        any = t.rows[s][a].accuracy >= target && t.rows[s][a].bytes <= budget(s, bw[s]);
-      infeasible += !any;
+      for (size_t a = 0; a < A && !feasible[s]; ++a)
+        feasible[s] = t.rows[s][a].accuracy >= target && t.rows[s][a].bytes <= budget(s, bw[s]);
+      infeasible += !feasible[s];
     }
     if (infeasible > 0)
       log_warn("target ", target, ": on ", infeasible, " of ", S, " segments no action meets both the target and the ",
@@ -151,7 +152,7 @@ PlanResult plan(const PlanOptions& opt) {
       PolicySummary sum;
       sum.policy = policy;
       sum.target = target;
-      double m_acc = opt.acc_margin, m_bw = opt.bw_margin, decision_s = 0;
+      double m_acc = opt.acc_margin, m_bw = opt.bw_margin, bias = 0, decision_s = 0;
       size_t prev = 0;
       for (size_t s = 0; s < S; ++s) {
         const double predicted_kbps = s == 0 ? bw[0] : bw[s - 1];
@@ -191,6 +192,7 @@ PlanResult plan(const PlanOptions& opt) {
             choice = best_quality_fitting(largest_first, limit, pred_bytes);
           } else {
             pred_acc = e.predict_accuracy(t.rows[s - 1][prev].stats, static_cast<int>(prev));
+            for (double& p : pred_acc) p += bias;
             double best = std::numeric_limits<double>::infinity(), fallback_acc = -1;
             bool found = false;
             size_t fallback = fewest_bytes(pred_bytes);
@@ -210,10 +212,12 @@ PlanResult plan(const PlanOptions& opt) {
                       csv_number(budget(s, bw[s])), t.actions[choice].model, std::to_string(t.actions[choice].qp),
                       csv_number(t.actions[choice].scale), std::isnan(pred_acc[choice]) ? "" : csv_number(pred_acc[choice]),
                       csv_number(r.accuracy), csv_number(pred_bytes[choice]), csv_number(r.bytes), csv_number(r.gflops),
-                      acc_miss ? "1" : "0", bw_miss ? "1" : "0", csv_number(m_acc), csv_number(m_bw)});
-        if (policy == "penance") {  // adapt the margins to what was observed
+                      acc_miss ? "1" : "0", bw_miss ? "1" : "0", feasible[s] ? "1" : "0", csv_number(m_acc),
+                      csv_number(bias), csv_number(m_bw)});
+        if (policy == "penance") {  // learn from what was observed of the segment just served
           m_acc = acc_miss ? std::min(0.2, m_acc + (target - r.accuracy) + 0.01) : std::max(0.005, m_acc - 0.002);
           m_bw = bw_miss ? std::min(0.6, m_bw + 0.1) : std::max(0.05, m_bw - 0.02);
+          if (!std::isnan(pred_acc[choice])) bias += opt.acc_feedback * (r.accuracy - pred_acc[choice]);
         }
         prev = choice;
         sum.cost += cost(s, choice);
@@ -222,6 +226,8 @@ PlanResult plan(const PlanOptions& opt) {
         sum.acc_misses += acc_miss;
         sum.bw_misses += bw_miss;
         sum.failures += acc_miss || bw_miss;
+        sum.feasible_segments += feasible[s];
+        sum.feasible_failures += feasible[s] && (acc_miss || bw_miss);
       }
       sum.segments = static_cast<int64_t>(S);
       sum.failure_rate = double(sum.failures) / S;
@@ -243,13 +249,16 @@ PlanResult plan(const PlanOptions& opt) {
 
   Json m = new_manifest("plan", kPlanVersion);
   m["params"] = {{"targets", opt.targets}, {"policies", opt.policies}, {"acc_margin", opt.acc_margin},
+                 {"acc_feedback", opt.acc_feedback},
                  {"bitrate", use_cnn ? "cnn" : "analytic"},
                  {"bw_margin", opt.bw_margin}, {"segments", S}, {"actions", A}};
   Json summaries = Json::array();
   for (const auto& s : result.summaries)
     summaries.push_back({{"policy", s.policy}, {"target", s.target}, {"cost_gflop", s.cost},
                          {"cost_relative_to_oracle", s.relative_cost}, {"mean_accuracy", s.mean_accuracy},
-                         {"failure_rate", s.failure_rate}, {"failures", s.failures}, {"accuracy_misses", s.acc_misses},
+                         {"failure_rate", s.failure_rate}, {"failures", s.failures},
+                         {"feasible_segments", s.feasible_segments}, {"failures_on_feasible", s.feasible_failures},
+                         {"accuracy_misses", s.acc_misses},
                          {"bandwidth_misses", s.bw_misses}, {"bytes", s.bytes}, {"segments", s.segments},
                          {"decision_us", s.decision_us}});
   m["summary"] = summaries;

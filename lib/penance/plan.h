@@ -8,7 +8,10 @@
 //               camera-side features of the segment about to be sent; the budget from the
 //               bandwidth measured over the previous segment. A margin grows after a miss of
 //               its kind (the accuracy margin by the size of the miss) and shrinks slowly
-//               otherwise. Nothing predicted feasible: the most accurate
+//               otherwise. The accuracy then measured of the served action also corrects
+//               later predictions: bias += acc_feedback x (measured - predicted), added to
+//               every action's prediction (content the predictor misjudges stays
+//               misjudged for a while). Nothing predicted feasible: the most accurate
 //               predicted action within the budget; nothing within it: the fewest bytes.
 //  - oracle:    true table values and the true bandwidth; the cheapest action meeting both
 //               (none: the most accurate within the bandwidth, counted as a failure).
@@ -17,6 +20,8 @@
 //               predicted bytes fit the predicted budget x (1 - 0.1).
 //  - largest:   the largest model at the lowest QP and full resolution, always.
 // Failures: accuracy below the target, bytes above what the segment's bandwidth carries.
+// A segment is feasible when some action meets both; every policy fails the others, so the
+// summary also counts failures on feasible segments alone.
 #pragma once
 
 #include <string>
@@ -27,7 +32,7 @@
 
 namespace vssoff::penance {
 
-inline constexpr int kPlanVersion = 1;
+inline constexpr int kPlanVersion = 2;
 
 // Bandwidth over time: a CSV with columns time_s,kbps (a step function), or a Mahimahi
 // trace (one line per 1500-byte delivery opportunity, in ms).
@@ -45,6 +50,7 @@ struct PlanOptions {
   std::vector<double> targets = {0.8};           // accuracy targets (mIoU)
   std::vector<std::string> policies = {"penance", "oracle", "static", "bandwidth", "largest"};
   double acc_margin = 0.02, bw_margin = 0.1;     // penance's starting margins
+  double acc_feedback = 0.5;                     // penance's rate of correcting predictions from outcomes
   std::string bitrate = "auto";                  // bytes predicted by: cnn, analytic, auto (cnn if trained)
   int threads = 0;
   bool force = false;
@@ -55,6 +61,7 @@ struct PolicySummary {
   std::string policy;
   double target = 0, cost = 0, relative_cost = 0, mean_accuracy = 0, failure_rate = 0;
   int64_t segments = 0, acc_misses = 0, bw_misses = 0, failures = 0, bytes = 0;
+  int64_t feasible_segments = 0, feasible_failures = 0;  // failures where some action met both
   double decision_us = 0;  // mean time of one decision
 };
 

@@ -69,8 +69,14 @@ for target in (0.3, 0.5):
         if x["failures"] <= o["failures"]:
             assert x["cost_gflop"] >= o["cost_gflop"] - 1e-9, (p, x, o)
         assert x["decision_us"] < 1000
+    assert o["failures_on_feasible"] == 0  # the oracle fails only where nothing meets both
 rows = list(csv.DictReader(open(f"{t}/plan.csv")))
 assert len(rows) == 2 * 5 * 4
+for x in s["summary"]:  # the summary's counts are the plan's rows
+    mine = [r for r in rows if r["policy"] == x["policy"] and float(r["target"]) == x["target"]]
+    fails = [r["accuracy_miss"] == "1" or r["bandwidth_miss"] == "1" for r in mine]
+    assert x["feasible_segments"] == sum(r["feasible"] == "1" for r in mine)
+    assert x["failures_on_feasible"] == sum(f and r["feasible"] == "1" for f, r in zip(fails, mine))
 kbps = [float(r["kbps"]) for r in rows if r["policy"] == "oracle" and r["target"] == "0.3"]
 assert abs(kbps[1] - (0.2667 * 2000 + 0.0667 * 400) / 0.3333) < 5, kbps  # segment 1 spans 0.33-0.67 s
 mm = [float(r["kbps"]) for r in csv.DictReader(open(f"{t}/plan_mm.csv"))]
@@ -89,6 +95,7 @@ expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/otherqp.csv" "${P[@]
 expect_exit 2 "action grid" "$VSSOFF" plan "$T/otherqp.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv"
 expect_exit 2 "segment 1 of 4 is in none" "$VSSOFF" profile-merge "$T/s0.csv" -o "$T/x.csv"
 expect_exit 1 "shard must be i/n" "$VSSOFF" profile "$clip/video.mp4" -o "$T/x.csv" "${P[@]}" --shard 2/2
+expect_exit 1 "acc-feedback must be in" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --acc-feedback 2
 expect_exit 1 "unknown policy" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --policies greedy
 expect_exit 0 "no action meets both" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --targets 0.99
 finish
