@@ -61,11 +61,47 @@ est = json.load(open(os.path.join(work, "estimators.json")))["metrics"]
 out("Estimators: bitrate MdAPE %.1f%% held out (%.1f%% training); accuracy MAE %.3f held out (%.3f training)." % (
     100 * est["holdout"]["bitrate_mdape"], 100 * est["train"]["bitrate_mdape"], est["holdout"]["accuracy_mae"],
     est["train"]["accuracy_mae"]))
+
+# Penance's accuracy margin trades server cost for failures: pooled over videos and traces.
+sweep = defaultdict(lambda: defaultdict(float))  # (margin, target) -> sums
+for path in sorted(glob.glob(os.path.join(work, "sweep", "m*_*.csv.json"))):
+    margin = float(os.path.basename(path)[1:].split("_", 1)[0])
+    for s in json.load(open(path))["summary"]:
+        a = sweep[(margin, s["target"])]
+        a["cost_" + s["policy"]] += s["cost_gflop"]
+        if s["policy"] == "penance":
+            a["fail"] += s["failures_on_feasible"]
+            a["feasible"] += s["feasible_segments"]
+targets = sorted({k[1] for k in sweep})
+margins = sorted({k[0] for k in sweep})
+pooled = {}  # (policy, target) -> (cost / oracle, failure rate on feasible), over all traces
+for target in targets:
+    for p in policies:
+        keys = [k for k in agg if k[1] == target and k[2] == p]
+        cost = sum(agg[k]["cost_gflop"] for k in keys) / sum(oracle_cost[(k[0], target)] for k in keys)
+        pooled[(p, target)] = (cost, sum(agg[k]["failures_on_feasible"] for k in keys) /
+                               max(1, sum(agg[k]["feasible_segments"] for k in keys)))
+if sweep:
+    out()
+    out("Penance's accuracy margin against cost and failures on feasible segments, pooled over the four traces:")
+    out()
+    out("| margin | " + " | ".join("target %.2f" % t for t in targets) + " |")
+    out("|---|" + "---|" * len(targets))
+    for m in margins:
+        cells = []
+        for t in targets:
+            a = sweep[(m, t)]
+            cells.append("%.2fx, %.0f%%" % (a["cost_penance"] / a["cost_oracle"], 100 * a["fail"] / max(1, a["feasible"])))
+        out("| %.2f | %s |" % (m, " | ".join(cells)))
+    out("| static | " + " | ".join("%.2fx, %.0f%%" % (pooled[("static", t)][0], 100 * pooled[("static", t)][1]) for t in targets) + " |")
+    out("| bandwidth | " + " | ".join("%.2fx, %.0f%%" % (pooled[("bandwidth", t)][0], 100 * pooled[("bandwidth", t)][1]) for t in targets) + " |")
 open(os.path.join(work, "report.md"), "w").write("\n".join(lines) + "\n")
 
 import matplotlib
 matplotlib.use("Agg")
+import matplotlib.patches
 import matplotlib.pyplot as plt
+import numpy as np
 pick = os.path.join(work, "plan_street_lte-walk.csv")
 rows = list(csv.DictReader(open(pick)))
 target = sorted({r["target"] for r in rows})[len({r["target"] for r in rows}) // 2]
@@ -92,4 +128,26 @@ for ax in axes:
 fig.suptitle("Penance against the oracle, target mIoU %s" % target, fontsize=10)
 fig.tight_layout()
 fig.savefig(os.path.join(work, "penance.png"), dpi=110)
+
+if sweep:
+    fig, axes = plt.subplots(1, len(targets), figsize=(4 * len(targets), 3.6), sharey=True)
+    for ax, t in zip(np.atleast_1d(axes), targets):
+        xs = [100 * sweep[(m, t)]["fail"] / max(1, sweep[(m, t)]["feasible"]) for m in margins]
+        ys = [sweep[(m, t)]["cost_penance"] / sweep[(m, t)]["cost_oracle"] for m in margins]
+        ax.plot(xs, ys, "s-", label="penance (margin %g to %g)" % (margins[0], margins[-1]))
+        for m, x, y in zip(margins, xs, ys):
+            ax.annotate("%g" % m, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+        for p, mk in (("static", "^"), ("bandwidth", "v"), ("largest", "x")):
+            c, f = pooled[(p, t)]
+            ax.plot([100 * f], [c], mk, label=p)
+        ax.plot([0], [1], "*", color="k", label="oracle")
+        ax.add_patch(matplotlib.patches.Rectangle((0, 0.95), 5, 0.10, color="green", alpha=0.15, label="B6"))
+        ax.set_title("target mIoU %.2f" % t, fontsize=9)
+        ax.set_xlabel("failed feasible segments (%)")
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].set_ylabel("server cost / oracle")
+    np.atleast_1d(axes)[0].legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(os.path.join(work, "penance_tradeoff.png"), dpi=110)
+    print("wrote", os.path.join(work, "penance_tradeoff.png"))
 print("wrote", os.path.join(work, "report.md"), "and", os.path.join(work, "penance.png"))

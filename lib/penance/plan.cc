@@ -193,13 +193,16 @@ PlanResult plan(const PlanOptions& opt) {
           } else {
             pred_acc = e.predict_accuracy(t.rows[s - 1][prev].stats, static_cast<int>(prev));
             for (double& p : pred_acc) p += bias;
-            double best = std::numeric_limits<double>::infinity(), fallback_acc = -1;
+            // The cheapest; between equally cheap actions (one model), the most accurate predicted:
+            // taking the one predicted just above the bar would pick the most over-predicted.
+            std::pair<double, double> best{std::numeric_limits<double>::infinity(), 0};
+            double fallback_acc = -1;
             bool found = false;
             size_t fallback = fewest_bytes(pred_bytes);
             for (size_t a = 0; a < A; ++a) {
-              bool fits = pred_bytes[a] <= limit;
-              double c = cost(s, a) + 1e-12 * pred_bytes[a];  // ties: fewer bytes
-              if (fits && pred_acc[a] >= target + m_acc && c < best) best = c, choice = a, found = true;
+              const bool fits = pred_bytes[a] <= limit;
+              const std::pair<double, double> key{cost(s, a), -pred_acc[a]};
+              if (fits && pred_acc[a] >= target + m_acc && key < best) best = key, choice = a, found = true;
               if (fits && pred_acc[a] > fallback_acc) fallback_acc = pred_acc[a], fallback = a;
             }
             if (!found) choice = fallback;
@@ -215,8 +218,8 @@ PlanResult plan(const PlanOptions& opt) {
                       acc_miss ? "1" : "0", bw_miss ? "1" : "0", feasible[s] ? "1" : "0", csv_number(m_acc),
                       csv_number(bias), csv_number(m_bw)});
         if (policy == "penance") {  // learn from what was observed of the segment just served
-          m_acc = acc_miss ? std::min(0.2, m_acc + (target - r.accuracy) + 0.01) : std::max(0.005, m_acc - 0.002);
-          m_bw = bw_miss ? std::min(0.6, m_bw + 0.1) : std::max(0.05, m_bw - 0.02);
+          m_acc = acc_miss ? std::min(0.2, m_acc + (target - r.accuracy) + 0.01) : std::max(opt.acc_margin, m_acc - 0.002);
+          m_bw = bw_miss ? std::min(0.6, m_bw + 0.1) : std::max(opt.bw_margin, m_bw - 0.02);
           if (!std::isnan(pred_acc[choice])) bias += opt.acc_feedback * (r.accuracy - pred_acc[choice]);
         }
         prev = choice;

@@ -8,7 +8,7 @@
 //               camera-side features of the segment about to be sent; the budget from the
 //               bandwidth measured over the previous segment. A margin grows after a miss of
 //               its kind (the accuracy margin by the size of the miss) and shrinks slowly
-//               otherwise. The accuracy then measured of the served action also corrects
+//               back to its floor (the starting margin) otherwise. The accuracy then measured of the served action also corrects
 //               later predictions: bias += acc_feedback x (measured - predicted), added to
 //               every action's prediction (content the predictor misjudges stays
 //               misjudged for a while). Nothing predicted feasible: the most accurate
@@ -49,7 +49,7 @@ struct PlanOptions {
   std::string table, estimators, trace, output;  // output: plan .csv (summary in OUTPUT.json)
   std::vector<double> targets = {0.8};           // accuracy targets (mIoU)
   std::vector<std::string> policies = {"penance", "oracle", "static", "bandwidth", "largest"};
-  double acc_margin = 0.02, bw_margin = 0.1;     // penance's starting margins
+  double acc_margin = 0.02, bw_margin = 0.1;     // penance's starting (and smallest) margins
   double acc_feedback = 0.5;                     // penance's rate of correcting predictions from outcomes
   std::string bitrate = "auto";                  // bytes predicted by: cnn, analytic, auto (cnn if trained)
   int threads = 0;
