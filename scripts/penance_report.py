@@ -31,7 +31,7 @@ def out(s=""):
     lines.append(s)
     print(s)
 
-policies = ["penance", "oracle", "static", "bandwidth", "largest"]
+policies = ["penance", "oracle", "static", "bandwidth", "largest", "persistence"]
 out("| trace | target | " + " | ".join(policies) + " |")
 out("|---|---|" + "---|" * len(policies))
 passes, beats = [], []
@@ -46,7 +46,7 @@ for trace, target in sorted({(k[0], k[1]) for k in agg}):
         cells.append("%.2fx, %.0f%% (%d/%d)" % (rel, 100 * fail, a["accuracy_misses"], a["bandwidth_misses"]))
     passes.append((trace, target) + res["penance"])
     # penance against each baseline: cheaper at equal or fewer failures
-    beats.append(all(res["penance"][0] < res[b][0] and res["penance"][1] <= res[b][1] for b in policies[2:]))
+    beats.append(all(res["penance"][0] < res[b][0] and res["penance"][1] <= res[b][1] for b in policies[2:5]))
     out("| %s | %.2f (%d/%d) | %s |" % (trace, target, feas, segs, " | ".join(cells)))
 out()
 out("Cells: server cost relative to the oracle, the share of failed segments among the feasible ones (where some "
@@ -69,9 +69,9 @@ for path in sorted(glob.glob(os.path.join(work, "sweep", "m*_*.csv.json"))):
     for s in json.load(open(path))["summary"]:
         a = sweep[(margin, s["target"])]
         a["cost_" + s["policy"]] += s["cost_gflop"]
-        if s["policy"] == "penance":
-            a["fail"] += s["failures_on_feasible"]
-            a["feasible"] += s["feasible_segments"]
+        if s["policy"] != "oracle":
+            a["fail_" + s["policy"]] += s["failures_on_feasible"]
+            a["feasible"] += s["feasible_segments"] if s["policy"] == "penance" else 0
 targets = sorted({k[1] for k in sweep})
 margins = sorted({k[0] for k in sweep})
 pooled = {}  # (policy, target) -> (cost / oracle, failure rate on feasible), over all traces
@@ -85,16 +85,17 @@ if sweep:
     out()
     out("Penance's accuracy margin against cost and failures on feasible segments, pooled over the four traces:")
     out()
-    out("| margin | " + " | ".join("target %.2f" % t for t in targets) + " |")
-    out("|---|" + "---|" * len(targets))
+    out("| margin | " + " | ".join("target %.2f: penance | persistence" % t for t in targets) + " |")
+    out("|---|" + "---|---|" * len(targets))
     for m in margins:
         cells = []
         for t in targets:
             a = sweep[(m, t)]
-            cells.append("%.2fx, %.0f%%" % (a["cost_penance"] / a["cost_oracle"], 100 * a["fail"] / max(1, a["feasible"])))
+            for p in ("penance", "persistence"):
+                cells.append("%.2fx, %.0f%%" % (a["cost_" + p] / a["cost_oracle"], 100 * a["fail_" + p] / max(1, a["feasible"])))
         out("| %.2f | %s |" % (m, " | ".join(cells)))
-    out("| static | " + " | ".join("%.2fx, %.0f%%" % (pooled[("static", t)][0], 100 * pooled[("static", t)][1]) for t in targets) + " |")
-    out("| bandwidth | " + " | ".join("%.2fx, %.0f%%" % (pooled[("bandwidth", t)][0], 100 * pooled[("bandwidth", t)][1]) for t in targets) + " |")
+    for p in ("static", "bandwidth"):
+        out("| %s | " % p + " | ".join("%.2fx, %.0f%% | " % (pooled[(p, t)][0], 100 * pooled[(p, t)][1]) for t in targets) + " |")
 open(os.path.join(work, "report.md"), "w").write("\n".join(lines) + "\n")
 
 import matplotlib
@@ -132,11 +133,12 @@ fig.savefig(os.path.join(work, "penance.png"), dpi=110)
 if sweep:
     fig, axes = plt.subplots(1, len(targets), figsize=(4 * len(targets), 3.6), sharey=True)
     for ax, t in zip(np.atleast_1d(axes), targets):
-        xs = [100 * sweep[(m, t)]["fail"] / max(1, sweep[(m, t)]["feasible"]) for m in margins]
-        ys = [sweep[(m, t)]["cost_penance"] / sweep[(m, t)]["cost_oracle"] for m in margins]
-        ax.plot(xs, ys, "s-", label="penance (margin %g to %g)" % (margins[0], margins[-1]))
-        for m, x, y in zip(margins, xs, ys):
-            ax.annotate("%g" % m, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+        for p, style in (("penance", "s-"), ("persistence", "o:")):
+            xs = [100 * sweep[(m, t)]["fail_" + p] / max(1, sweep[(m, t)]["feasible"]) for m in margins]
+            ys = [sweep[(m, t)]["cost_" + p] / sweep[(m, t)]["cost_oracle"] for m in margins]
+            ax.plot(xs, ys, style, ms=4, label="%s (margin %g to %g)" % (p, margins[0], margins[-1]))
+            for m, x, y in zip(margins, xs, ys):
+                ax.annotate("%g" % m, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
         for p, mk in (("static", "^"), ("bandwidth", "v"), ("largest", "x")):
             c, f = pooled[(p, t)]
             ax.plot([100 * f], [c], mk, label=p)

@@ -94,9 +94,12 @@ void setup_plan(CLI::App& app) {
   sub->add_option("--estimators", opt->estimators, "Estimators from train-estimators")->required();
   sub->add_option("--trace", opt->trace, "Bandwidth trace: CSV time_s,kbps or Mahimahi")->required();
   sub->add_option("--targets", opt->targets, "Accuracy (mIoU) targets, comma-separated")->delimiter(',')->capture_default_str();
-  sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest")->delimiter(',')->capture_default_str();
+  sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest, persistence")->delimiter(',')->capture_default_str();
   sub->add_option("--acc-margin", opt->acc_margin, "Penance's smallest (and starting) accuracy margin")->capture_default_str();
   sub->add_option("--bw-margin", opt->bw_margin, "Penance's smallest (and starting) bandwidth margin")->capture_default_str();
+  sub->add_option("--confidence", opt->confidence,
+                  "Standard deviations of each action's prediction error (measured in training) that penance allows for")
+      ->capture_default_str();
   sub->add_option("--acc-feedback", opt->acc_feedback,
                   "Penance's rate of correcting accuracy predictions from the measured accuracy of what it served (0: off)")
       ->capture_default_str();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -29,10 +30,16 @@ cv::Mat ridge_solve(const cv::Mat& X, const cv::Mat& Y, double ridge) {
   return W;
 }
 
+// [stats in the served model's block (zeros in the other models' blocks), one-hot of the
+// served action, 1]: what a confidence means depends on the model that produced it.
+size_t accuracy_feature_count(const Estimators& e) {
+  return e.stat_names.size() * e.models.size() + e.actions.size() + 1;
+}
 std::vector<double> accuracy_features(const Estimators& e, const std::vector<double>& stats, int served) {
-  std::vector<double> x(stats);
-  x.resize(stats.size() + e.actions.size() + 1, 0.0);
-  x[stats.size() + served] = 1;
+  const size_t block = e.stat_names.size(), model = served / (e.qps.size() * e.scales.size());
+  std::vector<double> x(accuracy_feature_count(e), 0.0);
+  std::copy(stats.begin(), stats.end(), x.begin() + static_cast<std::ptrdiff_t>(model * block));
+  x[block * e.models.size() + served] = 1;
   x.back() = 1;
   return x;
 }
@@ -112,6 +119,7 @@ std::vector<double> Estimators::predict_accuracy(const std::vector<double>& stat
   for (size_t f = 0; f < x.size(); ++f)
     if (x[f] != 0)
       for (size_t a = 0; a < actions.size(); ++a) y[a] += x[f] * acc_w[f][a];
+  for (double& v : y) v = std::clamp(v, 0.0, 1.0);  // mIoU; a linear fit can leave [0, 1] far from its data
   return y;
 }
 
@@ -215,7 +223,7 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   // Accuracy: ridge regression from (stats now, served action) to accuracy of every action
   // next. The ridge strength, unless given, is chosen by leaving one training table out.
   auto fit = [&](const std::vector<const ProfileTable*>& tables, double ridge) {
-    const size_t A = e.actions.size(), F = e.stat_names.size() + A + 1;
+    const size_t A = e.actions.size(), F = accuracy_feature_count(e);
     int64_t pairs = 0;
     for (const auto* t : tables) pairs += static_cast<int64_t>((t->rows.size() - 1) * A);
     check<InputError>(pairs > 0, "the training tables have no consecutive segments to learn accuracy from");
@@ -229,15 +237,22 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
           for (size_t b = 0; b < A; ++b) Y.at<double>(r, static_cast<int>(b)) = t->rows[s + 1][b].accuracy;
         }
     // Centre features and targets so that the ridge shrinks the slopes, not the mean accuracy
-    // of each action (the intercept is then the training mean).
+    // of each action (the intercept is then the training mean), and scale the features to unit
+    // variance so that it shrinks them alike.
     cv::Mat x_mean, y_mean;
     cv::reduce(X, x_mean, 0, cv::REDUCE_AVG);
     cv::reduce(Y, y_mean, 0, cv::REDUCE_AVG);
     cv::Mat Xc = X - cv::repeat(x_mean, X.rows, 1), Yc = Y - cv::repeat(y_mean, Y.rows, 1);
+    std::vector<double> x_sd(F, 1.0);
+    for (size_t f = 0; f + 1 < F; ++f) {
+      cv::Mat col = Xc.col(static_cast<int>(f));
+      x_sd[f] = std::max(1e-9, std::sqrt(col.dot(col) / pairs));
+      col /= x_sd[f];
+    }
     cv::Mat W = ridge_solve(Xc, Yc, ridge * pairs);
     std::vector<std::vector<double>> w(F, std::vector<double>(A));
     for (size_t f = 0; f < F; ++f)
-      for (size_t a = 0; a < A; ++a) w[f][a] = W.at<double>(static_cast<int>(f), static_cast<int>(a));
+      for (size_t a = 0; a < A; ++a) w[f][a] = W.at<double>(static_cast<int>(f), static_cast<int>(a)) / x_sd[f];
     // Fold the centring into the constant feature's weights: y = y_mean + (x - x_mean) W.
     for (size_t a = 0; a < A; ++a) {
       double c = y_mean.at<double>(0, static_cast<int>(a));
@@ -254,24 +269,51 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
     ridge = 1;
     log_info("accuracy predictor: one training table, so ridge 1 (leaving a table out needs two)");
   }
+  // Fits without table k, then calls visit(k) with e.acc_w set to that fit.
+  auto leave_one_out = [&](double r, const std::function<void(size_t)>& visit) {
+    for (size_t k = 0; k < train.size(); ++k) {
+      std::vector<const ProfileTable*> rest;
+      for (size_t j = 0; j < train.size(); ++j)
+        if (j != k) rest.push_back(&train[j]);
+      e.acc_w = fit(rest, r);
+      visit(k);
+    }
+  };
   if (ridge < 0) {
     double best = INFINITY;
-    for (double candidate : {0.01, 0.1, 1.0, 10.0}) {
+    for (double candidate : {0.0001, 0.001, 0.01, 0.1, 1.0}) {
       double err = 0;
-      for (size_t k = 0; k < train.size(); ++k) {
-        std::vector<const ProfileTable*> rest;
-        for (size_t j = 0; j < train.size(); ++j)
-          if (j != k) rest.push_back(&train[j]);
-        e.acc_w = fit(rest, candidate);
-        err += estimator_errors(e, {train[k]}).second / train.size();
-      }
+      leave_one_out(candidate, [&](size_t k) { err += estimator_errors(e, {train[k]}).second / train.size(); });
       ridge_search.push_back({{"ridge", candidate}, {"leave_one_table_out_mae", err}});
       if (err < best) best = err, ridge = candidate;
     }
     log_info("accuracy predictor: ridge ", ridge, " (leave-one-table-out MAE ", best, ")");
   }
   e.ridge = ridge;
+  // Per action, the spread of the prediction error on a table the fit did not see (in-sample
+  // with one table), and of the truth's change from one segment to the next.
+  const size_t A = e.actions.size();
+  std::vector<double> sq(A, 0.0), change_sq(A, 0.0);
+  int64_t n = 0, changes = 0;
+  auto add_errors = [&](const ProfileTable& t) {
+    for (size_t s = 0; s + 1 < t.rows.size(); ++s)
+      for (size_t a = 0; a < A; ++a, ++n) {
+        std::vector<double> pred = e.predict_accuracy(t.rows[s][a].stats, static_cast<int>(a));
+        for (size_t b = 0; b < A; ++b) sq[b] += std::pow(pred[b] - t.rows[s + 1][b].accuracy, 2);
+      }
+  };
+  if (train.size() >= 2) leave_one_out(ridge, [&](size_t k) { add_errors(train[k]); });
   e.acc_w = fit(all, ridge);
+  if (train.size() < 2) add_errors(train[0]);
+  for (const auto& t : train)
+    for (size_t s = 0; s + 1 < t.rows.size(); ++s, ++changes)
+      for (size_t b = 0; b < A; ++b) change_sq[b] += std::pow(t.rows[s + 1][b].accuracy - t.rows[s][b].accuracy, 2);
+  e.acc_sd.resize(A);
+  e.change_sd.resize(A);
+  for (size_t b = 0; b < A; ++b) {
+    e.acc_sd[b] = std::sqrt(sq[b] / std::max<int64_t>(1, n));
+    e.change_sd[b] = std::sqrt(change_sq[b] / std::max<int64_t>(1, changes));
+  }
 
   auto [train_mdape, train_mae] = estimator_errors(e, train);
   e.metrics = {{"train", {{"bitrate_mdape", train_mdape}, {"accuracy_mae", train_mae}, {"segments", segments}}}};
@@ -307,8 +349,13 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   m["bitrate"] = {{"form", "log(bytes) = a + b log(1 + intra) + c log(1 + inter) + d log(probe26) + e log(probe38), "
                            "per (qp, scale), qp-major"},
                   {"coefficients", rate}};
-  m["accuracy"] = {{"form", "ridge: [stats, one-hot(served action), 1] -> accuracy of every action next segment"},
-                   {"weights", e.acc_w}};
+  m["accuracy"] = {{"form", "ridge: [stats x one-hot(served model), one-hot(served action), 1] -> accuracy of every "
+                            "action next segment"},
+                   {"weights", e.acc_w},
+                   {"error_sd", e.acc_sd},
+                   {"error_sd_form", "per action: RMS error of the prediction on training tables left out of the fit"},
+                   {"change_sd", e.change_sd},
+                   {"change_sd_form", "per action: RMS change of the true accuracy from one segment to the next"}};
   m["metrics"] = e.metrics;
   if (!e.cnn_weights.empty()) {
     m["bitrate_cnn"] = {{"inputs", "first frame luma and mean |frame difference| at 64x36, log(1 + intra), log(1 + inter)"},
@@ -336,8 +383,11 @@ Estimators read_estimators(const std::string& path) {
       for (double s : e.scales) e.actions.push_back({mm, q, s});
   for (const Json& c : m.at("bitrate").at("coefficients")) e.rate.push_back({c.at(0), c.at(1), c.at(2), c.at(3), c.at(4)});
   e.acc_w = m.at("accuracy").at("weights").get<std::vector<std::vector<double>>>();
+  e.acc_sd = m.at("accuracy").at("error_sd").get<std::vector<double>>();
+  e.change_sd = m.at("accuracy").at("change_sd").get<std::vector<double>>();
   check<InputError>(e.rate.size() == e.qps.size() * e.scales.size() &&
-                        e.acc_w.size() == e.stat_names.size() + e.actions.size() + 1,
+                        e.acc_w.size() == accuracy_feature_count(e) && e.acc_sd.size() == e.actions.size() &&
+                        e.change_sd.size() == e.actions.size(),
                     path, ": coefficient counts do not match its grid (a damaged file?)");
   e.metrics = m.value("metrics", Json::object());
   if (m.contains("sidecars") && m["sidecars"].contains("bitrate_cnn")) e.cnn_weights = sidecar_path(m, path, "bitrate_cnn");

@@ -11,7 +11,8 @@
 //
 // Accuracy (server side): from the softmax statistics of the segment just served (by the
 // action actually used), the accuracy of every action on the next segment. Ridge regression
-// on [statistics, one-hot of the served action, 1] with one output per action.
+// on [statistics in the served model's block, one-hot of the served action, 1] with one
+// output per action: the same confidence means a different accuracy from another model.
 #pragma once
 
 #include <array>
@@ -23,7 +24,7 @@
 
 namespace vssoff::penance {
 
-inline constexpr int kEstimatorsVersion = 1;
+inline constexpr int kEstimatorsVersion = 2;
 
 struct Action {
   std::string model;
@@ -65,8 +66,11 @@ struct Estimators {
   std::vector<std::string> stat_names;
   // bitrate: per (q, s) index qi * scales + si: {a, b, c, d, e}
   std::vector<std::array<double, 5>> rate;
-  // accuracy: weights [features][actions], features = stats + one-hot(actions) + 1
+  // accuracy: weights [features][actions], features = stats x models + one-hot(actions) + 1
   std::vector<std::vector<double>> acc_w;
+  // per action: RMS error of the accuracy prediction on tables left out of the fit, and RMS
+  // change of the true accuracy between consecutive segments
+  std::vector<double> acc_sd, change_sd;
   double ridge = 1e-2;
   std::string cnn_weights;  // the bitrate CNN (resolved path); empty = analytic only
   Json metrics;

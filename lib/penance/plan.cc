@@ -71,12 +71,14 @@ void PlanOptions::check() const {
   vssoff::check<UsageError>(!targets.empty(), "give at least one accuracy target");
   for (double t : targets) vssoff::check<UsageError>(t > 0 && t < 1, "targets must be in (0, 1) (got ", t, ")");
   for (const auto& p : policies)
-    vssoff::check<UsageError>(p == "penance" || p == "oracle" || p == "static" || p == "bandwidth" || p == "largest",
-                              "unknown policy \"", p, "\" (penance, oracle, static, bandwidth, largest)");
+    vssoff::check<UsageError>(p == "penance" || p == "oracle" || p == "static" || p == "bandwidth" || p == "largest" ||
+                                  p == "persistence",
+                              "unknown policy \"", p, "\" (penance, oracle, static, bandwidth, largest, persistence)");
   vssoff::check<UsageError>(bitrate == "auto" || bitrate == "cnn" || bitrate == "analytic",
                             "bitrate must be auto, cnn or analytic (got ", bitrate, ")");
   vssoff::check<UsageError>(acc_margin >= 0 && acc_margin < 0.5 && bw_margin >= 0 && bw_margin < 1, "margins out of range");
   vssoff::check<UsageError>(acc_feedback >= 0 && acc_feedback <= 1, "acc-feedback must be in [0, 1] (got ", acc_feedback, ")");
+  vssoff::check<UsageError>(confidence >= 0 && confidence <= 5, "confidence must be in [0, 5] (got ", confidence, ")");
 }
 
 PlanResult plan(const PlanOptions& opt) {
@@ -186,23 +188,31 @@ PlanResult plan(const PlanOptions& opt) {
           choice = largest_first + quality_order.front();
         } else if (policy == "bandwidth") {
           choice = best_quality_fitting(largest_first, budget(s, predicted_kbps) * 0.9, pred_bytes);
-        } else {  // penance
+        } else {  // penance, or persistence: penance told every action's true accuracy on the last segment
           const double limit = budget(s, predicted_kbps) * (1 - m_bw);
           if (s == 0) {
             choice = best_quality_fitting(largest_first, limit, pred_bytes);
           } else {
-            pred_acc = e.predict_accuracy(t.rows[s - 1][prev].stats, static_cast<int>(prev));
-            for (double& p : pred_acc) p += bias;
-            // The cheapest; between equally cheap actions (one model), the most accurate predicted:
-            // taking the one predicted just above the bar would pick the most over-predicted.
+            if (policy == "penance") {
+              pred_acc = e.predict_accuracy(t.rows[s - 1][prev].stats, static_cast<int>(prev));
+              for (double& p : pred_acc) p += bias;
+            } else {
+              for (size_t a = 0; a < A; ++a) pred_acc[a] = t.rows[s - 1][a].accuracy;
+            }
+            // An action qualifies when its predicted accuracy less `confidence` standard deviations
+            // of its prediction error reaches the target plus the margin: actions predicted less
+            // well (small scales, high QPs) need more room. Then the cheapest, and between equally
+            // cheap ones (one model) the fewest bytes, which leaves room for the bandwidth to drop.
+            const std::vector<double>& sd = policy == "penance" ? e.acc_sd : e.change_sd;
             std::pair<double, double> best{std::numeric_limits<double>::infinity(), 0};
             double fallback_acc = -1;
             bool found = false;
             size_t fallback = fewest_bytes(pred_bytes);
             for (size_t a = 0; a < A; ++a) {
               const bool fits = pred_bytes[a] <= limit;
-              const std::pair<double, double> key{cost(s, a), -pred_acc[a]};
-              if (fits && pred_acc[a] >= target + m_acc && key < best) best = key, choice = a, found = true;
+              const std::pair<double, double> key{cost(s, a), pred_bytes[a]};
+              if (fits && pred_acc[a] - opt.confidence * sd[a] >= target + m_acc && key < best)
+                best = key, choice = a, found = true;
               if (fits && pred_acc[a] > fallback_acc) fallback_acc = pred_acc[a], fallback = a;
             }
             if (!found) choice = fallback;
@@ -217,10 +227,10 @@ PlanResult plan(const PlanOptions& opt) {
                       csv_number(r.accuracy), csv_number(pred_bytes[choice]), csv_number(r.bytes), csv_number(r.gflops),
                       acc_miss ? "1" : "0", bw_miss ? "1" : "0", feasible[s] ? "1" : "0", csv_number(m_acc),
                       csv_number(bias), csv_number(m_bw)});
-        if (policy == "penance") {  // learn from what was observed of the segment just served
+        if (policy == "penance" || policy == "persistence") {  // learn from what was observed of the segment served
           m_acc = acc_miss ? std::min(0.2, m_acc + (target - r.accuracy) + 0.01) : std::max(opt.acc_margin, m_acc - 0.002);
           m_bw = bw_miss ? std::min(0.6, m_bw + 0.1) : std::max(opt.bw_margin, m_bw - 0.02);
-          if (!std::isnan(pred_acc[choice])) bias += opt.acc_feedback * (r.accuracy - pred_acc[choice]);
+          if (policy == "penance" && !std::isnan(pred_acc[choice])) bias += opt.acc_feedback * (r.accuracy - pred_acc[choice]);
         }
         prev = choice;
         sum.cost += cost(s, choice);
@@ -252,7 +262,7 @@ PlanResult plan(const PlanOptions& opt) {
 
   Json m = new_manifest("plan", kPlanVersion);
   m["params"] = {{"targets", opt.targets}, {"policies", opt.policies}, {"acc_margin", opt.acc_margin},
-                 {"acc_feedback", opt.acc_feedback},
+                 {"acc_feedback", opt.acc_feedback}, {"confidence", opt.confidence},
                  {"bitrate", use_cnn ? "cnn" : "analytic"},
                  {"bw_margin", opt.bw_margin}, {"segments", S}, {"actions", A}};
   Json summaries = Json::array();

@@ -2,8 +2,10 @@
 // table and a bandwidth trace, against the oracle and baselines. Torch-free.
 //
 // Policies:
-//  - penance:   the cheapest action whose predicted accuracy >= target + accuracy margin and
-//               predicted bytes <= predicted budget x (1 - bandwidth margin). Accuracy is
+//  - penance:   the cheapest action whose predicted accuracy - confidence x its prediction
+//               error's standard deviation (from training) >= target + accuracy margin and
+//               predicted bytes <= predicted budget x (1 - bandwidth margin); between equally
+//               cheap actions, the fewest predicted bytes. Accuracy is
 //               predicted from the statistics of the segment just served; bytes from the
 //               camera-side features of the segment about to be sent; the budget from the
 //               bandwidth measured over the previous segment. A margin grows after a miss of
@@ -19,6 +21,9 @@
 //  - bandwidth: AWStream-style: the largest model, the most accurate (QP, scale) whose
 //               predicted bytes fit the predicted budget x (1 - 0.1).
 //  - largest:   the largest model at the lowest QP and full resolution, always.
+//  - persistence: penance, but told every action's true accuracy on the previous segment in
+//               place of its predictions: a bound on what predicting from the past can do on
+//               this content (not one of the default policies).
 // Failures: accuracy below the target, bytes above what the segment's bandwidth carries.
 // A segment is feasible when some action meets both; every policy fails the others, so the
 // summary also counts failures on feasible segments alone.
@@ -51,6 +56,7 @@ struct PlanOptions {
   std::vector<std::string> policies = {"penance", "oracle", "static", "bandwidth", "largest"};
   double acc_margin = 0.02, bw_margin = 0.1;     // penance's starting (and smallest) margins
   double acc_feedback = 0.5;                     // penance's rate of correcting predictions from outcomes
+  double confidence = 1;                         // standard deviations of prediction error to allow for
   std::string bitrate = "auto";                  // bytes predicted by: cnn, analytic, auto (cnn if trained)
   int threads = 0;
   bool force = false;

@@ -59,7 +59,9 @@ assert s["format"] == "vssoff.plan" and len(s["summary"]) == 10
 assert s["params"]["bitrate"] == "cnn" and json.load(open(f"{t}/plan_a.csv.json"))["params"]["bitrate"] == "analytic"
 e = json.load(open(f"{t}/est.json"))
 assert e["format"] == "vssoff.penance-estimators" and "bitrate_cnn" in e["sidecars"]
-assert len(e["params"]["ridge_search"]) == 4 and e["params"]["ridge"] in (0.01, 0.1, 1, 10)
+assert len(e["params"]["ridge_search"]) == 5 and e["params"]["ridge"] in (0.0001, 0.001, 0.01, 0.1, 1)
+assert e["version"] == 2 and len(e["accuracy"]["error_sd"]) == len(e["accuracy"]["change_sd"]) == 2 * 2 * 2
+assert all(0 <= x < 1 for x in e["accuracy"]["error_sd"] + e["accuracy"]["change_sd"])
 assert 0 <= e["metrics"]["holdout"]["bitrate_cnn_mdape"] < 1 and 0 <= e["metrics"]["holdout"]["accuracy_mae"] < 1
 for target in (0.3, 0.5):
     by = {x["policy"]: x for x in s["summary"] if x["target"] == target}
@@ -95,6 +97,7 @@ expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/otherqp.csv" "${P[@]
 expect_exit 2 "action grid" "$VSSOFF" plan "$T/otherqp.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv"
 expect_exit 2 "segment 1 of 4 is in none" "$VSSOFF" profile-merge "$T/s0.csv" -o "$T/x.csv"
 expect_exit 1 "shard must be i/n" "$VSSOFF" profile "$clip/video.mp4" -o "$T/x.csv" "${P[@]}" --shard 2/2
+expect_exit 1 "confidence must be in" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --confidence -1
 expect_exit 1 "acc-feedback must be in" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --acc-feedback 2
 expect_exit 1 "unknown policy" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --policies greedy
 expect_exit 0 "no action meets both" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --targets 0.99
