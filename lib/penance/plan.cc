@@ -157,7 +157,10 @@ PlanResult plan(const PlanOptions& opt) {
       double m_acc = opt.acc_margin, m_bw = opt.bw_margin, bias = 0, decision_s = 0;
       size_t prev = 0;
       for (size_t s = 0; s < S; ++s) {
-        const double predicted_kbps = s == 0 ? bw[0] : bw[s - 1];
+        // The sender's estimate: the lower of the rate over the last segment and over its last
+        // half second (what a drop shows first); the first segment gets the rate at the start.
+        const double predicted_kbps =
+            s == 0 ? bw[0] : std::min(bw[s - 1], trace.mean_kbps(std::max(0.0, start[s] - 0.5), start[s]));
         auto t0 = std::chrono::steady_clock::now();
         std::vector<double> pred_acc(A, NAN), pred_bytes(A);
         for (size_t a = 0; a < A; ++a) pred_bytes[a] = predicted[s][a % (Q * SC)];

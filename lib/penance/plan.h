@@ -8,7 +8,8 @@
 //               cheap actions, the fewest predicted bytes. Accuracy is
 //               predicted from the statistics of the segment just served; bytes from the
 //               camera-side features of the segment about to be sent; the budget from the
-//               bandwidth measured over the previous segment. A margin grows after a miss of
+//               lower of the bandwidth over the previous segment and over its last half
+//               second (a drop shows there first). A margin grows after a miss of
 //               its kind (the accuracy margin by the size of the miss) and shrinks slowly
 //               back to its floor (the starting margin) otherwise. The accuracy then measured of the served action also corrects
 //               later predictions: bias += acc_feedback x (measured - predicted), added to
