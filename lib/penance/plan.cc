@@ -120,7 +120,7 @@ PlanResult plan(const PlanOptions& opt) {
 
   CsvWriter rows({"target", "policy", "segment", "start_s", "kbps", "budget_bytes", "model", "qp", "scale",
                   "predicted_accuracy", "accuracy", "predicted_bytes", "bytes", "gflops", "accuracy_miss",
-                  "bandwidth_miss", "feasible", "acc_margin", "acc_bias", "bw_margin"});
+                  "bandwidth_miss", "feasible", "acc_margin", "acc_shift", "bw_margin"});
   PlanResult result;
   for (double target : opt.targets) {
     int64_t infeasible = 0;
@@ -154,7 +154,8 @@ PlanResult plan(const PlanOptions& opt) {
       PolicySummary sum;
       sum.policy = policy;
       sum.target = target;
-      double m_acc = opt.acc_margin, m_bw = opt.bw_margin, bias = 0, decision_s = 0;
+      // shift: how far (in units of each action's error spread) the predictor has been off here
+      double m_acc = opt.acc_margin, m_bw = opt.bw_margin, shift = 0, decision_s = 0;
       size_t prev = 0;
       for (size_t s = 0; s < S; ++s) {
         // The sender's estimate: the lower of the rate over the last segment and over its last
@@ -198,7 +199,7 @@ PlanResult plan(const PlanOptions& opt) {
           } else {
             if (policy == "penance") {
               pred_acc = e.predict_accuracy(t.rows[s - 1][prev].stats, static_cast<int>(prev));
-              for (double& p : pred_acc) p += bias;
+              for (size_t a = 0; a < A; ++a) pred_acc[a] = std::clamp(pred_acc[a] + shift * e.acc_sd[a], 0.0, 1.0);
             } else {
               for (size_t a = 0; a < A; ++a) pred_acc[a] = t.rows[s - 1][a].accuracy;
             }
@@ -229,11 +230,12 @@ PlanResult plan(const PlanOptions& opt) {
                       csv_number(t.actions[choice].scale), std::isnan(pred_acc[choice]) ? "" : csv_number(pred_acc[choice]),
                       csv_number(r.accuracy), csv_number(pred_bytes[choice]), csv_number(r.bytes), csv_number(r.gflops),
                       acc_miss ? "1" : "0", bw_miss ? "1" : "0", feasible[s] ? "1" : "0", csv_number(m_acc),
-                      csv_number(bias), csv_number(m_bw)});
+                      csv_number(shift), csv_number(m_bw)});
         if (policy == "penance" || policy == "persistence") {  // learn from what was observed of the segment served
           m_acc = acc_miss ? std::min(0.2, m_acc + (target - r.accuracy) + 0.01) : std::max(opt.acc_margin, m_acc - 0.002);
           m_bw = bw_miss ? std::min(0.6, m_bw + 0.1) : std::max(opt.bw_margin, m_bw - 0.02);
-          if (policy == "penance" && !std::isnan(pred_acc[choice])) bias += opt.acc_feedback * (r.accuracy - pred_acc[choice]);
+          if (policy == "penance" && !std::isnan(pred_acc[choice]))
+            shift += opt.acc_feedback * (r.accuracy - pred_acc[choice]) / std::max(0.005, e.acc_sd[choice]);
         }
         prev = choice;
         sum.cost += cost(s, choice);

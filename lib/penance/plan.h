@@ -2,20 +2,22 @@
 // table and a bandwidth trace, against the oracle and baselines. Torch-free.
 //
 // Policies:
-//  - penance:   the cheapest action whose predicted accuracy - confidence x its prediction
-//               error's standard deviation (from training) >= target + accuracy margin and
-//               predicted bytes <= predicted budget x (1 - bandwidth margin); between equally
-//               cheap actions, the fewest predicted bytes. Accuracy is
-//               predicted from the statistics of the segment just served; bytes from the
-//               camera-side features of the segment about to be sent; the budget from the
-//               lower of the bandwidth over the previous segment and over its last half
-//               second (a drop shows there first). A margin grows after a miss of
-//               its kind (the accuracy margin by the size of the miss) and shrinks slowly
-//               back to its floor (the starting margin) otherwise. The accuracy then measured of the served action also corrects
-//               later predictions: bias += acc_feedback x (measured - predicted), added to
-//               every action's prediction (content the predictor misjudges stays
-//               misjudged for a while). Nothing predicted feasible: the most accurate
-//               predicted action within the budget; nothing within it: the fewest bytes.
+//  - penance:   the cheapest action whose predicted accuracy - confidence x the spread of its
+//               prediction error (measured in training) >= target + accuracy margin and
+//               whose predicted bytes <= predicted budget x (1 - bandwidth margin); between
+//               equally cheap actions, the fewest predicted bytes. Accuracy is predicted from
+//               the statistics of the segment just served; bytes from the camera-side
+//               features of the segment about to be sent; the budget from the lower of the
+//               bandwidth over the previous segment and over its last half second (a drop
+//               shows there first). A margin grows after a miss of its kind (the accuracy
+//               margin by the size of the miss) and shrinks back to its floor (the starting
+//               margin) otherwise. The accuracy then measured of the served action corrects
+//               later predictions: shift += acc_feedback x (measured - predicted) / spread of
+//               the served action, and every action's prediction moves by shift x its own
+//               spread (content the predictor misjudges stays misjudged for a while; actions
+//               it predicts less well move more). Nothing predicted feasible: the most
+//               accurate predicted action within the budget; nothing within it: the fewest
+//               bytes.
 //  - oracle:    true table values and the true bandwidth; the cheapest action meeting both
 //               (none: the most accurate within the bandwidth, counted as a failure).
 //  - static:    the one action, chosen in hindsight, with the fewest failures (then cheapest).
