@@ -55,6 +55,10 @@ out("Cells: server cost relative to the oracle, the share of failed segments amo
 ok = [x for x in passes if x[2] <= 1.05 and x[3] <= 0.05]
 out("B6 (penance cost <= 1.05x oracle with <= 5%% failures on feasible segments): met in %d of %d trace x target cells; "
     "penance is cheaper than every baseline at equal or fewer failures in %d." % (len(ok), len(passes), sum(beats)))
+knobs = os.path.join(work, "knobs.txt")
+if os.path.exists(knobs):
+    out("Penance's knobs, chosen on the training videos alone (scripts/penance_choose.py; %s/validate.md): %s." % (
+        work, open(knobs).read().strip()))
 worst = max(a["decision_us"] for k, a in agg.items() if k[2] == "penance")
 out("Slowest mean penance decision: %.1f us." % worst)
 est = json.load(open(os.path.join(work, "estimators.json")))["metrics"]

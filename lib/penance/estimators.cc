@@ -33,12 +33,12 @@ cv::Mat ridge_solve(const cv::Mat& X, const cv::Mat& Y, double ridge) {
 // [stats in the served model's block (zeros in the other models' blocks), one-hot of the
 // served action, 1]: what a confidence means depends on the model that produced it.
 size_t accuracy_feature_count(const Estimators& e) {
-  return e.stat_names.size() * e.models.size() + e.actions.size() + 1;
+  return e.acc_stats.size() * e.models.size() + e.actions.size() + 1;
 }
 std::vector<double> accuracy_features(const Estimators& e, const std::vector<double>& stats, int served) {
-  const size_t block = e.stat_names.size(), model = served / (e.qps.size() * e.scales.size());
+  const size_t block = e.acc_stats.size(), model = served / (e.qps.size() * e.scales.size());
   std::vector<double> x(accuracy_feature_count(e), 0.0);
-  std::copy(stats.begin(), stats.end(), x.begin() + static_cast<std::ptrdiff_t>(model * block));
+  for (size_t i = 0; i < block; ++i) x[model * block + i] = stats[e.acc_stats[i]];
   x[block * e.models.size() + served] = 1;
   x.back() = 1;
   return x;
@@ -267,7 +267,7 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   Json ridge_search = Json::array();
   if (ridge < 0 && train.size() < 2) {
     ridge = 1;
-    log_info("accuracy predictor: one training table, so ridge 1 (leaving a table out needs two)");
+    log_info("accuracy predictor: one training table, so ridge 1 and the confidence summaries (choosing needs two)");
   }
   // Fits without table k, then calls visit(k) with e.acc_w set to that fit.
   auto leave_one_out = [&](double r, const std::function<void(size_t)>& visit) {
@@ -279,15 +279,50 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
       visit(k);
     }
   };
-  if (ridge < 0) {
-    double best = INFINITY;
+  auto loto_mae = [&](double r) {
+    double err = 0;
+    leave_one_out(r, [&](size_t k) { err += estimator_errors(e, {train[k]}).second / train.size(); });
+    return err;
+  };
+  auto choose_ridge = [&](const char* stage) {
+    double best = INFINITY, chosen = 1;
     for (double candidate : {0.0001, 0.001, 0.01, 0.1, 1.0}) {
-      double err = 0;
-      leave_one_out(candidate, [&](size_t k) { err += estimator_errors(e, {train[k]}).second / train.size(); });
-      ridge_search.push_back({{"ridge", candidate}, {"leave_one_table_out_mae", err}});
-      if (err < best) best = err, ridge = candidate;
+      const double err = loto_mae(candidate);
+      ridge_search.push_back({{"stage", stage}, {"ridge", candidate}, {"leave_one_table_out_mae", err}});
+      if (err < best) best = err, chosen = candidate;
     }
-    log_info("accuracy predictor: ridge ", ridge, " (leave-one-table-out MAE ", best, ")");
+    return chosen;
+  };
+  // Statistics: the confidence summaries, then, one at a time, the statistic (a class's pixel
+  // share or confidence) that lowers the leave-one-table-out error most, while one does.
+  for (size_t i = 0; i < e.stat_names.size(); ++i)
+    if (e.stat_names[i].rfind("share_", 0) != 0 && e.stat_names[i].rfind("conf_", 0) != 0) e.acc_stats.push_back(i);
+  if (e.acc_stats.empty())
+    for (size_t i = 0; i < e.stat_names.size(); ++i) e.acc_stats.push_back(i);
+  Json selection = Json::array();
+  if (train.size() >= 2) {
+    if (ridge < 0) ridge = choose_ridge("summaries");
+    double current = loto_mae(ridge);
+    selection.push_back({{"statistics", "confidence summaries"}, {"leave_one_table_out_mae", current}});
+    for (;;) {
+      size_t best_stat = SIZE_MAX;
+      double best = current - 1e-4;  // a real improvement, not noise in the last digits
+      for (size_t c = 0; c < e.stat_names.size(); ++c) {
+        if (std::find(e.acc_stats.begin(), e.acc_stats.end(), c) != e.acc_stats.end()) continue;
+        e.acc_stats.push_back(c);
+        const double err = loto_mae(ridge);
+        e.acc_stats.pop_back();
+        if (err < best) best = err, best_stat = c;
+      }
+      if (best_stat == SIZE_MAX) break;
+      e.acc_stats.push_back(best_stat);
+      current = best;
+      selection.push_back({{"added", e.stat_names[best_stat]}, {"leave_one_table_out_mae", current}});
+      log_info("accuracy predictor: + ", e.stat_names[best_stat], " (leave-one-table-out MAE ", current, ")");
+    }
+    if (opt.ridge < 0) ridge = choose_ridge("selected");
+    log_info("accuracy predictor: ", e.acc_stats.size(), " statistics, ridge ", ridge, " (leave-one-table-out MAE ",
+             loto_mae(ridge), ")");
   }
   e.ridge = ridge;
   // Per action, the spread of the prediction error on a table the fit did not see (in-sample
@@ -342,15 +377,18 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   }
 
   Json m = new_manifest("penance-estimators", kEstimatorsVersion);
+  std::vector<std::string> chosen;
+  for (size_t i : e.acc_stats) chosen.push_back(e.stat_names[i]);
   m["params"] = {{"models", e.models}, {"qps", e.qps}, {"scales", e.scales}, {"stat_names", e.stat_names},
+                 {"accuracy_statistics", chosen}, {"statistic_selection", selection},
                  {"ridge", e.ridge}, {"ridge_search", ridge_search}, {"segment_frames", train[0].segment_frames}};
   Json rate = Json::array();
   for (const auto& c : e.rate) rate.push_back({c[0], c[1], c[2], c[3], c[4]});
   m["bitrate"] = {{"form", "log(bytes) = a + b log(1 + intra) + c log(1 + inter) + d log(probe26) + e log(probe38), "
                            "per (qp, scale), qp-major"},
                   {"coefficients", rate}};
-  m["accuracy"] = {{"form", "ridge: [stats x one-hot(served model), one-hot(served action), 1] -> accuracy of every "
-                            "action next segment"},
+  m["accuracy"] = {{"form", "ridge: [accuracy_statistics x one-hot(served model), one-hot(served action), 1] -> "
+                            "accuracy of every action next segment"},
                    {"weights", e.acc_w},
                    {"error_sd", e.acc_sd},
                    {"error_sd_form", "per action: RMS error of the prediction on training tables left out of the fit"},
@@ -377,6 +415,12 @@ Estimators read_estimators(const std::string& path) {
   e.qps = p.at("qps").get<std::vector<int>>();
   e.scales = p.at("scales").get<std::vector<double>>();
   e.stat_names = p.at("stat_names").get<std::vector<std::string>>();
+  for (const auto& name : p.at("accuracy_statistics").get<std::vector<std::string>>()) {
+    auto it = std::find(e.stat_names.begin(), e.stat_names.end(), name);
+    check<InputError>(it != e.stat_names.end(), path, ": the accuracy predictor uses \"", name,
+                      "\", which is not among its statistics (a damaged file?)");
+    e.acc_stats.push_back(static_cast<size_t>(it - e.stat_names.begin()));
+  }
   e.ridge = p.at("ridge").get<double>();
   for (const auto& mm : e.models)
     for (int q : e.qps)

@@ -64,6 +64,7 @@ struct Estimators {
   std::vector<double> scales;
   std::vector<Action> actions;
   std::vector<std::string> stat_names;
+  std::vector<size_t> acc_stats;  // the statistics (indices into stat_names) the accuracy predictor uses
   // bitrate: per (q, s) index qi * scales + si: {a, b, c, d, e}
   std::vector<std::array<double, 5>> rate;
   // accuracy: weights [features][actions], features = stats x models + one-hot(actions) + 1
