@@ -59,7 +59,10 @@ assert s["format"] == "vssoff.plan" and len(s["summary"]) == 10
 assert s["params"]["bitrate"] == "cnn" and json.load(open(f"{t}/plan_a.csv.json"))["params"]["bitrate"] == "analytic"
 e = json.load(open(f"{t}/est.json"))
 assert e["format"] == "vssoff.penance-estimators" and "bitrate_cnn" in e["sidecars"]
-assert len(e["params"]["ridge_search"]) == 5 and e["params"]["ridge"] in (0.0001, 0.001, 0.01, 0.1, 1)
+assert len(e["params"]["ridge_search"]) == 10 and e["params"]["ridge"] in (0.0001, 0.001, 0.01, 0.1, 1)
+chosen, names = e["params"]["accuracy_statistics"], e["params"]["stat_names"]
+assert "mean_max_prob" in chosen and set(chosen) <= set(names), chosen
+assert len(e["params"]["statistic_selection"]) == 1 + len([n for n in chosen if n.startswith(("share_", "conf_"))])
 assert e["version"] == 2 and len(e["accuracy"]["error_sd"]) == len(e["accuracy"]["change_sd"]) == 2 * 2 * 2
 assert all(0 <= x < 1 for x in e["accuracy"]["error_sd"] + e["accuracy"]["change_sd"])
 assert 0 <= e["metrics"]["holdout"]["bitrate_cnn_mdape"] < 1 and 0 <= e["metrics"]["holdout"]["accuracy_mae"] < 1
