@@ -3,8 +3,9 @@
 # with uniform QPs, with a hand-made region QP map (high quality in the street band) and with
 # AccMPEG's QP maps from the shipped cheap model; compare bytes and PSNR inside and outside
 # the regions; then segment every version with the shipped server model (models/segnet-w24)
-# and score it against the ground truth. Writes QP and importance heatmaps and segmentation
-# overlays. Outputs in out/demo/.
+# and score it against the ground truth; then Penance's per-segment choice of server model and
+# compression for the clip under a bandwidth trace, against the oracle. Writes QP and
+# importance heatmaps and segmentation overlays. Outputs in out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -66,7 +67,20 @@ for name in ["original", "uniform24", "uniform30", "uniform40", "roi", "accmpeg"
     e = json.load(open(f"{out}/eval_{name}.json"))["overall"]
     size = "-" if name == "original" else json.load(open(f"{out}/{name}.mp4.json"))["total_bytes"]
     print(f"{name:<12}{size:>10}{e['miou']:>8.3f}{e['pixel_accuracy']:>11.3f}{e['foreground_accuracy']:>20.3f}")
+PY
+
+echo "== Penance: the clip's configuration table (4 models x 4 QPs x 3 scales, 1-s segments), then per-segment" >&2
+echo "   choices under the lte-walk trace with the shipped estimators (models/penance-estimators.json)" >&2
+$VSSOFF -q profile "$OUT/clip/video.mp4" -o "$OUT/table.csv" --force --segment-frames 30 --acc-frames 2 \
+  --models models/segnet-w6.json,models/segnet-w10.json,models/segnet-w16.json,models/segnet-w24.json \
+  --qps 24,30,36,42 --scales 1,0.75,0.5
+$VSSOFF plan "$OUT/table.csv" --estimators models/penance-estimators.json --trace testdata/traces/lte-walk.csv \
+  --targets 0.8 --policies penance,oracle,static,bandwidth,largest -o "$OUT/plan.csv" --force
+
+/usr/bin/python3 - "$OUT" <<'PY'
+import sys
+out = sys.argv[1]
 print(f"\nQP heatmaps: {out}/roi_qp.png {out}/accmpeg_qp.png   importance: {out}/accmpeg_importance.png")
-print(f"overlays: {out}/seg_accmpeg/overlay/   previews: {out}/clip/preview/")
+print(f"overlays: {out}/seg_accmpeg/overlay/   previews: {out}/clip/preview/   Penance plan: {out}/plan.csv")
 print("The full comparisons: scripts/accmpeg_eval.sh (AccMPEG, B5) and scripts/penance_eval.sh (Penance, B6).")
 PY

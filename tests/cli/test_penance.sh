@@ -88,6 +88,17 @@ mm = [float(r["kbps"]) for r in csv.DictReader(open(f"{t}/plan_mm.csv"))]
 assert all(abs(k - 6000) < 200 for k in mm), mm
 PY
 
+# The shipped estimators (models/penance-estimators.json, the zoo's 48 actions) plan a table of
+# the same grid, with their bitrate CNN.
+expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/zoo.csv" --segment-frames 20 --acc-frames 1 --threads 2 \
+  --models "$M/segnet-w6.json,$M/segnet-w10.json,$M/segnet-w16.json,$M/segnet-w24.json" --qps 24,30,36,42 --scales 1,0.75,0.5
+expect_exit 0 "penance" "$VSSOFF" plan "$T/zoo.csv" -o "$T/zoo_plan.csv" --estimators "$M/penance-estimators.json" --trace "$T/trace.csv"
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import json, sys
+s = json.load(open(f"{sys.argv[1]}/zoo_plan.csv.json"))
+assert s["params"]["bitrate"] == "cnn" and s["params"]["actions"] == 48 and s["params"]["segments"] == 2, s["params"]
+PY
+
 # Refused inputs.
 printf 'time_s,kbps\n0,2000\n1.0,2000\n' > "$T/short.csv"
 expect_exit 2 "give a trace at least as long" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/short.csv"
