@@ -62,9 +62,10 @@ if os.path.exists(knobs):
 worst = max(a["decision_us"] for k, a in agg.items() if k[2] == "penance")
 out("Slowest mean penance decision: %.1f us." % worst)
 est = json.load(open(os.path.join(work, "estimators.json")))["metrics"]
-out("Estimators: bitrate MdAPE %.1f%% held out (%.1f%% training); accuracy MAE %.3f held out (%.3f training)." % (
-    100 * est["holdout"]["bitrate_mdape"], 100 * est["train"]["bitrate_mdape"], est["holdout"]["accuracy_mae"],
-    est["train"]["accuracy_mae"]))
+out("Estimators: bitrate MdAPE %.1f%% held out (%.1f%% training) analytic%s; accuracy MAE %.3f held out (%.3f training)." % (
+    100 * est["holdout"]["bitrate_mdape"], 100 * est["train"]["bitrate_mdape"],
+    ", %.1f%% CNN" % (100 * est["holdout"]["bitrate_cnn_mdape"]) if "bitrate_cnn_mdape" in est["holdout"] else "",
+    est["holdout"]["accuracy_mae"], est["train"]["accuracy_mae"]))
 
 # Penance's accuracy margin trades server cost for failures: pooled over videos and traces.
 sweep = defaultdict(lambda: defaultdict(float))  # (margin, target) -> sums
