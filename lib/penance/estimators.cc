@@ -284,14 +284,15 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
     leave_one_out(r, [&](size_t k) { err += estimator_errors(e, {train[k]}).second / train.size(); });
     return err;
   };
+  // Sets `ridge` to the candidate with the lowest leave-one-table-out error; returns that error.
   auto choose_ridge = [&](const char* stage) {
-    double best = INFINITY, chosen = 1;
+    double best = INFINITY;
     for (double candidate : {0.0001, 0.001, 0.01, 0.1, 1.0}) {
       const double err = loto_mae(candidate);
       ridge_search.push_back({{"stage", stage}, {"ridge", candidate}, {"leave_one_table_out_mae", err}});
-      if (err < best) best = err, chosen = candidate;
+      if (err < best) best = err, ridge = candidate;
     }
-    return chosen;
+    return best;
   };
   // Statistics: the confidence summaries, then, one at a time, the statistic (a class's pixel
   // share or confidence) that lowers the leave-one-table-out error most, while one does.
@@ -301,8 +302,7 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
     for (size_t i = 0; i < e.stat_names.size(); ++i) e.acc_stats.push_back(i);
   Json selection = Json::array();
   if (train.size() >= 2) {
-    if (ridge < 0) ridge = choose_ridge("summaries");
-    double current = loto_mae(ridge);
+    double current = ridge < 0 ? choose_ridge("summaries") : loto_mae(ridge);
     selection.push_back({{"statistics", "confidence summaries"}, {"leave_one_table_out_mae", current}});
     for (;;) {
       size_t best_stat = SIZE_MAX;
@@ -320,9 +320,9 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
       selection.push_back({{"added", e.stat_names[best_stat]}, {"leave_one_table_out_mae", current}});
       log_info("accuracy predictor: + ", e.stat_names[best_stat], " (leave-one-table-out MAE ", current, ")");
     }
-    if (opt.ridge < 0) ridge = choose_ridge("selected");
+    if (opt.ridge < 0) current = choose_ridge("selected");
     log_info("accuracy predictor: ", e.acc_stats.size(), " statistics, ridge ", ridge, " (leave-one-table-out MAE ",
-             loto_mae(ridge), ")");
+             current, ")");
   }
   e.ridge = ridge;
   // Per action, the spread of the prediction error on a table the fit did not see (in-sample

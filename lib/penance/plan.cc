@@ -101,6 +101,10 @@ PlanResult plan(const PlanOptions& opt) {
   check<InputError>(trace.duration_s + 1e-9 >= time, opt.trace, ": the trace lasts ", trace.duration_s,
                     " s, the video ", time, " s; give a trace at least as long");
   for (size_t s = 0; s < S; ++s) bw[s] = trace.mean_kbps(start[s], start[s] + dur[s]);
+  // The sender's estimate before each segment: the lower of the rate over the last segment and
+  // over its last half second (what a drop shows first); the first segment gets the rate at the start.
+  std::vector<double> est_kbps(S, bw[0]);
+  for (size_t s = 1; s < S; ++s) est_kbps[s] = std::min(bw[s - 1], trace.mean_kbps(std::max(0.0, start[s] - 0.5), start[s]));
   // Camera-side byte predictions for every segment and (QP, scale), made once.
   const bool use_cnn = opt.bitrate == "cnn" || (opt.bitrate == "auto" && !e.cnn_weights.empty());
   const std::vector<std::vector<double>> predicted = e.predict_table_bytes(t, use_cnn, opt.threads);
@@ -158,10 +162,7 @@ PlanResult plan(const PlanOptions& opt) {
       double m_acc = opt.acc_margin, m_bw = opt.bw_margin, shift = 0, decision_s = 0;
       size_t prev = 0;
       for (size_t s = 0; s < S; ++s) {
-        // The sender's estimate: the lower of the rate over the last segment and over its last
-        // half second (what a drop shows first); the first segment gets the rate at the start.
-        const double predicted_kbps =
-            s == 0 ? bw[0] : std::min(bw[s - 1], trace.mean_kbps(std::max(0.0, start[s] - 0.5), start[s]));
+        const double predicted_kbps = est_kbps[s];
         auto t0 = std::chrono::steady_clock::now();
         std::vector<double> pred_acc(A, NAN), pred_bytes(A);
         for (size_t a = 0; a < A; ++a) pred_bytes[a] = predicted[s][a % (Q * SC)];
