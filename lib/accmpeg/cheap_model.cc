@@ -208,30 +208,38 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(opt.lr).weight_decay(1e-4));
   torch::Tensor class_weights = torch::tensor({1.0f, static_cast<float>(opt.pos_weight)});
   std::mt19937_64 rng(opt.seed);
-  // Batches never mix clips (their frame sizes may differ).
-  std::vector<std::pair<size_t, size_t>> items;  // (clip, frame)
+  // Frames of one size may share a batch; clips of different sizes never do. Each epoch
+  // shuffles the frames within each size, cuts them into batches and shuffles the batches, so
+  // that no clip comes last in every epoch.
+  using Item = std::pair<size_t, size_t>;  // (clip, frame)
+  std::map<std::pair<int64_t, int64_t>, std::vector<Item>> by_size;
   for (size_t c = 0; c < clips.size(); ++c)
-    for (size_t i = 0; i < clips[c].val_begin; ++i) items.emplace_back(c, i);
+    for (size_t i = 0; i < clips[c].val_begin; ++i)
+      by_size[{clips[c].frames[i].size(1), clips[c].frames[i].size(2)}].emplace_back(c, i);
   Metrics best;
   best.auc = -1;
   int epoch = 0, stale = 0;
   Progress progress("trained", opt.epochs, "epochs");
   for (epoch = 1; epoch <= opt.epochs && stale < opt.patience; ++epoch) {
-    std::shuffle(items.begin(), items.end(), rng);
-    std::stable_sort(items.begin(), items.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    std::vector<std::vector<Item>> plan;
+    for (auto& [size, items] : by_size) {
+      std::shuffle(items.begin(), items.end(), rng);
+      for (size_t b = 0; b < items.size(); b += opt.batch)
+        plan.emplace_back(items.begin() + b, items.begin() + std::min(items.size(), b + opt.batch));
+    }
+    std::shuffle(plan.begin(), plan.end(), rng);
     double loss_sum = 0;
     int batches = 0;
-    for (size_t b = 0; b < items.size();) {
-      size_t e = b;
+    for (const std::vector<Item>& batch : plan) {
       std::vector<torch::Tensor> xs, ys;
       // Half the batches are random crops on the macroblock grid (whole macroblocks only, a
       // few rows and columns smaller), so the network cannot learn fixed positions.
-      const Clip& clip = clips[items[b].first];
-      const int64_t full_rows = clip.frames[0].size(1) / kMacroblock, full_cols = clip.frames[0].size(2) / kMacroblock;
+      const torch::Tensor& first = clips[batch[0].first].frames[batch[0].second];
+      const int64_t full_rows = first.size(1) / kMacroblock, full_cols = first.size(2) / kMacroblock;
       const bool crop = (rng() & 1) && full_rows > 6 && full_cols > 8;
       const int64_t crop_rows = full_rows - 3, crop_cols = full_cols - 4;
-      while (e < items.size() && items[e].first == items[b].first && static_cast<int>(xs.size()) < opt.batch) {
-        torch::Tensor x = clip.frames[items[e].second], y = clip.labels[items[e].second];
+      for (const auto& [c, i] : batch) {
+        torch::Tensor x = clips[c].frames[i], y = clips[c].labels[i];
         if (crop) {
           int64_t r0 = static_cast<int64_t>(rng() % (full_rows - crop_rows + 1));
           int64_t c0 = static_cast<int64_t>(rng() % (full_cols - crop_cols + 1));
@@ -241,9 +249,7 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
         if (rng() & 1) x = x.flip({2}), y = y.flip({1});
         xs.push_back(x);
         ys.push_back(y);
-        ++e;
       }
-      b = e;
       torch::Tensor x = normalise(torch::stack(xs));
       torch::Tensor gain = torch::empty({x.size(0), 3, 1, 1}).uniform_(0.8, 1.2);
       torch::Tensor bias = torch::empty({x.size(0), 3, 1, 1}).uniform_(-0.2, 0.2);

@@ -26,7 +26,7 @@ namespace vssoff::accmpeg {
 struct TrainCheapOptions {
   std::vector<std::string> accgrad;  // accgrad outputs (.npy or their manifests); each names its video
   std::string output;                // model card, .json; weights beside it (.pt)
-  int width = 8;                     // channel width of the network
+  int width = 16;                    // channel width of the network
   double top_percent = 20;           // label the top k% of each frame's macroblocks important ...
   double threshold = -1;             // ... or, when >= 0, macroblocks whose gradient exceeds this
   double pos_weight = 2;             // loss weight of the important class (AccMPEG: 2)
