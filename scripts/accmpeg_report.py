@@ -2,19 +2,21 @@
 bytes at equal foreground accuracy, AccMPEG's segmentation metric; mIoU is reported too),
 the delay model, and the figure.
 
-usage: /usr/bin/python3 scripts/accmpeg_report.py WORK QP_HI CHEAP_MODEL_FPS
-Equal accuracy: within 1 point of the reference-quality encode (uniform QP_HI). Bytes at a
+usage: /usr/bin/python3 scripts/accmpeg_report.py WORK QP_REF CHEAP_MODEL_FPS
+Equal accuracy: within 1 point of the reference-quality encode (uniform QP_REF). Bytes at a
 target accuracy come from each method's Pareto frontier, interpolated in log(bytes) between
 the two frontier points around the target.
 """
 import csv, math, os, sys
 from collections import defaultdict
 
-work, qp_hi, cheap_fps = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+work, qp_ref, cheap_fps = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 rows = list(csv.DictReader(open(os.path.join(work, "results.csv"))))
 for r in rows:
     for k in ("bytes", "segments", "frames"):
         r[k] = int(r[k])
+    for k in ("top", "qp_lo", "qp_hi"):
+        r[k] = int(r[k]) if r[k] else None
     for k in ("miou", "fg_accuracy", "encode_seconds", "cheap_model_seconds"):
         r[k] = float(r[k])
 clips = list(dict.fromkeys(r["clip"] for r in rows))
@@ -48,7 +50,7 @@ def out(s=""):
     lines.append(s)
     print(s)
 
-out("| clip | metric | uniform QP %d | target | uniform bytes at target | AccMPEG bytes at target | **B5 ratio** | oracle AccMPEG ratio | EAAR-like | Vigil-like |" % qp_hi)
+out("| clip | metric | uniform QP %d | target | uniform bytes at target | AccMPEG bytes at target | **B5 ratio** | oracle AccMPEG ratio | EAAR-like | Vigil-like |" % qp_ref)
 out("|---|---|---|---|---|---|---|---|---|---|")
 ratios = defaultdict(list)
 chosen = {}
@@ -57,7 +59,7 @@ for clip in clips:
     uni = [r for r in rs if r["method"] == "uniform"]
     acc = [r for r in rs if r["method"] == "accmpeg"]
     orc = [r for r in rs if r["method"] == "oracle"]
-    ref = next(r for r in uni if int(r["param1"]) == qp_hi)
+    ref = next(r for r in uni if r["qp_hi"] == qp_ref)
     for metric, name in METRICS:
         target = ref[metric] - 0.01
         ub, up = bytes_at(uni, metric, target)
@@ -75,6 +77,9 @@ for clip in clips:
             clip, name, ref[metric], target, ub / 1e3, "not reached" if math.isnan(ab) else "%.0f kB" % (ab / 1e3),
             "not reached" if math.isnan(ratio) else "%.2f" % ratio, "-" if math.isnan(ob) else "%.2f" % (ob / ub),
             base[0], base[1]))
+out()
+out("AccMPEG's configuration at the foreground-accuracy target (the first frontier point reaching it): " + "; ".join(
+    "%s: top %d%%, QP %d/%d" % (c, a[1]["top"], a[1]["qp_hi"], a[1]["qp_lo"]) for c, (_, a) in chosen.items() if a[1]))
 out()
 for metric, name in METRICS:
     vals = [v for v in ratios[metric] if not math.isnan(v)]
@@ -118,10 +123,14 @@ for row, (metric, name) in enumerate(METRICS):
         uni = sorted((r for r in rs if r["method"] == "uniform"), key=lambda r: r["bytes"])
         ax.plot([r["bytes"] / 1e3 for r in uni], [r[metric] for r in uni], "o-", color="black", ms=3, label="uniform QP")
         for r in uni:
-            ax.annotate(r["param1"], (r["bytes"] / 1e3, r[metric]), fontsize=6, xytext=(2, -7), textcoords="offset points")
+            ax.annotate(r["qp_hi"], (r["bytes"] / 1e3, r[metric]), fontsize=6, xytext=(2, -7), textcoords="offset points")
         acc = [r for r in rs if r["method"] == "accmpeg"]
-        sc = ax.scatter([r["bytes"] / 1e3 for r in acc], [r[metric] for r in acc], c=[int(r["param2"]) for r in acc],
-                        cmap="viridis", vmin=36, vmax=48, marker="s", s=16, label="AccMPEG, cheap model (colour: QP_lo)")
+        for hi, mk in ((27, "D"), (30, "s")):
+            pts = [r for r in acc if r["qp_hi"] == hi]
+            if pts:
+                ax.scatter([r["bytes"] / 1e3 for r in pts], [r[metric] for r in pts], c=[r["qp_lo"] for r in pts],
+                           cmap="viridis", vmin=36, vmax=44, marker=mk, s=16,
+                           label="AccMPEG, cheap model, QP_hi %d (colour: QP_lo)" % hi)
         orc = [r for r in rs if r["method"] == "oracle"]
         if orc:
             ax.scatter([r["bytes"] / 1e3 for r in orc], [r[metric] for r in orc], marker="x", color="tab:orange", s=22,
@@ -131,8 +140,8 @@ for row, (metric, name) in enumerate(METRICS):
             if b:
                 ax.scatter([r["bytes"] / 1e3 for r in b], [r[metric] for r in b], marker=mk, color="red", s=26,
                            label=m.upper() + "-like (true boxes)")
-        ref = next(r for r in uni if int(r["param1"]) == qp_hi)
-        ax.axhline(ref[metric] - 0.01, color="grey", ls="--", lw=0.8, label="target: QP %d - 1 point" % qp_hi)
+        ref = next(r for r in uni if r["qp_hi"] == qp_ref)
+        ax.axhline(ref[metric] - 0.01, color="grey", ls="--", lw=0.8, label="target: QP %d - 1 point" % qp_ref)
         ax.set_xscale("log")
         ax.set_title(clip, fontsize=9)
         ax.set_xlabel("kB (60 frames; vtest 120)", fontsize=7)
