@@ -55,6 +55,10 @@ expect_exit 2 "gradients of server model segnet-tiny" "$VSSOFF" qpmap "$clip/vid
 expect_exit 2 "QP map grid is 11x20 macroblocks" "$VSSOFF" encode-roi "$T/wide/video.mp4" -o "$T/x.mp4" --qp-map "$T/map.npy" --segment 10
 expect_exit 2 "gradients of 320x176 frames" "$VSSOFF" qpmap "$T/wide/video.mp4" -o "$T/x.npy" --importance "$T/g.npy"
 expect_exit 2 "degenerate training set" "$VSSOFF" train-cheap-model "$T/g.npy" -o "$T/c2.json" --threshold 1e30
+# Clips of two frame sizes train together (a batch never mixes sizes).
+"$VSSOFF" -q accgrad "$T/wide/video.mp4" --model "$M/segnet-tiny.json" -o "$T/gw.npy" --every 2
+expect_exit 0 "training and 3 validation frames from 2 clip(s)" "$VSSOFF" train-cheap-model "$T/g.npy" "$T/gw.npy" \
+  -o "$T/c4.json" --epochs 1 --width 4
 "$VSSOFF" -q accgrad "$T/wide/video.mp4" --model "$M/segnet-w6.json" -o "$T/g6.npy" --every 5
 expect_exit 2 "train one cheap model per server model" "$VSSOFF" train-cheap-model "$T/g.npy" "$T/g6.npy" -o "$T/c3.json"
 expect_exit 2 "not a cheap model" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --cheap-model "$M/segnet-tiny.json"
