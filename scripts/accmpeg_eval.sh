@@ -8,6 +8,8 @@
 #   scripts/accmpeg_eval.sh report    table, B5, delay model, plot (out/accmpeg/accmpeg.png)
 #   scripts/accmpeg_eval.sh           all three
 #
+# CHEAP=CARD evaluates another cheap model instead of the one `train` makes, e.g. the shipped
+# models/accmpeg-cheap-w24.json (how the README's table was made).
 # Steps whose outputs exist are skipped (delete $WORK to start over). Accuracy is measured
 # against the server model's output on the original frames: AccMPEG's foreground pixel
 # accuracy (vehicles and people; B5 is judged on it) and mIoU.
