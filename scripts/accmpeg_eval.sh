@@ -130,7 +130,7 @@ evaluate_all() {
     [ -f "$r/reference/manifest.json" ] || $V -q segment "$video" -o "$r/reference" --model "$SERVER" --every 2 --force
     for q in $UNIFORM_QPS; do
       [ -f "$r/u$q.mp4.json" ] || $V -q encode-roi "$video" -o "$r/u$q.mp4" --qp "$q" --segment $SEG --force
-      score "$clip" "u$q" "$r/u$q.mp4" uniform "" "" "$q"
+      score "$clip" "u$q" "$r/u$q.mp4" uniform "" "$q" "$q"
     done
     # AccMPEG with the cheap model, then with the server model's own gradients on this clip
     # (an oracle for the cheap model). Cheap-model runs are keyed by its weights, so a

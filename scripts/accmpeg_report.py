@@ -125,12 +125,12 @@ for row, (metric, name) in enumerate(METRICS):
         for r in uni:
             ax.annotate(r["qp_hi"], (r["bytes"] / 1e3, r[metric]), fontsize=6, xytext=(2, -7), textcoords="offset points")
         acc = [r for r in rs if r["method"] == "accmpeg"]
-        for hi, mk in ((27, "D"), (30, "s")):
+        his, los = sorted({r["qp_hi"] for r in acc}), [r["qp_lo"] for r in acc]
+        for hi, mk in zip(his, "sDo^v<>ph"):  # one marker per QP_hi, colour by QP_lo
             pts = [r for r in acc if r["qp_hi"] == hi]
-            if pts:
-                ax.scatter([r["bytes"] / 1e3 for r in pts], [r[metric] for r in pts], c=[r["qp_lo"] for r in pts],
-                           cmap="viridis", vmin=36, vmax=44, marker=mk, s=16,
-                           label="AccMPEG, cheap model, QP_hi %d (colour: QP_lo)" % hi)
+            ax.scatter([r["bytes"] / 1e3 for r in pts], [r[metric] for r in pts], c=[r["qp_lo"] for r in pts],
+                       cmap="viridis", vmin=min(los), vmax=max(los), marker=mk, s=16,
+                       label="AccMPEG, cheap model, QP_hi %d (colour: QP_lo)" % hi)
         orc = [r for r in rs if r["method"] == "oracle"]
         if orc:
             ax.scatter([r["bytes"] / 1e3 for r in orc], [r[metric] for r in orc], marker="x", color="tab:orange", s=22,
