@@ -241,17 +241,21 @@ void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, ui
 }
 
 std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>& frames,
-                                         const std::vector<int64_t>& sample_pixels) {
+                                         const std::vector<int64_t>& sample_pixels, int out_width,
+                                         int out_height) {
   Impl& m = *impl_;
   check<RuntimeError>(!frames.empty(), "Segmenter::run: no frames");
-  const int H = frames[0]->height, W = frames[0]->width, N = static_cast<int>(frames.size());
+  const int FH = frames[0]->height, FW = frames[0]->width, N = static_cast<int>(frames.size());
   for (const video::Frame* f : frames)
-    check<RuntimeError>(f->format == video::PixelFormat::kRgb24 && f->width == W && f->height == H,
+    check<RuntimeError>(f->format == video::PixelFormat::kRgb24 && f->width == FW && f->height == FH,
                         "Segmenter::run: frames of a batch must be RGB of one size");
+  check<RuntimeError>(out_width >= 0 && out_height >= 0 && (out_width > 0) == (out_height > 0),
+                      "Segmenter::run: give both output dimensions or neither");
+  const int H = out_height > 0 ? out_height : FH, W = out_width > 0 ? out_width : FW;
   torch::InferenceMode guard;
-  torch::Tensor batch = torch::empty({N, H, W, 3}, torch::kUInt8);
+  torch::Tensor batch = torch::empty({N, FH, FW, 3}, torch::kUInt8);
   for (int i = 0; i < N; ++i)
-    std::memcpy(batch[i].data_ptr(), frames[i]->plane(0), static_cast<size_t>(H) * W * 3);
+    std::memcpy(batch[i].data_ptr(), frames[i]->plane(0), static_cast<size_t>(FH) * FW * 3);
   torch::Tensor logits = m.forward_frames(batch.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f));
   m.check_classes(logits);
   if (logits.size(2) != H || logits.size(3) != W)

@@ -61,9 +61,12 @@ class Segmenter {
   bool using_bf16() const;
 
   // Segments a batch of kRgb24 frames of one size. sample_pixels: flat pixel indices whose
-  // logits are returned (the same for every frame of the batch).
+  // logits are returned (the same for every frame of the batch). out_width x out_height:
+  // the size of the labels (logits resized bilinearly); 0 = the frames' size. A server that
+  // runs on a downscaled frame and reports labels at the camera's size uses it.
   std::vector<Segmentation> run(const std::vector<const video::Frame*>& frames,
-                                const std::vector<int64_t>& sample_pixels = {});
+                                const std::vector<int64_t>& sample_pixels = {}, int out_width = 0,
+                                int out_height = 0);
 
   // AccMPEG's accuracy gradient of one kRgb24 frame, per mb x mb block ([rows x cols],
   // rows = ceil(H / mb)). The reference labels are the model's own argmax on `high`; the

@@ -98,6 +98,18 @@ TEST_F(SegmenterTest, LabelsAndStatsFromAKnownModelInEveryOutputForm) {
   }
 }
 
+// A server that runs on a downscaled frame reports labels at the camera's size.
+TEST_F(SegmenterTest, LabelsAtARequestedSize) {
+  write_card(*dir_ / "stripes.pt.json", "stripes.pt", 3);
+  Segmenter seg(*dir_ / "stripes.pt", {});
+  video::Frame small = stripes(45, 10);
+  std::vector<Segmentation> out = seg.run({&small}, {}, 90, 20);
+  ASSERT_EQ(out[0].labels.size(), 90u * 20);
+  for (int x = 0; x < 90; ++x)
+    if (x % 30 != 29 && x % 30 != 0) ASSERT_EQ(out[0].labels[7 * 90 + x], x * 3 / 90) << "x " << x;  // band edges blur
+  EXPECT_THROW(seg.run({&small}, {}, 90, 0), RuntimeError);
+}
+
 // The one-pass kernel against the textbook definitions, in double precision.
 TEST(SoftmaxStats, MatchesTheDefinitions) {
   const int C = 5, H = 7, W = 13;
