@@ -75,19 +75,24 @@ void Progress::finish() {
 void Progress::print(bool final) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = elapsed > 0 ? done_ / elapsed : 0.0;
+  // "12.3 frames/s", or for slow units "37.5 s each" (a rate under one would print as 0.0).
+  char speed[64];
+  if (rate > 0 && rate < 1)
+    std::snprintf(speed, sizeof speed, "%.1f s each", 1 / rate);
+  else
+    std::snprintf(speed, sizeof speed, "%.1f %s/s", rate, unit_.c_str());
   char line[256];
   if (final) {
-    std::snprintf(line, sizeof line, "%s %lld %s in %s (%.1f %s/s)", label_.c_str(),
-                  static_cast<long long>(done_), unit_.c_str(), format_duration(elapsed).c_str(),
-                  rate, unit_.c_str());
+    std::snprintf(line, sizeof line, "%s %lld %s in %s (%s)", label_.c_str(),
+                  static_cast<long long>(done_), unit_.c_str(), format_duration(elapsed).c_str(), speed);
   } else if (total_ > 0) {
     double eta = rate > 0 ? (total_ - done_) / rate : -1;
-    std::snprintf(line, sizeof line, "%s %lld/%lld %s (%.0f%%), %.1f %s/s, ETA %s", label_.c_str(),
+    std::snprintf(line, sizeof line, "%s %lld/%lld %s (%.0f%%), %s, ETA %s", label_.c_str(),
                   static_cast<long long>(done_), static_cast<long long>(total_), unit_.c_str(),
-                  100.0 * done_ / total_, rate, unit_.c_str(), format_duration(eta).c_str());
+                  100.0 * done_ / total_, speed, format_duration(eta).c_str());
   } else {
-    std::snprintf(line, sizeof line, "%s %lld %s, %.1f %s/s", label_.c_str(),
-                  static_cast<long long>(done_), unit_.c_str(), rate, unit_.c_str());
+    std::snprintf(line, sizeof line, "%s %lld %s, %s", label_.c_str(), static_cast<long long>(done_),
+                  unit_.c_str(), speed);
   }
   if (!detail_.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), ", %s", detail_.c_str());
   std::lock_guard<std::mutex> lock(g_mutex);
