@@ -24,6 +24,7 @@ MODELS=models/segnet-w6.json,models/segnet-w10.json,models/segnet-w16.json,model
 GRID="--qps 24,30,36,42 --scales 1,0.75,0.5 --segment-frames 30 --acc-frames 10"
 read -r -a PRESETS <<< "${PRESETS:-street highway crowd night}"
 TARGETS=${TARGETS:-0.75,0.8,0.85}
+THREADS=${THREADS:-0}  # inference threads of profile (0 = one per core); 1 when two profiles run side by side
 MARGINS=${MARGINS:-0 0.02 0.04 0.06 0.08 0.1}
 CONFIDENCES=${CONFIDENCES:-0 0.5 1 2}
 FEEDBACKS=${FEEDBACKS:-0 0.5 1}
@@ -40,7 +41,8 @@ profile_all() {
       case $role in train) seed=$((5001 + i)) ;; train2) seed=$((5011 + i)) ;; train3) seed=$((5021 + i)) ;; test) seed=$((6001 + i)) frames=600 ;; esac
       [ -f "$WORK/$name/manifest.json" ] || $V -q synth -o "$WORK/$name" --preset "$p" --seed "$seed" --frames $frames --force
       # shellcheck disable=SC2086
-      [ -f "$WORK/$name.csv.json" ] || $V profile "$WORK/$name/video.mp4" -o "$WORK/$name.csv" --models "$MODELS" $GRID --resume
+      [ -f "$WORK/$name.csv.json" ] || $V profile "$WORK/$name/video.mp4" -o "$WORK/$name.csv" --models "$MODELS" $GRID \
+        --threads "$THREADS" --resume
     done
   done
 }

@@ -33,6 +33,9 @@ void setup_profile(CLI::App& app) {
   sub->add_option("--shard", *shard, "Profile segments with index % n == i (i/n)")->capture_default_str();
   sub->add_flag("--resume", opt->resume, "Continue an interrupted run from OUTPUT.partial");
   sub->add_option("--preset", opt->preset, "x264 preset")->capture_default_str();
+  sub->add_option("--server-input", opt->server_input,
+                  "The server runs on the frames as sent (cost scales with resolution) or scaled back to the original size")
+      ->check(CLI::IsMember({"sent", "original"}))->capture_default_str();
   sub->add_option("--threads", opt->threads, "Inference threads (0 = one per core)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }
@@ -94,7 +97,9 @@ void setup_plan(CLI::App& app) {
   sub->add_option("--estimators", opt->estimators, "Estimators from train-estimators")->required();
   sub->add_option("--trace", opt->trace, "Bandwidth trace: CSV time_s,kbps or Mahimahi")->required();
   sub->add_option("--targets", opt->targets, "Accuracy (mIoU) targets, comma-separated")->delimiter(',')->capture_default_str();
-  sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest, persistence")->delimiter(',')->capture_default_str();
+  sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest, chameleon, persistence")->delimiter(',')->capture_default_str();
+  sub->add_option("--reprofile-every", opt->reprofile_every,
+                  "Chameleon's profiling period in segments (every action on a segment's scored frames)")->capture_default_str();
   sub->add_option("--acc-margin", opt->acc_margin, "Penance's smallest (and starting) accuracy margin")->capture_default_str();
   sub->add_option("--bw-margin", opt->bw_margin, "Penance's smallest (and starting) bandwidth margin")->capture_default_str();
   sub->add_option("--confidence", opt->confidence,

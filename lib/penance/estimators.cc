@@ -61,6 +61,7 @@ ProfileTable read_profile_table(const std::string& path) {
   t.qps = p.at("qps").get<std::vector<int>>();
   t.scales = p.at("scales").get<std::vector<double>>();
   t.segment_frames = p.at("segment_frames").get<int>();
+  t.server_input = p.value("server_input", std::string("original"));  // version 1 tables
   t.fps = p.at("fps").get<double>();
   for (const Json& in : t.manifest.at("inputs"))
     if (in.at("role") == "video") t.video = in.at("path").get<std::string>();
@@ -129,6 +130,9 @@ void Estimators::check_fits(const ProfileTable& t) const {
                     " scales, ", t.stat_names.size(), " statistics) differs from the estimators' (", models.size(),
                     " x ", qps.size(), " x ", scales.size(), ", ", stat_names.size(),
                     "); train the estimators on tables of the same grid");
+  check<InputError>(t.server_input == server_input, t.path, ": profiled with the server running on the ",
+                    t.server_input, " frames, the estimators' tables on the ", server_input,
+                    " frames (profile --server-input); their accuracies and costs do not compare");
 }
 
 namespace {
@@ -196,6 +200,7 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   e.scales = train[0].scales;
   e.actions = train[0].actions;
   e.stat_names = train[0].stat_names;
+  e.server_input = train[0].server_input;
   for (const auto& t : train) e.check_fits(t);
   for (const auto& t : held) e.check_fits(t);
 
@@ -380,7 +385,7 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   std::vector<std::string> chosen;
   for (size_t i : e.acc_stats) chosen.push_back(e.stat_names[i]);
   m["params"] = {{"models", e.models}, {"qps", e.qps}, {"scales", e.scales}, {"stat_names", e.stat_names},
-                 {"accuracy_statistics", chosen}, {"statistic_selection", selection},
+                 {"server_input", e.server_input}, {"accuracy_statistics", chosen}, {"statistic_selection", selection},
                  {"ridge", e.ridge}, {"ridge_search", ridge_search}, {"segment_frames", train[0].segment_frames}};
   Json rate = Json::array();
   for (const auto& c : e.rate) rate.push_back({c[0], c[1], c[2], c[3], c[4]});
@@ -415,6 +420,7 @@ Estimators read_estimators(const std::string& path) {
   e.qps = p.at("qps").get<std::vector<int>>();
   e.scales = p.at("scales").get<std::vector<double>>();
   e.stat_names = p.at("stat_names").get<std::vector<std::string>>();
+  e.server_input = p.value("server_input", std::string("original"));  // estimators before table version 2
   for (const auto& name : p.at("accuracy_statistics").get<std::vector<std::string>>()) {
     auto it = std::find(e.stat_names.begin(), e.stat_names.end(), name);
     check<InputError>(it != e.stat_names.end(), path, ": the accuracy predictor uses \"", name,

@@ -47,6 +47,7 @@ struct ProfileTable {
   std::vector<double> scales;
   std::vector<Action> actions;               // models x qps x scales
   int segment_frames = 0;
+  std::string server_input;                  // "sent" or "original" (profile.h)
   double fps = 30;
   std::vector<int> frames;                   // frames per segment
   std::vector<double> intra, inter, probe26, probe38;  // per segment
@@ -64,6 +65,7 @@ struct Estimators {
   std::vector<double> scales;
   std::vector<Action> actions;
   std::vector<std::string> stat_names;
+  std::string server_input;       // of the tables they were trained on
   std::vector<size_t> acc_stats;  // the statistics (indices into stat_names) the accuracy predictor uses
   // bitrate: per (q, s) index qi * scales + si: {a, b, c, d, e}
   std::vector<std::array<double, 5>> rate;

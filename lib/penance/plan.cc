@@ -72,13 +72,14 @@ void PlanOptions::check() const {
   for (double t : targets) vssoff::check<UsageError>(t > 0 && t < 1, "targets must be in (0, 1) (got ", t, ")");
   for (const auto& p : policies)
     vssoff::check<UsageError>(p == "penance" || p == "oracle" || p == "static" || p == "bandwidth" || p == "largest" ||
-                                  p == "persistence",
-                              "unknown policy \"", p, "\" (penance, oracle, static, bandwidth, largest, persistence)");
+                                  p == "persistence" || p == "chameleon",
+                              "unknown policy \"", p, "\" (penance, oracle, static, bandwidth, largest, chameleon, persistence)");
   vssoff::check<UsageError>(bitrate == "auto" || bitrate == "cnn" || bitrate == "analytic",
                             "bitrate must be auto, cnn or analytic (got ", bitrate, ")");
   vssoff::check<UsageError>(acc_margin >= 0 && acc_margin < 0.5 && bw_margin >= 0 && bw_margin < 1, "margins out of range");
   vssoff::check<UsageError>(acc_feedback >= 0 && acc_feedback <= 1, "acc-feedback must be in [0, 1] (got ", acc_feedback, ")");
   vssoff::check<UsageError>(confidence >= 0 && confidence <= 5, "confidence must be in [0, 5] (got ", confidence, ")");
+  vssoff::check<UsageError>(reprofile_every >= 1, "reprofile-every must be >= 1 (got ", reprofile_every, ")");
 }
 
 PlanResult plan(const PlanOptions& opt) {
@@ -112,6 +113,14 @@ PlanResult plan(const PlanOptions& opt) {
   // Action index helpers: actions are models x qps x scales.
   const size_t Q = t.qps.size(), SC = t.scales.size();
   auto cost = [&](size_t s, size_t a) { return t.rows[s][a].gflops * t.frames[s]; };
+  // Chameleon's price for profiling a segment: every action on the frames the table scored.
+  const int acc_frames = t.manifest.at("params").value("acc_frames", 0);
+  auto profiling_cost = [&](size_t s) {
+    double c = 0;
+    const int scored = acc_frames > 0 ? std::min(acc_frames, t.frames[s]) : t.frames[s];
+    for (size_t a = 0; a < A; ++a) c += t.rows[s][a].gflops * scored;
+    return c;
+  };
   const size_t largest_first = (t.models.size() - 1) * Q * SC;
   // "Most accurate" (QP, scale) for a fixed model: lowest QP, then largest scale; scales are listed
   // as profiled, so rank them.
@@ -161,6 +170,7 @@ PlanResult plan(const PlanOptions& opt) {
       // shift: how far (in units of each action's error spread) the predictor has been off here
       double m_acc = opt.acc_margin, m_bw = opt.bw_margin, shift = 0, decision_s = 0;
       size_t prev = 0;
+      std::vector<double> profiled_acc;  // chameleon: true accuracies on the last profiled segment
       for (size_t s = 0; s < S; ++s) {
         const double predicted_kbps = est_kbps[s];
         auto t0 = std::chrono::steady_clock::now();
@@ -191,6 +201,25 @@ PlanResult plan(const PlanOptions& opt) {
           choice = static_action;
         } else if (policy == "largest") {
           choice = largest_first + quality_order.front();
+        } else if (policy == "chameleon") {
+          const double limit = budget(s, predicted_kbps) * (1 - opt.bw_margin);
+          const bool profiling = s % static_cast<size_t>(opt.reprofile_every) == 0;
+          std::vector<double>& bytes = pred_bytes;  // profiling measures them
+          if (profiling) {
+            profiled_acc.resize(A);
+            for (size_t a = 0; a < A; ++a) profiled_acc[a] = t.rows[s][a].accuracy, bytes[a] = t.rows[s][a].bytes;
+            sum.profiling_cost += profiling_cost(s);
+          }
+          double best = std::numeric_limits<double>::infinity(), fallback_acc = -1;
+          bool found = false;
+          size_t fallback = fewest_bytes(bytes);
+          for (size_t a = 0; a < A; ++a) {
+            const bool fits = bytes[a] <= limit;
+            if (fits && profiled_acc[a] >= target && cost(s, a) < best) best = cost(s, a), choice = a, found = true;
+            if (fits && profiled_acc[a] > fallback_acc) fallback_acc = profiled_acc[a], fallback = a;
+          }
+          if (!found) choice = fallback;
+          pred_acc = profiled_acc;
         } else if (policy == "bandwidth") {
           choice = best_quality_fitting(largest_first, budget(s, predicted_kbps) * 0.9, pred_bytes);
         } else {  // penance, or persistence: penance told every action's true accuracy on the last segment
@@ -248,6 +277,7 @@ PlanResult plan(const PlanOptions& opt) {
         sum.feasible_segments += feasible[s];
         sum.feasible_failures += feasible[s] && (acc_miss || bw_miss);
       }
+      sum.cost += sum.profiling_cost;
       sum.segments = static_cast<int64_t>(S);
       sum.failure_rate = double(sum.failures) / S;
       sum.decision_us = 1e6 * decision_s / S;
@@ -269,7 +299,7 @@ PlanResult plan(const PlanOptions& opt) {
   Json m = new_manifest("plan", kPlanVersion);
   m["params"] = {{"targets", opt.targets}, {"policies", opt.policies}, {"acc_margin", opt.acc_margin},
                  {"acc_feedback", opt.acc_feedback}, {"confidence", opt.confidence},
-                 {"bitrate", use_cnn ? "cnn" : "analytic"},
+                 {"reprofile_every", opt.reprofile_every}, {"bitrate", use_cnn ? "cnn" : "analytic"},
                  {"bw_margin", opt.bw_margin}, {"segments", S}, {"actions", A}};
   Json summaries = Json::array();
   for (const auto& s : result.summaries)
@@ -279,7 +309,7 @@ PlanResult plan(const PlanOptions& opt) {
                          {"feasible_segments", s.feasible_segments}, {"failures_on_feasible", s.feasible_failures},
                          {"accuracy_misses", s.acc_misses},
                          {"bandwidth_misses", s.bw_misses}, {"bytes", s.bytes}, {"segments", s.segments},
-                         {"decision_us", s.decision_us}});
+                         {"decision_us", s.decision_us}, {"profiling_gflop", s.profiling_cost}});
   m["summary"] = summaries;
   m["infeasible_segments"] = result.infeasible_segments;
   add_input(m, "table", opt.table);

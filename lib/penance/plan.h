@@ -24,6 +24,14 @@
 //  - bandwidth: AWStream-style: the largest model, the most accurate (QP, scale) whose
 //               predicted bytes fit the predicted budget x (1 - 0.1).
 //  - largest:   the largest model at the lowest QP and full resolution, always.
+//  - chameleon: periodic re-profiling (Chameleon-style): every reprofile_every segments it
+//               runs every action on the segment's scored frames, learns their true
+//               accuracy and bytes there, and serves the cheapest action meeting the target
+//               within the predicted budget. Until the next profile it keeps the actions
+//               that met the target then, and serves the cheapest of them whose predicted
+//               bytes fit the predicted budget (none: the most accurate of the last profile
+//               that fits; none: the fewest bytes). Its cost includes the profiling: every
+//               action's GFLOPs on the scored frames of each profiled segment.
 //  - persistence: penance, but told every action's true accuracy on the previous segment in
 //               place of its predictions: a bound on what predicting from the past can do on
 //               this content (not one of the default policies).
@@ -56,10 +64,11 @@ BandwidthTrace read_trace(const std::string& path);
 struct PlanOptions {
   std::string table, estimators, trace, output;  // output: plan .csv (summary in OUTPUT.json)
   std::vector<double> targets = {0.8};           // accuracy targets (mIoU)
-  std::vector<std::string> policies = {"penance", "oracle", "static", "bandwidth", "largest"};
+  std::vector<std::string> policies = {"penance", "oracle", "static", "bandwidth", "largest", "chameleon"};
   double acc_margin = 0.02, bw_margin = 0.1;     // penance's starting (and smallest) margins
   double acc_feedback = 0.5;                     // penance's rate of correcting predictions from outcomes
   double confidence = 1;                         // standard deviations of prediction error to allow for
+  int reprofile_every = 10;                      // chameleon's profiling period, in segments
   std::string bitrate = "auto";                  // bytes predicted by: cnn, analytic, auto (cnn if trained)
   int threads = 0;
   bool force = false;
@@ -72,6 +81,7 @@ struct PolicySummary {
   int64_t segments = 0, acc_misses = 0, bw_misses = 0, failures = 0, bytes = 0;
   int64_t feasible_segments = 0, feasible_failures = 0;  // failures where some action met both
   double decision_us = 0;  // mean time of one decision
+  double profiling_cost = 0;  // GFLOP spent profiling (chameleon; part of cost)
 };
 
 struct PlanResult {

@@ -96,6 +96,8 @@ void ProfileOptions::check() const {
   vssoff::check<UsageError>(std::set<double>(scales.begin(), scales.end()).size() == scales.size(), "a scale is listed twice");
   vssoff::check<UsageError>(segment_frames >= 1, "segment frames must be >= 1 (got ", segment_frames, ")");
   vssoff::check<UsageError>(acc_frames >= 0, "acc frames must be >= 0 (got ", acc_frames, ")");
+  vssoff::check<UsageError>(server_input == "sent" || server_input == "original",
+                            "server input must be sent or original (got ", server_input, ")");
   vssoff::check<UsageError>(shard_count >= 1 && shard_index >= 0 && shard_index < shard_count, "bad shard ", shard_index,
                             "/", shard_count);
 }
@@ -156,11 +158,27 @@ ProfileResult profile(const ProfileOptions& opt) {
   for (int k = 0; k < C; ++k) header.push_back("share_" + std::to_string(k));
   for (int k = 0; k < C; ++k) header.push_back("conf_" + std::to_string(k));
 
+  // What makes rows of two runs interchangeable; kept beside OUT.partial so that --resume
+  // cannot mix rows made with other settings.
+  Json run_key = {{"video", fs::absolute(opt.input).string()}, {"qps", opt.qps}, {"scales", opt.scales},
+                  {"segment_frames", opt.segment_frames}, {"acc_frames", opt.acc_frames}, {"preset", opt.preset},
+                  {"server_input", opt.server_input}, {"ground_truth", opt.ground_truth},
+                  {"reference_model", opt.reference_model}, {"models", Json::array()}};
+  for (const auto& m : models) run_key["models"].push_back(sha256_file(m->card().weights_path()));
+  const std::string partial_key = partial + ".json";
+
   // Resume: segments whose every row is already in OUT.partial.
   std::vector<std::vector<std::string>> rows;
   std::set<int64_t> done;
   const size_t actions = models.size() * opt.qps.size() * opt.scales.size();
   if (opt.resume && fs::exists(partial)) {
+    if (fs::exists(partial_key)) {
+      Json before = Json::parse(read_file(partial_key), nullptr, false);
+      check<InputError>(!before.is_discarded(), partial_key, ": not valid JSON; delete it and the partial table, or pass --force");
+      for (auto& [k, v] : run_key.items())
+        check<InputError>(before.value(k, Json()) == v, partial, ": made with another ", k, " (", before.value(k, Json()).dump(),
+                          ", this run ", v.dump(), "); run with those settings, or pass --force to start over");
+    }
     Table t = read_table(partial);
     check<InputError>(t.header == header, partial, ": its columns differ from this run's (other models or classes?)");
     std::map<int64_t, size_t> per_segment;
@@ -172,6 +190,7 @@ ProfileResult profile(const ProfileOptions& opt) {
     log_info("resuming: ", done.size(), " segment(s) already in ", partial);
   }
   write_rows(partial, header, rows);  // the partial file restarts from its complete segments
+  write_file_atomic(partial_key, run_key.dump(2) + "\n", true);
 
   std::vector<double> model_seconds(models.size(), 0.0);
   std::vector<int64_t> model_frames(models.size(), 0);
@@ -263,16 +282,23 @@ ProfileResult profile(const ProfileOptions& opt) {
         dec.send_end();
         drain();
         check<RuntimeError>(got == n, "profile: decoded ", got, " of ", n, " frames");
-        std::vector<video::Frame> served(acc.size());  // at the original size, as the server sees them
+        // The frames as the server runs them: as sent, or scaled back to the original size.
+        const bool as_sent = opt.server_input == "sent";
+        std::vector<video::Frame> served(as_sent ? 0 : acc.size());
         std::vector<const video::Frame*> ptrs;
         for (size_t j = 0; j < acc.size(); ++j) {
+          if (as_sent) {
+            ptrs.push_back(&decoded[acc[j]]);
+            continue;
+          }
           scaler.convert(decoded[acc[j]], W, H, video::PixelFormat::kRgb24, &served[j]);
           ptrs.push_back(&served[j]);
         }
+        const double served_pixels = as_sent ? double(sw) * sh : double(W) * H;
         const double kbps = bytes * 8.0 / (n / fps.value()) / 1000;
         for (size_t m = 0; m < models.size(); ++m) {
           auto tm = std::chrono::steady_clock::now();
-          std::vector<nn::Segmentation> out_m = models[m]->run(ptrs);
+          std::vector<nn::Segmentation> out_m = models[m]->run(ptrs, {}, W, H);  // labels at the original size
           model_seconds[m] += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
           model_frames[m] += static_cast<int64_t>(ptrs.size());
           metrics::ConfusionMatrix cm(C);
@@ -291,7 +317,7 @@ ProfileResult profile(const ProfileOptions& opt) {
           std::vector<std::string> row = {std::to_string(s), std::to_string(first), std::to_string(n), names[m],
                                           std::to_string(qp), csv_number(scale), std::to_string(sw), std::to_string(sh),
                                           std::to_string(bytes), fmt(kbps), fmt(cm.mean_iou()), fmt(cm.pixel_accuracy()),
-                                          fmt(models[m]->card().gflops * W * H / (double(models[m]->card().cost_width) * models[m]->card().cost_height)), fmt(intra),
+                                          fmt(models[m]->card().gflops * served_pixels / (double(models[m]->card().cost_width) * models[m]->card().cost_height)), fmt(intra),
                                           fmt(inter), fmt(probe_lo), fmt(probe_hi)};
           for (int k = 0; k < 6 + C; ++k) row.push_back(fmt(st[k]));
           for (int k = 0; k < C; ++k) row.push_back(conf_n[k] > 0 ? fmt(st[6 + C + k] / conf_n[k]) : "");
@@ -326,7 +352,7 @@ ProfileResult profile(const ProfileOptions& opt) {
                  {"segment_frames", opt.segment_frames}, {"acc_frames", opt.acc_frames},
                  {"reference", reference ? "model:" + (reference_owner ? reference->card().name : names.back())
                                          : std::string("ground-truth")},
-                 {"preset", opt.preset}, {"width", W}, {"height", H}, {"fps", fps.value()},
+                 {"preset", opt.preset}, {"server_input", opt.server_input}, {"width", W}, {"height", H}, {"fps", fps.value()},
                  {"frame_count", info.frame_count}, {"segments", segments}, {"classes", C}};
   m["shard"] = {{"index", opt.shard_index}, {"count", opt.shard_count},
                 {"segments", Json(mine)}};
@@ -336,6 +362,7 @@ ProfileResult profile(const ProfileOptions& opt) {
   add_sidecar(m, "table", manifest_path, opt.output);
   write_manifest(manifest_path, m, true);
   fs::remove(partial);
+  fs::remove(partial_key);
 
   ProfileResult r;
   r.segments = static_cast<int64_t>(mine.size());

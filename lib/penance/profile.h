@@ -3,10 +3,15 @@
 // accuracy (mIoU against ground truth, or against the reference model on the original
 // frames), the server cost (GFLOPs), the softmax statistics of the output, and camera-side
 // features for bitrate prediction. One CSV row per (segment, action), sorted by segment,
-// model, QP, scale, with OUT.json (format "vssoff.profile", version 1).
+// model, QP, scale, with OUT.json (format "vssoff.profile", version 2; version 1 tables,
+// which lack params.server_input, were made as "original").
 //
-// Each (segment, q, s) is encoded and decoded once; its decoded frames (scaled back to the
-// original size, as a server would) serve every model. Accuracy and statistics may use
+// Each (segment, q, s) is encoded and decoded once; its decoded frames serve every model.
+// server_input "sent" (the default): the model runs on the frames at the resolution they
+// were sent, its logits are resized to the original size for scoring, and its GFLOPs scale
+// with the pixels, so resolution is a lever on server cost as well as on bytes. "original":
+// the server first scales the frames back to the original size (table version 1 did this),
+// so cost depends on the model alone. Accuracy and statistics may use
 // only acc_frames evenly spaced frames of each segment. Measured ms per frame per model go
 // to the manifest, not the rows, so that tables are reproducible byte for byte.
 //
@@ -24,7 +29,7 @@
 
 namespace vssoff::penance {
 
-inline constexpr int kProfileVersion = 1;
+inline constexpr int kProfileVersion = 2;
 
 struct ProfileOptions {
   std::string input, output;             // video; table (.csv, manifest OUTPUT.json)
@@ -39,6 +44,7 @@ struct ProfileOptions {
   bool resume = false, force = false;
   int threads = 0;
   std::string preset = "veryfast";       // x264 preset
+  std::string server_input = "sent";     // "sent" or "original" (see above)
   void check() const;
 };
 

@@ -17,7 +17,39 @@ head -n 9 "$T/full.csv" > "$T/resumed.csv.partial"
 expect_exit 2 "pass --resume" "$VSSOFF" profile "$clip/video.mp4" -o "$T/resumed.csv" "${P[@]}"
 expect_exit 0 "1 resumed" "$VSSOFF" profile "$clip/video.mp4" -o "$T/resumed.csv" "${P[@]}" --resume
 cmp -s "$T/full.csv" "$T/resumed.csv" && ok || fail "resumed table differs from one run"
-[ ! -e "$T/resumed.csv.partial" ] && ok || fail "the partial file outlived a finished run"
+[ ! -e "$T/resumed.csv.partial" ] && [ ! -e "$T/resumed.csv.partial.json" ] && ok || fail "the partial file outlived a finished run"
+# A partial run made with other settings (here: the server on the upscaled frames) is not resumed.
+head -n 9 "$T/full.csv" > "$T/other.csv.partial"
+"$PY" - "$clip" "$M" "$T/other.csv.partial.json" <<'PY'
+import hashlib, json, os, sys
+clip, models, out = sys.argv[1:]
+sha = [hashlib.sha256(open(f"{models}/{m}.pt", "rb").read()).hexdigest() for m in ("segnet-tiny", "segnet-w6")]
+json.dump({"video": os.path.abspath(f"{clip}/video.mp4"), "qps": [27, 37], "scales": [1.0, 0.5], "segment_frames": 10,
+           "acc_frames": 2, "preset": "veryfast", "server_input": "original", "ground_truth": clip,
+           "reference_model": "", "models": sha}, open(out, "w"))
+PY
+expect_exit 2 'another server_input ("original", this run "sent")' "$VSSOFF" profile "$clip/video.mp4" -o "$T/other.csv" "${P[@]}" --resume
+[ ! -e "$T/other.csv" ] && ok || fail "a refused resume wrote a table"
+expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/other.csv" "${P[@]}" --force --server-input original
+# The server on the frames as sent (the default) or scaled back to the original size: the same
+# bytes, the same rows at scale 1, and at scale 0.5 a quarter of the GFLOPs or all of them.
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import csv, json, sys
+t = sys.argv[1]
+sent = {(r["segment"], r["model"], r["qp"], r["scale"]): r for r in csv.DictReader(open(f"{t}/full.csv"))}
+orig = {(r["segment"], r["model"], r["qp"], r["scale"]): r for r in csv.DictReader(open(f"{t}/other.csv"))}
+assert sent.keys() == orig.keys()
+for k, a in sent.items():
+    b = orig[k]
+    assert a["bytes"] == b["bytes"]
+    full = sent[k[:3] + ("1",)]
+    if k[3] == "1":
+        assert a == b
+    else:
+        assert abs(float(a["gflops"]) - float(full["gflops"]) / 4) < 1e-4 and b["gflops"] == full["gflops"], (a, b)
+assert json.load(open(f"{t}/full.csv.json"))["params"]["server_input"] == "sent"
+assert json.load(open(f"{t}/other.csv.json"))["params"]["server_input"] == "original"
+PY
 expect_exit 0 "" "$PY" - "$T" <<'PY'
 import csv, json, sys
 t = sys.argv[1]
@@ -55,7 +87,7 @@ expect_exit 0 "" "$PY" - "$T" <<'PY'
 import csv, json, sys
 t = sys.argv[1]
 s = json.load(open(f"{t}/plan.csv.json"))
-assert s["format"] == "vssoff.plan" and len(s["summary"]) == 10
+assert s["format"] == "vssoff.plan" and len(s["summary"]) == 12
 assert s["params"]["bitrate"] == "cnn" and json.load(open(f"{t}/plan_a.csv.json"))["params"]["bitrate"] == "analytic"
 e = json.load(open(f"{t}/est.json"))
 assert e["format"] == "vssoff.penance-estimators" and "bitrate_cnn" in e["sidecars"]
@@ -76,7 +108,7 @@ for target in (0.3, 0.5):
         assert x["decision_us"] < 1000
     assert o["failures_on_feasible"] == 0  # the oracle fails only where nothing meets both
 rows = list(csv.DictReader(open(f"{t}/plan.csv")))
-assert len(rows) == 2 * 5 * 4
+assert len(rows) == 2 * 6 * 4
 for x in s["summary"]:  # the summary's counts are the plan's rows
     mine = [r for r in rows if r["policy"] == x["policy"] and float(r["target"]) == x["target"]]
     fails = [r["accuracy_miss"] == "1" or r["bandwidth_miss"] == "1" for r in mine]
@@ -86,6 +118,27 @@ kbps = [float(r["kbps"]) for r in rows if r["policy"] == "oracle" and r["target"
 assert abs(kbps[1] - (0.2667 * 2000 + 0.0667 * 400) / 0.3333) < 5, kbps  # segment 1 spans 0.33-0.67 s
 mm = [float(r["kbps"]) for r in csv.DictReader(open(f"{t}/plan_mm.csv"))]
 assert all(abs(k - 6000) < 200 for k in mm), mm
+PY
+
+# Chameleon re-profiles every segment here: it then knows each segment's true accuracies, and
+# pays for running every action on the scored frames (2 per segment).
+expect_exit 0 "chameleon" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_ch.csv" --estimators "$T/est.json" --trace "$T/trace.csv" \
+  --targets 0.3 --policies oracle,chameleon --reprofile-every 1
+expect_exit 0 "" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_ch3.csv" --estimators "$T/est.json" --trace "$T/trace.csv" \
+  --targets 0.3 --policies chameleon --reprofile-every 3
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import csv, json, sys
+t = sys.argv[1]
+rows = list(csv.DictReader(open(f"{t}/full.csv")))
+per_segment = [sum(float(r["gflops"]) * 2 for r in rows if int(r["segment"]) == s) for s in range(4)]
+def summary(name):
+    return {x["policy"]: x for x in json.load(open(f"{t}/{name}.csv.json"))["summary"]}
+every1, every3 = summary("plan_ch")["chameleon"], summary("plan_ch3")["chameleon"]
+assert abs(every1["profiling_gflop"] - sum(per_segment)) < 1e-6 * sum(per_segment), every1
+assert abs(every3["profiling_gflop"] - per_segment[0] - per_segment[3]) < 1e-6 * sum(per_segment), every3
+for r in csv.DictReader(open(f"{t}/plan_ch.csv")):
+    if r["policy"] == "chameleon":
+        assert r["predicted_accuracy"] == r["accuracy"], r
 PY
 
 # The shipped estimators (models/penance-estimators.json, the zoo's 48 actions) plan a table of
@@ -109,6 +162,8 @@ expect_exit 2 "" "$VSSOFF" plan "$T/holey.csv" -o "$T/x.csv" --estimators "$T/es
 grep -qE "no row for segment 2|differs from the" "$T/stderr" && ok || fail "a table missing a segment was not named"
 expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/otherqp.csv" "${P[@]/27,37/22,37}"
 expect_exit 2 "action grid" "$VSSOFF" plan "$T/otherqp.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv"
+expect_exit 2 "profiled with the server running on the original frames" "$VSSOFF" plan "$T/other.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv"
+expect_exit 1 "reprofile-every must be" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --reprofile-every 0
 expect_exit 2 "segment 1 of 4 is in none" "$VSSOFF" profile-merge "$T/s0.csv" -o "$T/x.csv"
 expect_exit 1 "shard must be i/n" "$VSSOFF" profile "$clip/video.mp4" -o "$T/x.csv" "${P[@]}" --shard 2/2
 expect_exit 1 "confidence must be in" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --confidence -1
