@@ -75,7 +75,7 @@ $VSSOFF -q profile "$OUT/clip/video.mp4" -o "$OUT/table.csv" --force --segment-f
   --models models/segnet-w6.json,models/segnet-w10.json,models/segnet-w16.json,models/segnet-w24.json \
   --qps 24,30,36,42 --scales 1,0.75,0.5
 $VSSOFF plan "$OUT/table.csv" --estimators models/penance-estimators.json --trace testdata/traces/lte-walk.csv \
-  --targets 0.8 --policies penance,oracle,static,bandwidth,largest -o "$OUT/plan.csv" --force
+  --targets 0.8 --policies penance,oracle,static,bandwidth,largest,chameleon -o "$OUT/plan.csv" --force
 
 /usr/bin/python3 - "$OUT" <<'PY'
 import sys
