@@ -98,6 +98,8 @@ void setup_plan(CLI::App& app) {
   sub->add_option("--trace", opt->trace, "Bandwidth trace: CSV time_s,kbps or Mahimahi")->required();
   sub->add_option("--targets", opt->targets, "Accuracy (mIoU) targets, comma-separated")->delimiter(',')->capture_default_str();
   sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest, chameleon, persistence")->delimiter(',')->capture_default_str();
+  sub->add_option("--initial-kbps", opt->initial_kbps,
+                  "The sender's bandwidth estimate before the first segment (0: the trace's rate over it)")->capture_default_str();
   sub->add_option("--reprofile-every", opt->reprofile_every,
                   "Chameleon's profiling period in segments (every action on a segment's scored frames)")->capture_default_str();
   sub->add_option("--acc-margin", opt->acc_margin, "Penance's smallest (and starting) accuracy margin")->capture_default_str();

@@ -80,6 +80,7 @@ void PlanOptions::check() const {
   vssoff::check<UsageError>(acc_feedback >= 0 && acc_feedback <= 1, "acc-feedback must be in [0, 1] (got ", acc_feedback, ")");
   vssoff::check<UsageError>(confidence >= 0 && confidence <= 5, "confidence must be in [0, 5] (got ", confidence, ")");
   vssoff::check<UsageError>(reprofile_every >= 1, "reprofile-every must be >= 1 (got ", reprofile_every, ")");
+  vssoff::check<UsageError>(initial_kbps >= 0, "initial-kbps must be >= 0 (got ", initial_kbps, ")");
 }
 
 PlanResult plan(const PlanOptions& opt) {
@@ -103,8 +104,9 @@ PlanResult plan(const PlanOptions& opt) {
                     " s, the video ", time, " s; give a trace at least as long");
   for (size_t s = 0; s < S; ++s) bw[s] = trace.mean_kbps(start[s], start[s] + dur[s]);
   // The sender's estimate before each segment: the lower of the rate over the last segment and
-  // over its last half second (what a drop shows first); the first segment gets the rate at the start.
-  std::vector<double> est_kbps(S, bw[0]);
+  // over its last half second (what a drop shows first); the first segment gets --initial-kbps, or
+  // the rate at the start.
+  std::vector<double> est_kbps(S, opt.initial_kbps > 0 ? opt.initial_kbps : bw[0]);
   for (size_t s = 1; s < S; ++s) est_kbps[s] = std::min(bw[s - 1], trace.mean_kbps(std::max(0.0, start[s] - 0.5), start[s]));
   // Camera-side byte predictions for every segment and (QP, scale), made once.
   const bool use_cnn = opt.bitrate == "cnn" || (opt.bitrate == "auto" && !e.cnn_weights.empty());
@@ -299,7 +301,7 @@ PlanResult plan(const PlanOptions& opt) {
   Json m = new_manifest("plan", kPlanVersion);
   m["params"] = {{"targets", opt.targets}, {"policies", opt.policies}, {"acc_margin", opt.acc_margin},
                  {"acc_feedback", opt.acc_feedback}, {"confidence", opt.confidence},
-                 {"reprofile_every", opt.reprofile_every}, {"bitrate", use_cnn ? "cnn" : "analytic"},
+                 {"reprofile_every", opt.reprofile_every}, {"initial_kbps", opt.initial_kbps}, {"bitrate", use_cnn ? "cnn" : "analytic"},
                  {"bw_margin", opt.bw_margin}, {"segments", S}, {"actions", A}};
   Json summaries = Json::array();
   for (const auto& s : result.summaries)

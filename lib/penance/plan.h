@@ -69,6 +69,8 @@ struct PlanOptions {
   double acc_feedback = 0.5;                     // penance's rate of correcting predictions from outcomes
   double confidence = 1;                         // standard deviations of prediction error to allow for
   int reprofile_every = 10;                      // chameleon's profiling period, in segments
+  double initial_kbps = 0;                       // the sender's estimate before the first segment; 0 = the
+                                                 // trace's rate over it (as if probed before streaming)
   std::string bitrate = "auto";                  // bytes predicted by: cnn, analytic, auto (cnn if trained)
   int threads = 0;
   bool force = false;

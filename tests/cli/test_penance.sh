@@ -141,6 +141,19 @@ for r in csv.DictReader(open(f"{t}/plan_ch.csv")):
         assert r["predicted_accuracy"] == r["accuracy"], r
 PY
 
+# Before anything is sent the sender's estimate is --initial-kbps: at 50 kbit/s the first segment
+# goes at the fewest bytes, where the trace's 2 Mbit/s carries a better quality.
+expect_exit 0 "" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_slow.csv" --estimators "$T/est.json" --trace "$T/trace.csv" \
+  --targets 0.3 --policies bandwidth --initial-kbps 50
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import csv, sys
+t = sys.argv[1]
+first = lambda name: next(r for r in csv.DictReader(open(f"{t}/{name}.csv"))
+                          if r["policy"] == "bandwidth" and r["target"] == "0.3" and r["segment"] == "0")
+slow, usual = first("plan_slow"), first("plan")
+assert float(slow["predicted_bytes"]) < float(usual["predicted_bytes"]), (slow, usual)
+PY
+
 # The shipped estimators (models/penance-estimators.json, the zoo's 48 actions) plan a table of
 # the same grid, with their bitrate CNN.
 expect_exit 0 "" "$VSSOFF" profile "$clip/video.mp4" -o "$T/zoo.csv" --segment-frames 20 --acc-frames 1 --threads 2 \
