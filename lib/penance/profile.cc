@@ -83,6 +83,13 @@ double probe_bytes(const std::vector<video::Frame>& frames, video::Rational fps,
 
 int even(double v) { return std::max(2, static_cast<int>(std::lround(v / 2)) * 2); }
 
+// GFLOPs of one frame: the card's figure scaled to the pixels the model runs on, which are
+// the card's fixed input size when it has one.
+double server_gflops(const nn::ModelCard& c, double frame_pixels) {
+  const double pixels = c.input_width > 0 ? double(c.input_width) * c.input_height : frame_pixels;
+  return c.gflops * pixels / (double(c.cost_width) * c.cost_height);
+}
+
 }  // namespace
 
 void ProfileOptions::check() const {
@@ -163,7 +170,8 @@ ProfileResult profile(const ProfileOptions& opt) {
   Json run_key = {{"video", fs::absolute(opt.input).string()}, {"qps", opt.qps}, {"scales", opt.scales},
                   {"segment_frames", opt.segment_frames}, {"acc_frames", opt.acc_frames}, {"preset", opt.preset},
                   {"server_input", opt.server_input}, {"ground_truth", opt.ground_truth},
-                  {"reference_model", opt.reference_model}, {"models", Json::array()}};
+                  {"reference_model", opt.reference_model}, {"shard", {opt.shard_index, opt.shard_count}},
+                  {"models", Json::array()}};
   for (const auto& m : models) run_key["models"].push_back(sha256_file(m->card().weights_path()));
   const std::string partial_key = partial + ".json";
 
@@ -317,7 +325,7 @@ ProfileResult profile(const ProfileOptions& opt) {
           std::vector<std::string> row = {std::to_string(s), std::to_string(first), std::to_string(n), names[m],
                                           std::to_string(qp), csv_number(scale), std::to_string(sw), std::to_string(sh),
                                           std::to_string(bytes), fmt(kbps), fmt(cm.mean_iou()), fmt(cm.pixel_accuracy()),
-                                          fmt(models[m]->card().gflops * served_pixels / (double(models[m]->card().cost_width) * models[m]->card().cost_height)), fmt(intra),
+                                          fmt(server_gflops(models[m]->card(), served_pixels)), fmt(intra),
                                           fmt(inter), fmt(probe_lo), fmt(probe_hi)};
           for (int k = 0; k < 6 + C; ++k) row.push_back(fmt(st[k]));
           for (int k = 0; k < C; ++k) row.push_back(conf_n[k] > 0 ? fmt(st[6 + C + k] / conf_n[k]) : "");

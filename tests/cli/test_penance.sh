@@ -26,7 +26,7 @@ clip, models, out = sys.argv[1:]
 sha = [hashlib.sha256(open(f"{models}/{m}.pt", "rb").read()).hexdigest() for m in ("segnet-tiny", "segnet-w6")]
 json.dump({"video": os.path.abspath(f"{clip}/video.mp4"), "qps": [27, 37], "scales": [1.0, 0.5], "segment_frames": 10,
            "acc_frames": 2, "preset": "veryfast", "server_input": "original", "ground_truth": clip,
-           "reference_model": "", "models": sha}, open(out, "w"))
+           "reference_model": "", "shard": [0, 1], "models": sha}, open(out, "w"))
 PY
 expect_exit 2 'another server_input ("original", this run "sent")' "$VSSOFF" profile "$clip/video.mp4" -o "$T/other.csv" "${P[@]}" --resume
 [ ! -e "$T/other.csv" ] && ok || fail "a refused resume wrote a table"
