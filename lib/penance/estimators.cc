@@ -348,6 +348,12 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   for (const auto& t : train)
     for (size_t s = 0; s + 1 < t.rows.size(); ++s, ++changes)
       for (size_t b = 0; b < A; ++b) change_sq[b] += std::pow(t.rows[s + 1][b].accuracy - t.rows[s][b].accuracy, 2);
+  e.mean_accuracy.assign(A, 0.0);
+  int64_t segs = 0;
+  for (const auto& t : train)
+    for (size_t s = 0; s < t.rows.size(); ++s, ++segs)
+      for (size_t b = 0; b < A; ++b) e.mean_accuracy[b] += t.rows[s][b].accuracy;
+  for (double& v : e.mean_accuracy) v /= std::max<int64_t>(1, segs);
   e.acc_sd.resize(A);
   e.change_sd.resize(A);
   for (size_t b = 0; b < A; ++b) {
@@ -397,6 +403,9 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
                    {"weights", e.acc_w},
                    {"error_sd", e.acc_sd},
                    {"error_sd_form", "per action: RMS error of the prediction on training tables left out of the fit"},
+                   {"mean", e.mean_accuracy},
+                   {"mean_form", "per action: mean accuracy over the training segments (the offline profile "
+                                 "that ranks a model's QP and scale by quality)"},
                    {"change_sd", e.change_sd},
                    {"change_sd_form", "per action: RMS change of the true accuracy from one segment to the next"}};
   m["metrics"] = e.metrics;
@@ -435,9 +444,12 @@ Estimators read_estimators(const std::string& path) {
   e.acc_w = m.at("accuracy").at("weights").get<std::vector<std::vector<double>>>();
   e.acc_sd = m.at("accuracy").at("error_sd").get<std::vector<double>>();
   e.change_sd = m.at("accuracy").at("change_sd").get<std::vector<double>>();
+  if (m.at("accuracy").contains("mean"))  // version 3
+    e.mean_accuracy = m.at("accuracy").at("mean").get<std::vector<double>>();
   check<InputError>(e.rate.size() == e.qps.size() * e.scales.size() &&
                         e.acc_w.size() == accuracy_feature_count(e) && e.acc_sd.size() == e.actions.size() &&
-                        e.change_sd.size() == e.actions.size(),
+                        e.change_sd.size() == e.actions.size() &&
+                        (e.mean_accuracy.empty() || e.mean_accuracy.size() == e.actions.size()),
                     path, ": coefficient counts do not match its grid (a damaged file?)");
   e.metrics = m.value("metrics", Json::object());
   if (m.contains("sidecars") && m["sidecars"].contains("bitrate_cnn")) e.cnn_weights = sidecar_path(m, path, "bitrate_cnn");

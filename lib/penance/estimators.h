@@ -24,7 +24,7 @@
 
 namespace vssoff::penance {
 
-inline constexpr int kEstimatorsVersion = 2;
+inline constexpr int kEstimatorsVersion = 3;  // 3: accuracy.mean
 
 struct Action {
   std::string model;
@@ -74,6 +74,8 @@ struct Estimators {
   // per action: RMS error of the accuracy prediction on tables left out of the fit, and RMS
   // change of the true accuracy between consecutive segments
   std::vector<double> acc_sd, change_sd;
+  // per action: mean accuracy on the training tables (empty in version 2 files)
+  std::vector<double> mean_accuracy;
   double ridge = 1e-2;
   std::string cnn_weights;  // the bitrate CNN (resolved path); empty = analytic only
   Json metrics;

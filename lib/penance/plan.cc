@@ -124,14 +124,19 @@ PlanResult plan(const PlanOptions& opt) {
     return c;
   };
   const size_t largest_first = (t.models.size() - 1) * Q * SC;
-  // "Most accurate" (QP, scale) for a fixed model: lowest QP, then largest scale; scales are listed
-  // as profiled, so rank them.
-  std::vector<size_t> quality_order;  // within a model: best quality first
+  // The largest model's (QP, scale) settings, best quality first: by their mean accuracy in
+  // training (the estimators' offline profile, as AWStream ranks configurations), else by lowest
+  // QP, then largest scale. A small scale at a low QP can be worse than full size at a higher one.
+  std::vector<size_t> quality_order;
   for (size_t qi = 0; qi < Q; ++qi)
     for (size_t si = 0; si < SC; ++si) quality_order.push_back(qi * SC + si);
   std::sort(quality_order.begin(), quality_order.end(), [&](size_t a, size_t b) {
     return std::make_pair(t.qps[a / SC], -t.scales[a % SC]) < std::make_pair(t.qps[b / SC], -t.scales[b % SC]);
   });
+  if (!e.mean_accuracy.empty())
+    std::stable_sort(quality_order.begin(), quality_order.end(), [&](size_t a, size_t b) {
+      return e.mean_accuracy[largest_first + a] > e.mean_accuracy[largest_first + b];
+    });
 
   CsvWriter rows({"target", "policy", "segment", "start_s", "kbps", "budget_bytes", "model", "qp", "scale",
                   "predicted_accuracy", "accuracy", "predicted_bytes", "bytes", "gflops", "accuracy_miss",

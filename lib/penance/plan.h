@@ -22,7 +22,8 @@
 //               (none: the most accurate within the bandwidth, counted as a failure).
 //  - static:    the one action, chosen in hindsight, with the fewest failures (then cheapest).
 //  - bandwidth: AWStream-style: the largest model, the most accurate (QP, scale) whose
-//               predicted bytes fit the predicted budget x (1 - 0.1).
+//               predicted bytes fit the predicted budget x (1 - 0.1); most accurate by the
+//               mean accuracy in training that the estimators record (their offline profile).
 //  - largest:   the largest model at the lowest QP and full resolution, always.
 //  - chameleon: periodic re-profiling (Chameleon-style): every reprofile_every segments it
 //               runs every action on the segment's scored frames, learns their true

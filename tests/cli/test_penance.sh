@@ -95,7 +95,8 @@ assert len(e["params"]["ridge_search"]) == 10 and e["params"]["ridge"] in (0.000
 chosen, names = e["params"]["accuracy_statistics"], e["params"]["stat_names"]
 assert "mean_max_prob" in chosen and set(chosen) <= set(names), chosen
 assert len(e["params"]["statistic_selection"]) == 1 + len([n for n in chosen if n.startswith(("share_", "conf_"))])
-assert e["version"] == 2 and len(e["accuracy"]["error_sd"]) == len(e["accuracy"]["change_sd"]) == 2 * 2 * 2
+assert e["version"] == 3 and len(e["accuracy"]["error_sd"]) == len(e["accuracy"]["change_sd"]) == 2 * 2 * 2
+assert len(e["accuracy"]["mean"]) == 8 and all(0 < x <= 1 for x in e["accuracy"]["mean"])
 assert all(0 <= x < 1 for x in e["accuracy"]["error_sd"] + e["accuracy"]["change_sd"])
 assert 0 <= e["metrics"]["holdout"]["bitrate_cnn_mdape"] < 1 and 0 <= e["metrics"]["holdout"]["accuracy_mae"] < 1
 for target in (0.3, 0.5):
@@ -114,6 +115,13 @@ for x in s["summary"]:  # the summary's counts are the plan's rows
     fails = [r["accuracy_miss"] == "1" or r["bandwidth_miss"] == "1" for r in mine]
     assert x["feasible_segments"] == sum(r["feasible"] == "1" for r in mine)
     assert x["failures_on_feasible"] == sum(f and r["feasible"] == "1" for f, r in zip(fails, mine))
+# AWStream-style: at 2 Mbit/s everything fits, and the largest model's setting with the best mean
+# accuracy in training (the estimators' offline profile) goes out.
+mean = e["accuracy"]["mean"][4:]  # segnet-w6's (QP, scale) settings, QP-major
+grid = [(q, sc) for q in (27, 37) for sc in (1, 0.5)]
+best = grid[max(range(4), key=lambda k: mean[k])]
+first = next(r for r in rows if r["policy"] == "bandwidth" and r["segment"] == "0")
+assert first["model"] == "segnet-w6" and (int(first["qp"]), float(first["scale"])) == best, (first, mean)
 kbps = [float(r["kbps"]) for r in rows if r["policy"] == "oracle" and r["target"] == "0.3"]
 assert abs(kbps[1] - (0.2667 * 2000 + 0.0667 * 400) / 0.3333) < 5, kbps  # segment 1 spans 0.33-0.67 s
 mm = [float(r["kbps"]) for r in csv.DictReader(open(f"{t}/plan_mm.csv"))]
