@@ -200,8 +200,9 @@ ProfileResult profile(const ProfileOptions& opt) {
   write_rows(partial, header, rows);  // the partial file restarts from its complete segments
   write_file_atomic(partial_key, run_key.dump(2) + "\n", true);
 
-  std::vector<double> model_seconds(models.size(), 0.0);
-  std::vector<int64_t> model_frames(models.size(), 0);
+  // Inference time per model and scale (the manifest's measured ms per frame).
+  std::vector<std::vector<double>> model_seconds(models.size(), std::vector<double>(opt.scales.size(), 0.0));
+  std::vector<std::vector<int64_t>> model_frames(models.size(), std::vector<int64_t>(opt.scales.size(), 0));
   std::vector<int64_t> mine;
   for (int64_t s = opt.shard_index; s < segments; s += opt.shard_count) mine.push_back(s);
   Progress progress("profiled", static_cast<int64_t>(mine.size()), "segments");
@@ -248,7 +249,8 @@ ProfileResult profile(const ProfileOptions& opt) {
     const double probe_lo = probe_bytes(frames, fps, 26, &scaler), probe_hi = probe_bytes(frames, fps, 38, &scaler);
 
     std::vector<std::vector<std::string>> seg_rows;
-    for (double scale : opt.scales) {
+    for (size_t si = 0; si < opt.scales.size(); ++si) {
+      const double scale = opt.scales[si];
       const int sw = scale == 1.0 ? W : even(W * scale), sh = scale == 1.0 ? H : even(H * scale);
       for (int qp : opt.qps) {
         codec::EncoderOptions eo;
@@ -307,8 +309,8 @@ ProfileResult profile(const ProfileOptions& opt) {
         for (size_t m = 0; m < models.size(); ++m) {
           auto tm = std::chrono::steady_clock::now();
           std::vector<nn::Segmentation> out_m = models[m]->run(ptrs, {}, W, H);  // labels at the original size
-          model_seconds[m] += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
-          model_frames[m] += static_cast<int64_t>(ptrs.size());
+          model_seconds[m][si] += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
+          model_frames[m][si] += static_cast<int64_t>(ptrs.size());
           metrics::ConfusionMatrix cm(C);
           std::vector<double> st(6 + 2 * C, 0.0), conf_n(C, 0.0);
           for (size_t j = 0; j < acc.size(); ++j) {
@@ -352,9 +354,18 @@ ProfileResult profile(const ProfileOptions& opt) {
   Json model_list = Json::array();
   for (size_t i = 0; i < models.size(); ++i) {
     const nn::ModelCard& c = models[i]->card();
+    double seconds = 0;
+    int64_t frames_run = 0;
+    Json by_scale = Json::array();
+    for (size_t si = 0; si < opt.scales.size(); ++si) {
+      seconds += model_seconds[i][si];
+      frames_run += model_frames[i][si];
+      by_scale.push_back(model_frames[i][si] ? Json(1000 * model_seconds[i][si] / model_frames[i][si]) : Json(nullptr));
+    }
     model_list.push_back({{"name", names[i]}, {"card", c.card_path}, {"gflops", c.gflops},
                           {"weights_sha256", sha256_file(c.weights_path())},
-                          {"ms_per_frame", model_frames[i] ? Json(1000 * model_seconds[i] / model_frames[i]) : Json(nullptr)}});
+                          {"ms_per_frame", frames_run ? Json(1000 * seconds / frames_run) : Json(nullptr)},
+                          {"ms_per_frame_by_scale", by_scale}});
   }
   m["params"] = {{"models", model_list}, {"qps", opt.qps}, {"scales", opt.scales},
                  {"segment_frames", opt.segment_frames}, {"acc_frames", opt.acc_frames},

@@ -66,6 +66,7 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
   std::vector<std::vector<std::string>> rows;
   std::set<int64_t> segments;
   std::map<std::string, std::pair<double, int>> ms;  // model -> (sum of ms, shards)
+  std::map<std::pair<std::string, size_t>, std::pair<double, int>> ms_scale;  // (model, scale index) -> the same
   for (const std::string& path : tables) {
     const std::string mp = manifest_path_for(path);
     check_input_file(mp, "profile manifest");
@@ -77,7 +78,7 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
       for (const auto& model : p["models"]) names.push_back(model.at("name").get<std::string>());
     } else {
       auto without_timing = [](Json params) {  // measured ms differ between shards
-        for (auto& model : params["models"]) model.erase("ms_per_frame");
+        for (auto& model : params["models"]) model.erase("ms_per_frame"), model.erase("ms_per_frame_by_scale");
         return params;
       };
       check<InputError>(without_timing(first.at("params")) == without_timing(p), path, ": made with other parameters than ", tables[0], " (models, QPs, scales, ",
@@ -89,12 +90,21 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
       };
       check<InputError>(sha(m) == sha(first), path, ": profiled another video than ", tables[0]);
     }
-    for (const auto& model : p["models"])
+    for (const auto& model : p["models"]) {
+      const std::string name = model["name"].get<std::string>();
       if (!model["ms_per_frame"].is_null()) {
-        auto& e = ms[model["name"].get<std::string>()];
+        auto& e = ms[name];
         e.first += model["ms_per_frame"].get<double>();
         e.second += 1;
       }
+      const Json by_scale = model.value("ms_per_frame_by_scale", Json::array());
+      for (size_t si = 0; si < by_scale.size(); ++si)
+        if (!by_scale[si].is_null()) {
+          auto& e = ms_scale[{name, si}];
+          e.first += by_scale[si].get<double>();
+          e.second += 1;
+        }
+    }
     Table t = read_table(sidecar_path(m, mp, "table"));
     if (header.empty()) header = t.header;
     check<InputError>(t.header == header, path, ": its columns differ from ", tables[0]);
@@ -112,6 +122,11 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
   for (auto& model : merged_models) {
     auto it = ms.find(model["name"].get<std::string>());
     model["ms_per_frame"] = it == ms.end() ? Json(nullptr) : Json(it->second.first / it->second.second);
+    if (model.contains("ms_per_frame_by_scale"))
+      for (size_t si = 0; si < model["ms_per_frame_by_scale"].size(); ++si) {
+        auto e = ms_scale.find({model["name"].get<std::string>(), si});
+        model["ms_per_frame_by_scale"][si] = e == ms_scale.end() ? Json(nullptr) : Json(e->second.first / e->second.second);
+      }
   }
   m["params"]["models"] = merged_models;
   m["shard"] = {{"index", 0}, {"count", 1}, {"merged_from", tables}};

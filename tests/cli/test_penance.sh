@@ -69,6 +69,9 @@ for s in range(4):
 m = json.load(open(f"{t}/full.csv.json"))
 assert m["format"] == "vssoff.profile" and m["params"]["segments"] == 4 and m["params"]["reference"] == "ground-truth"
 assert all(x["ms_per_frame"] > 0 for x in m["params"]["models"])
+assert all(len(x["ms_per_frame_by_scale"]) == 2 and min(x["ms_per_frame_by_scale"]) > 0 for x in m["params"]["models"])
+merged = json.load(open(f"{t}/merged.csv.json"))
+assert all(len(x["ms_per_frame_by_scale"]) == 2 and min(x["ms_per_frame_by_scale"]) > 0 for x in merged["params"]["models"])
 PY
 
 # Estimators and plans.
