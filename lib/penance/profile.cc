@@ -182,7 +182,7 @@ ProfileResult profile(const ProfileOptions& opt) {
   if (opt.resume && fs::exists(partial)) {
     if (fs::exists(partial_key)) {
       Json before = Json::parse(read_file(partial_key), nullptr, false);
-      check<InputError>(!before.is_discarded(), partial_key, ": not valid JSON; delete it and the partial table, or pass --force");
+      check<InputError>(before.is_object(), partial_key, ": not a settings record; delete it and the partial table, or pass --force");
       for (auto& [k, v] : run_key.items())
         check<InputError>(before.value(k, Json()) == v, partial, ": made with another ", k, " (", before.value(k, Json()).dump(),
                           ", this run ", v.dump(), "); run with those settings, or pass --force to start over");
