@@ -192,40 +192,33 @@ PlanResult plan(const PlanOptions& opt) {
             if (bytes[model_first + k] <= limit) return model_first + k;
           return model_first + quality_order.back();
         };
-        if (policy == "oracle") {
-          std::vector<double> truth_bytes(A);
-          for (size_t a = 0; a < A; ++a) truth_bytes[a] = t.rows[s][a].bytes;
+        // The cheapest action that meets the target within the limit; none: the most accurate
+        // within it; none: the fewest bytes.
+        auto cheapest_meeting = [&](const std::vector<double>& acc, const std::vector<double>& bytes, double limit) {
           double best = std::numeric_limits<double>::infinity(), fallback_acc = -1;
-          bool found = false;
-          size_t fallback = fewest_bytes(truth_bytes);
+          size_t found = A, fallback = fewest_bytes(bytes);
           for (size_t a = 0; a < A; ++a) {
-            bool fits = truth_bytes[a] <= budget(s, bw[s]);
-            if (fits && t.rows[s][a].accuracy >= target && cost(s, a) < best) best = cost(s, a), choice = a, found = true;
-            if (fits && t.rows[s][a].accuracy > fallback_acc) fallback_acc = t.rows[s][a].accuracy, fallback = a;
+            const bool fits = bytes[a] <= limit;
+            if (fits && acc[a] >= target && cost(s, a) < best) best = cost(s, a), found = a;
+            if (fits && acc[a] > fallback_acc) fallback_acc = acc[a], fallback = a;
           }
-          if (!found) choice = fallback;
+          return found < A ? found : fallback;
+        };
+        if (policy == "oracle") {
+          std::vector<double> truth_acc(A), truth_bytes(A);
+          for (size_t a = 0; a < A; ++a) truth_acc[a] = t.rows[s][a].accuracy, truth_bytes[a] = t.rows[s][a].bytes;
+          choice = cheapest_meeting(truth_acc, truth_bytes, budget(s, bw[s]));
         } else if (policy == "static") {
           choice = static_action;
         } else if (policy == "largest") {
           choice = largest_first + quality_order.front();
         } else if (policy == "chameleon") {
-          const double limit = budget(s, predicted_kbps) * (1 - opt.bw_margin);
-          const bool profiling = s % static_cast<size_t>(opt.reprofile_every) == 0;
-          std::vector<double>& bytes = pred_bytes;  // profiling measures them
-          if (profiling) {
+          if (s % static_cast<size_t>(opt.reprofile_every) == 0) {  // profile: true accuracy and bytes
             profiled_acc.resize(A);
-            for (size_t a = 0; a < A; ++a) profiled_acc[a] = t.rows[s][a].accuracy, bytes[a] = t.rows[s][a].bytes;
+            for (size_t a = 0; a < A; ++a) profiled_acc[a] = t.rows[s][a].accuracy, pred_bytes[a] = t.rows[s][a].bytes;
             sum.profiling_cost += profiling_cost(s);
           }
-          double best = std::numeric_limits<double>::infinity(), fallback_acc = -1;
-          bool found = false;
-          size_t fallback = fewest_bytes(bytes);
-          for (size_t a = 0; a < A; ++a) {
-            const bool fits = bytes[a] <= limit;
-            if (fits && profiled_acc[a] >= target && cost(s, a) < best) best = cost(s, a), choice = a, found = true;
-            if (fits && profiled_acc[a] > fallback_acc) fallback_acc = profiled_acc[a], fallback = a;
-          }
-          if (!found) choice = fallback;
+          choice = cheapest_meeting(profiled_acc, pred_bytes, budget(s, predicted_kbps) * (1 - opt.bw_margin));
           pred_acc = profiled_acc;
         } else if (policy == "bandwidth") {
           choice = best_quality_fitting(largest_first, budget(s, predicted_kbps) * 0.9, pred_bytes);

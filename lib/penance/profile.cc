@@ -171,8 +171,10 @@ ProfileResult profile(const ProfileOptions& opt) {
                   {"segment_frames", opt.segment_frames}, {"acc_frames", opt.acc_frames}, {"preset", opt.preset},
                   {"server_input", opt.server_input}, {"ground_truth", opt.ground_truth},
                   {"reference_model", opt.reference_model}, {"shard", {opt.shard_index, opt.shard_count}},
-                  {"models", Json::array()}};
-  for (const auto& m : models) run_key["models"].push_back(sha256_file(m->card().weights_path()));
+                  {"models", nullptr}};
+  std::vector<std::string> weights_sha;
+  for (const auto& m : models) weights_sha.push_back(sha256_file(m->card().weights_path()));
+  run_key["models"] = weights_sha;
   const std::string partial_key = partial + ".json";
 
   // Resume: segments whose every row is already in OUT.partial.
@@ -363,7 +365,7 @@ ProfileResult profile(const ProfileOptions& opt) {
       by_scale.push_back(model_frames[i][si] ? Json(1000 * model_seconds[i][si] / model_frames[i][si]) : Json(nullptr));
     }
     model_list.push_back({{"name", names[i]}, {"card", c.card_path}, {"gflops", c.gflops},
-                          {"weights_sha256", sha256_file(c.weights_path())},
+                          {"weights_sha256", weights_sha[i]},
                           {"ms_per_frame", frames_run ? Json(1000 * seconds / frames_run) : Json(nullptr)},
                           {"ms_per_frame_by_scale", by_scale}});
   }

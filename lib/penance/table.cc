@@ -65,8 +65,8 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
   std::vector<std::string> header, names;
   std::vector<std::vector<std::string>> rows;
   std::set<int64_t> segments;
-  std::map<std::string, std::pair<double, int>> ms;  // model -> (sum of ms, shards)
-  std::map<std::pair<std::string, size_t>, std::pair<double, int>> ms_scale;  // (model, scale index) -> the same
+  // Measured ms per frame, averaged over shards: (model, scale index or -1 for all) -> (sum, shards).
+  std::map<std::pair<std::string, int>, std::pair<double, int>> ms;
   for (const std::string& path : tables) {
     const std::string mp = manifest_path_for(path);
     check_input_file(mp, "profile manifest");
@@ -92,18 +92,15 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
     }
     for (const auto& model : p["models"]) {
       const std::string name = model["name"].get<std::string>();
-      if (!model["ms_per_frame"].is_null()) {
-        auto& e = ms[name];
-        e.first += model["ms_per_frame"].get<double>();
+      auto add = [&](int si, const Json& v) {
+        if (v.is_null()) return;
+        auto& e = ms[{name, si}];
+        e.first += v.get<double>();
         e.second += 1;
-      }
+      };
+      add(-1, model["ms_per_frame"]);
       const Json by_scale = model.value("ms_per_frame_by_scale", Json::array());
-      for (size_t si = 0; si < by_scale.size(); ++si)
-        if (!by_scale[si].is_null()) {
-          auto& e = ms_scale[{name, si}];
-          e.first += by_scale[si].get<double>();
-          e.second += 1;
-        }
+      for (size_t si = 0; si < by_scale.size(); ++si) add(static_cast<int>(si), by_scale[si]);
     }
     Table t = read_table(sidecar_path(m, mp, "table"));
     if (header.empty()) header = t.header;
@@ -120,13 +117,14 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
   sort_rows(&rows, names);
   Json m = first;
   for (auto& model : merged_models) {
-    auto it = ms.find(model["name"].get<std::string>());
-    model["ms_per_frame"] = it == ms.end() ? Json(nullptr) : Json(it->second.first / it->second.second);
+    auto mean = [&](int si) {
+      auto it = ms.find({model["name"].get<std::string>(), si});
+      return it == ms.end() ? Json(nullptr) : Json(it->second.first / it->second.second);
+    };
+    model["ms_per_frame"] = mean(-1);
     if (model.contains("ms_per_frame_by_scale"))
-      for (size_t si = 0; si < model["ms_per_frame_by_scale"].size(); ++si) {
-        auto e = ms_scale.find({model["name"].get<std::string>(), si});
-        model["ms_per_frame_by_scale"][si] = e == ms_scale.end() ? Json(nullptr) : Json(e->second.first / e->second.second);
-      }
+      for (size_t si = 0; si < model["ms_per_frame_by_scale"].size(); ++si)
+        model["ms_per_frame_by_scale"][si] = mean(static_cast<int>(si));
   }
   m["params"]["models"] = merged_models;
   m["shard"] = {{"index", 0}, {"count", 1}, {"merged_from", tables}};
