@@ -86,6 +86,7 @@ std::string server_weights_sha(const std::string& model) {
 void run_qpmap(const QpMapCommand& c) {
   int sources = !c.cheap_model.empty() + !c.importance.empty() + !c.boxes.empty();
   check<UsageError>(sources == 1, "give exactly one of --cheap-model, --importance and --boxes (got ", sources, ")");
+  check<UsageError>(c.params.graded == 0 || c.boxes.empty(), "--graded needs importance (--cheap-model or --importance), not --boxes");
   accmpeg::QpMapParams params = c.params;
   params.clean = !c.no_clean;
   params.check();
@@ -126,8 +127,11 @@ void run_qpmap(const QpMapCommand& c) {
                         " (", sha.substr(0, 12), "); retrain it with train-cheap-model");
     }
     accmpeg::ImportanceResult r = accmpeg::accmpeg_api().predict_importance(io);
-    map = accmpeg::qp_map_from_importance(r.frames, r.importance, r.rows, r.cols, width, height, total, params,
-                                          &seg_importance);
+    // A graded map needs how much each macroblock matters: the model's log-importance channel.
+    check<InputError>(params.graded == 0 || !r.relative.empty(), c.cheap_model,
+                      ": has no log-importance output, which --graded needs; retrain it with this vssoff's train-cheap-model");
+    map = accmpeg::qp_map_from_importance(r.frames, params.graded > 0 ? r.relative : r.importance, r.rows, r.cols, width,
+                                          height, total, params, &seg_importance);
     const double fps = r.frames.size() / r.model_seconds;
     extra["source"] = {{"kind", "cheap-model"}, {"sample", c.sample}, {"frames_scored", r.frames.size()},
                        {"model_fps", fps}, {"seconds", r.seconds}};
@@ -154,11 +158,14 @@ void run_qpmap(const QpMapCommand& c) {
     extra["inputs"].push_back({{"role", "boxes"}, {"path", c.boxes}, {"sha256", sha256_file(c.boxes)}});
   }
   size_t cells = static_cast<size_t>(map.rows) * map.cols, hi = 0;
-  for (uint8_t q : map.qp) hi += q == params.qp_hi;
+  double qp_sum = 0;
+  for (uint8_t q : map.qp) hi += q == params.qp_hi, qp_sum += q;
   extra["summary_high_share"] = double(hi) / map.qp.size();
+  extra["summary_mean_qp"] = qp_sum / map.qp.size();
   write_qp_map(c.output, map, c.force, extra);
   log_info("wrote ", c.output, ": ", map.count, " segments of ", params.segment_frames, " frames, ",
-           std::round(1000.0 * hi / map.qp.size()) / 10, "% of macroblocks at QP ", params.qp_hi);
+           std::round(1000.0 * hi / map.qp.size()) / 10, "% of macroblocks at QP ", params.qp_hi, ", mean QP ",
+           std::round(10 * qp_sum / map.qp.size()) / 10);
 
   if (!c.heatmap.empty() || !c.importance_heatmap.empty()) {
     check<UsageError>(c.heatmap_segment >= 0 && c.heatmap_segment < map.count, "heatmap segment must be in [0, ",
@@ -207,6 +214,9 @@ void setup_qpmap(CLI::App& app) {
   sub->add_flag("--no-clean", c->no_clean, "Skip the 3x3 opening and closing");
   sub->add_option("--qp-hi", c->params.qp_hi, "QP of important macroblocks")->capture_default_str();
   sub->add_option("--qp-lo", c->params.qp_lo, "QP of the rest")->capture_default_str();
+  sub->add_option("--graded", c->params.graded,
+                  "Graded map: QP steps per doubling of importance (0 = two levels, AccMPEG's)")->capture_default_str();
+  sub->add_option("--qp-mean", c->params.qp_mean, "Graded map: QP at the segment's mean importance")->capture_default_str();
   sub->add_option("--box-margin", c->margin, "Pixels added around each box")->capture_default_str();
   sub->add_option("--threads", c->threads, "Cheap-model threads (0 = one per core)")->capture_default_str();
   sub->add_option("--heatmap", c->heatmap, "Write a PNG of a segment's QP map over its first frame");

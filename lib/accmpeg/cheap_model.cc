@@ -27,16 +27,21 @@ namespace vssoff::accmpeg {
 namespace {
 
 constexpr std::array<float, 3> kMean{0.5f, 0.5f, 0.5f}, kStd{0.25f, 0.25f, 0.25f};
+// Weight of the log-importance regression next to the cross-entropy: the two losses are of
+// similar size then (cross-entropy ~0.3-0.6, smooth L1 on log2 ratios ~1-2).
+constexpr double kRegressionWeight = 0.25;
 
+// Head outputs: 2 class logits, then (models trained by this vssoff) the log2 of the
+// macroblock's gradient relative to the frame's mean gradient.
 struct CheapNetImpl : torch::nn::Module {
-  explicit CheapNetImpl(int w) {
+  CheapNetImpl(int w, int outputs) {
     auto conv = torch::nn::Conv2dOptions(3, w, 3).stride(2).padding(1).bias(false);
     stem = register_module("stem", torch::nn::Sequential(torch::nn::Conv2d(conv), torch::nn::BatchNorm2d(w),
                                                          torch::nn::ReLU()));
     body = register_module("body", torch::nn::Sequential(nn::DSConv(w, 2 * w, 2), nn::DSConv(2 * w, 4 * w, 2),
                                                          nn::DSConv(4 * w, 8 * w, 2), nn::DSConv(8 * w, 8 * w, 1),
                                                          nn::DSConv(8 * w, 8 * w, 1)));
-    head = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(8 * w, 2, 1)));
+    head = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(8 * w, outputs, 1)));
   }
   torch::Tensor forward(torch::Tensor x) { return head(body->forward(stem->forward(x))); }
   torch::nn::Sequential stem{nullptr}, body{nullptr};
@@ -55,7 +60,7 @@ double cheapnet_gflops(int w, int height, int width) {
     macs += double(H) * W * in * (9 + outs[i]);  // depthwise 3x3 + pointwise
     in = outs[i];
   }
-  macs += double(H) * W * in * 2;
+  macs += double(H) * W * in * 3;
   return 2 * macs / 1e9;
 }
 
@@ -78,13 +83,32 @@ int set_threads(int threads) {
 
 struct Clip {
   std::string source;
-  std::vector<torch::Tensor> frames, labels;  // [3,H,W] uint8, [rows,cols] long
+  std::vector<torch::Tensor> frames, labels, rel;  // [3,H,W] uint8, [rows,cols] long, [rows,cols] float
   size_t val_begin = 0;                       // frames [val_begin, end) are held out
 };
 
 struct Metrics {
-  double auc = NAN, precision = 0, recall = 0, loss = 0;
+  double auc = NAN, precision = 0, recall = 0, loss = 0, rel_mae = 0;
 };
+
+// Training targets of one frame's gradients: log2 of each macroblock's gradient over the
+// frame's mean, floored at 1/1000 of the mean (about -10); a frame without any gradient is
+// all 0 (nothing stands out).
+std::vector<float> relative_log_importance(const float* grad, int count) {
+  double mean = 0;
+  for (int i = 0; i < count; ++i) mean += grad[i];
+  mean /= count;
+  std::vector<float> out(count, 0.0f);
+  if (mean > 0)
+    for (int i = 0; i < count; ++i) out[i] = static_cast<float>(std::log2(std::max<double>(grad[i], 1e-3 * mean) / mean));
+  return out;
+}
+
+torch::Tensor loss_of(torch::Tensor out, torch::Tensor labels, torch::Tensor rel, torch::Tensor weights) {
+  namespace F = torch::nn::functional;
+  return F::cross_entropy(out.narrow(1, 0, 2), labels, F::CrossEntropyFuncOptions().weight(weights)) +
+         kRegressionWeight * F::smooth_l1_loss(out.select(1, 2), rel);
+}
 
 // AUC over all held-out macroblocks; precision and recall of the same rule as the labels
 // applied to the predicted importance (top-k% per frame, or importance >= 0.5).
@@ -93,16 +117,17 @@ Metrics validate(CheapNet& net, const std::vector<Clip>& clips, const TrainCheap
   net->eval();
   std::vector<float> scores;
   std::vector<uint8_t> labels;
-  double tp = 0, fp = 0, fn = 0, loss = 0;
+  double tp = 0, fp = 0, fn = 0, loss = 0, rel_err = 0;
+  int64_t rel_n = 0;
   int n = 0;
   for (const Clip& c : clips)
     for (size_t i = c.val_begin; i < c.frames.size(); ++i) {
-      torch::Tensor logits = net->forward(normalise(c.frames[i].unsqueeze(0)));
-      loss += torch::nn::functional::cross_entropy(logits, c.labels[i].unsqueeze(0),
-                                                   torch::nn::functional::CrossEntropyFuncOptions().weight(weights))
-                  .item<double>();
+      torch::Tensor out = net->forward(normalise(c.frames[i].unsqueeze(0)));
+      loss += loss_of(out, c.labels[i].unsqueeze(0), c.rel[i].unsqueeze(0), weights).item<double>();
+      rel_err += (out[0][2] - c.rel[i]).abs().sum().item<double>();
+      rel_n += c.rel[i].numel();
       ++n;
-      torch::Tensor p = torch::softmax(logits, 1)[0][1].contiguous();
+      torch::Tensor p = torch::softmax(out.narrow(1, 0, 2), 1)[0][1].contiguous();
       std::vector<float> s(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
       std::vector<uint8_t> pred = opt.threshold >= 0 ? std::vector<uint8_t>() : importance_labels(s.data(), int(s.size()), opt.top_percent, -1);
       if (opt.threshold >= 0)
@@ -123,6 +148,7 @@ Metrics validate(CheapNet& net, const std::vector<Clip>& clips, const TrainCheap
   m.precision = tp + fp > 0 ? tp / (tp + fp) : 0;
   m.recall = tp + fn > 0 ? tp / (tp + fn) : 0;
   m.loss = n ? loss / n : 0;
+  m.rel_mae = rel_n ? rel_err / rel_n : 0;
   return m;
 }
 
@@ -182,7 +208,9 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
     const int per_frame = g.rows * g.cols;
     for (int64_t i = 0; next < g.frame_indices.size() && reader.read(&f); ++i) {
       if (i != g.frame_indices[next]) continue;
-      std::vector<uint8_t> lab = importance_labels(g.values.data() + next * per_frame, per_frame, opt.top_percent, opt.threshold);
+      const float* grad = g.values.data() + next * per_frame;
+      std::vector<uint8_t> lab = importance_labels(grad, per_frame, opt.top_percent, opt.threshold);
+      clip.rel.push_back(torch::tensor(relative_log_importance(grad, per_frame)).view({g.rows, g.cols}));
       for (uint8_t v : lab) positives += v;
       cells += per_frame;
       clip.frames.push_back(frame_tensor(f));
@@ -204,7 +232,7 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
   log_info(train_frames, " training and ", val_frames, " validation frames from ", clips.size(), " clip(s); ",
            std::round(1000.0 * positives / cells) / 10, "% of macroblocks important");
 
-  CheapNet net(opt.width);
+  CheapNet net(opt.width, 3);
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(opt.lr).weight_decay(1e-4));
   torch::Tensor class_weights = torch::tensor({1.0f, static_cast<float>(opt.pos_weight)});
   std::mt19937_64 rng(opt.seed);
@@ -231,7 +259,7 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
     double loss_sum = 0;
     int batches = 0;
     for (const std::vector<Item>& batch : plan) {
-      std::vector<torch::Tensor> xs, ys;
+      std::vector<torch::Tensor> xs, ys, rs;
       // Half the batches are random crops on the macroblock grid (whole macroblocks only, a
       // few rows and columns smaller), so the network cannot learn fixed positions.
       const torch::Tensor& first = clips[batch[0].first].frames[batch[0].second];
@@ -239,24 +267,25 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
       const bool crop = (rng() & 1) && full_rows > 6 && full_cols > 8;
       const int64_t crop_rows = full_rows - 3, crop_cols = full_cols - 4;
       for (const auto& [c, i] : batch) {
-        torch::Tensor x = clips[c].frames[i], y = clips[c].labels[i];
+        torch::Tensor x = clips[c].frames[i], y = clips[c].labels[i], rel = clips[c].rel[i];
         if (crop) {
           int64_t r0 = static_cast<int64_t>(rng() % (full_rows - crop_rows + 1));
           int64_t c0 = static_cast<int64_t>(rng() % (full_cols - crop_cols + 1));
           x = x.narrow(1, r0 * kMacroblock, crop_rows * kMacroblock).narrow(2, c0 * kMacroblock, crop_cols * kMacroblock);
           y = y.narrow(0, r0, crop_rows).narrow(1, c0, crop_cols);
+          rel = rel.narrow(0, r0, crop_rows).narrow(1, c0, crop_cols);
         }
-        if (rng() & 1) x = x.flip({2}), y = y.flip({1});
+        if (rng() & 1) x = x.flip({2}), y = y.flip({1}), rel = rel.flip({1});
         xs.push_back(x);
         ys.push_back(y);
+        rs.push_back(rel);
       }
       torch::Tensor x = normalise(torch::stack(xs));
       torch::Tensor gain = torch::empty({x.size(0), 3, 1, 1}).uniform_(0.8, 1.2);
       torch::Tensor bias = torch::empty({x.size(0), 3, 1, 1}).uniform_(-0.2, 0.2);
       x = x * gain + bias;
       adam.zero_grad();
-      torch::Tensor loss = torch::nn::functional::cross_entropy(
-          net->forward(x), torch::stack(ys), torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights));
+      torch::Tensor loss = loss_of(net->forward(x), torch::stack(ys), torch::stack(rs), class_weights);
       loss.backward();
       adam.step();
       loss_sum += loss.item<double>();
@@ -265,7 +294,8 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
     Metrics m = validate(net, clips, opt, class_weights);
     bool better = m.auc > best.auc;
     log_info("epoch ", epoch, ": train loss ", loss_sum / std::max(1, batches), ", validation loss ", m.loss, ", AUC ", m.auc,
-             ", precision ", m.precision, ", recall ", m.recall, better ? " (best so far)" : "");
+             ", precision ", m.precision, ", recall ", m.recall, ", log2-importance MAE ", m.rel_mae,
+             better ? " (best so far)" : "");
     if (better) {
       best = m;
       stale = 0;
@@ -286,7 +316,7 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
   card.name = fs::path(opt.output).stem().string();
   card.task = "mb-importance";
   card.architecture = "cheapnet";
-  card.arch_params = {{"width", opt.width}, {"macroblock", kMacroblock}};
+  card.arch_params = {{"width", opt.width}, {"macroblock", kMacroblock}, {"log_importance", true}};
   card.classes = {"other", "important"};
   card.mean = kMean;
   card.std = kStd;
@@ -298,7 +328,8 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
                       {"pos_weight", opt.pos_weight}, {"epochs", epochs_run}, {"batch", opt.batch}, {"lr", opt.lr},
                       {"val_share", opt.val_share}, {"seed", opt.seed}};
   card.metrics = {{"val_auc", best.auc}, {"val_precision", best.precision}, {"val_recall", best.recall},
-                  {"val_loss", best.loss}, {"train_frames", train_frames}, {"val_frames", val_frames}};
+                  {"val_loss", best.loss}, {"val_log2_importance_mae", best.rel_mae}, {"train_frames", train_frames},
+                  {"val_frames", val_frames}};
   write_model_card(opt.output, card, true);
 
   TrainCheapResult r;
@@ -324,7 +355,8 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   const int width = card.arch_params.value("width", 0);
   check<InputError>(width >= 2 && width <= 64, opt.model, ": cheapnet needs arch_params.width in [2, 64]");
   set_threads(opt.threads);
-  CheapNet net(width);
+  const bool has_rel = card.arch_params.value("log_importance", false);
+  CheapNet net(width, has_rel ? 3 : 2);
   try {
     torch::load(net, card.weights_path());
   } catch (const c10::Error& e) {
@@ -354,7 +386,12 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
     }
     auto tm = std::chrono::steady_clock::now();
     torch::Tensor x = normalise(torch::from_blob(f.plane(0), {1, f.height, f.width, 3}, torch::kUInt8).permute({0, 3, 1, 2}));
-    torch::Tensor p = torch::softmax(net->forward(x), 1)[0][1].contiguous();
+    torch::Tensor out = net->forward(x);
+    torch::Tensor p = torch::softmax(out.narrow(1, 0, 2), 1)[0][1].contiguous();
+    if (has_rel) {
+      torch::Tensor rel = torch::exp2(out[0][2]).contiguous();
+      r.relative.insert(r.relative.end(), rel.data_ptr<float>(), rel.data_ptr<float>() + rel.numel());
+    }
     r.model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
     check<RuntimeError>(p.size(0) == r.rows && p.size(1) == r.cols, "cheap model grid ", p.size(0), "x", p.size(1),
                         " differs from the macroblock grid ", r.rows, "x", r.cols);

@@ -4,13 +4,17 @@
 // Architecture "cheapnet" (built in; no pretrained backbone exists here, so it is trained
 // from scratch): a stride-2 stem and three depthwise-separable stride-2 blocks take the
 // frame to the macroblock grid (ceil(H/16) x ceil(W/16)), two more blocks add context, and
-// a 1x1 head gives 2 logits per macroblock; importance = softmax of class 1. About 0.057
-// GFLOPs at 640x360 with width 8.
+// a 1x1 head gives per macroblock 2 logits (importance = softmax of class 1) and, in models
+// trained by this vssoff (arch_params.log_importance), a third channel: the log2 of the
+// macroblock's accuracy gradient relative to the frame's mean, which graded QP maps need
+// (a probability says which macroblocks matter, not by how much). About 0.057 GFLOPs at
+// 640x360 with width 8.
 //
 // train-cheap-model: labels come from accgrad outputs (top-k% of each frame's macroblocks,
 // or a threshold on the raw gradient), the loss is cross-entropy weighted towards the
 // important class, the last val_share of every clip's sampled frames is held out, and
-// training stops early when validation AUC stops improving. The card (task
+// training stops early when validation AUC stops improving. The log-importance channel is
+// trained alongside with a smooth L1 loss. The card (task
 // "mb-importance") records the server model and grid it was trained for, the label rule,
 // and precision, recall and AUC on the held-out frames.
 #pragma once
@@ -58,6 +62,7 @@ struct ImportanceResult {
   std::vector<int64_t> frames;       // indices run
   int rows = 0, cols = 0, width = 0, height = 0;
   std::vector<float> importance;     // [frames x rows x cols]
+  std::vector<float> relative;       // the same shape: predicted gradient / frame mean (empty for older models)
   double model_seconds = 0;          // time in the network only
   double seconds = 0;                // decode + network
   Json card;                         // the cheap model's card

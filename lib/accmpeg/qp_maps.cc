@@ -42,6 +42,19 @@ void apply_mask(cv::Mat mask, const QpMapParams& p, uint8_t* qp) {
   for (int i = 0; i < mask.rows * mask.cols; ++i) qp[i] = static_cast<uint8_t>(mask.data[i] ? p.qp_hi : p.qp_lo);
 }
 
+// Graded QPs of one segment from its mean importance (see the header).
+void graded_qps(const float* v, size_t cells, const QpMapParams& p, uint8_t* qp) {
+  double mean = 0;
+  for (size_t k = 0; k < cells; ++k) mean += v[k];
+  mean /= cells;
+  for (size_t k = 0; k < cells; ++k) {
+    // No importance anywhere says nothing: the whole segment at qp_mean. A macroblock with none
+    // (a zero gradient) sits 1000x below the mean, which the clamp turns into qp_lo.
+    const double r = mean > 0 ? std::log2(std::max<double>(v[k], 1e-3 * mean) / mean) : 0.0;
+    qp[k] = static_cast<uint8_t>(std::clamp<long>(std::lround(p.qp_mean - p.graded * r), p.qp_hi, p.qp_lo));
+  }
+}
+
 }  // namespace
 
 std::vector<uint8_t> importance_labels(const float* grad, int count, double top_percent, double threshold) {
@@ -85,12 +98,15 @@ void QpMapParams::check() const {
   vssoff::check<UsageError>(qp_hi >= 0 && qp_hi <= 51 && qp_lo >= 0 && qp_lo <= 51, "QPs must be in [0, 51] (got ", qp_hi,
                             " and ", qp_lo, ")");
   vssoff::check<UsageError>(qp_hi <= qp_lo, "qp-hi (", qp_hi, ") is the high-quality QP and must not exceed qp-lo (", qp_lo, ")");
+  vssoff::check<UsageError>(graded >= 0 && graded <= 24, "graded must be in [0, 24] QP per doubling (got ", graded, ")");
+  vssoff::check<UsageError>(graded == 0 || (qp_mean >= qp_hi && qp_mean <= qp_lo), "qp-mean (", qp_mean,
+                            ") must lie between qp-hi (", qp_hi, ") and qp-lo (", qp_lo, ")");
 }
 
 Json QpMapParams::to_json() const {
   return {{"segment_frames", segment_frames}, {"top_percent", threshold >= 0 ? Json(nullptr) : Json(top_percent)},
           {"threshold", threshold >= 0 ? Json(threshold) : Json(nullptr)}, {"dilate", dilate}, {"clean", clean},
-          {"qp_hi", qp_hi}, {"qp_lo", qp_lo}};
+          {"qp_hi", qp_hi}, {"qp_lo", qp_lo}, {"graded", graded}, {"qp_mean", graded > 0 ? Json(qp_mean) : Json(nullptr)}};
 }
 
 std::vector<int64_t> sampled_frames(int64_t total_frames, int segment_frames, const std::string& sample) {
@@ -133,6 +149,10 @@ codec::QpMap qp_map_from_importance(const std::vector<int64_t>& frame_indices, c
                       ") has no frame with importance; sample every segment");
     float* m = mean.data() + s * cells;
     for (size_t k = 0; k < cells; ++k) m[k] /= n[s];
+    if (p.graded > 0) {
+      graded_qps(m, cells, p, map.qp.data() + s * cells);
+      continue;
+    }
     std::vector<uint8_t> lab = importance_labels(m, static_cast<int>(cells), p.top_percent, p.threshold);
     cv::Mat mask(rows, cols, CV_8U, lab.data());
     apply_mask(mask, p, map.qp.data() + s * cells);

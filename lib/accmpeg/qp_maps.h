@@ -9,6 +9,15 @@
 // borders (zero padding, as in AccMPEG's public code, would wrongly push the frame edge to
 // low quality); a dilation by `dilate` macroblocks adds a margin. Important macroblocks get
 // qp_hi, the rest qp_lo.
+//
+// Graded maps (graded > 0; our extension, not the paper's): instead of two levels, each
+// macroblock's QP follows its importance v relative to the segment's mean m,
+//   QP = clamp(round(qp_mean - graded * log2(v / m)), qp_hi, qp_lo),
+// i.e. `graded` QP steps per doubling of importance; a macroblock of mean importance gets
+// qp_mean. With the gradient as importance this is the rate-distortion allocation for a
+// loss that is linear in the pixel error (distortion weight g^2, quantiser step ~ 1/g, and
+// the step doubles every 6 QP: graded = 6). Top-k, threshold, clean-up and dilation do not
+// apply.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +36,8 @@ struct QpMapParams {
   int dilate = 0;            // extra macroblocks around important regions
   bool clean = true;         // 3x3 opening then closing
   int qp_hi = 30, qp_lo = 40;
+  double graded = 0;         // > 0: QP steps per doubling of importance (graded map)
+  int qp_mean = 34;          // graded: QP of a macroblock of the segment's mean importance
   void check() const;        // UsageError naming the field
   Json to_json() const;
 };

@@ -1,5 +1,6 @@
 #include "accmpeg/qp_maps.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -91,6 +92,34 @@ TEST(QpMapFromBoxes, MacroblocksUnderBoxesOfTheSegment) {
   EXPECT_EQ(map.qp[48 + 1 * 8 + 2], 51);
   EXPECT_EQ(map.qp[48 + 2 * 8 + 1], 51);
   EXPECT_THROW(qp_map_from_boxes(dir / "boxes.json", 160, 96, 2, p, 0), InputError);  // boxes of another size
+}
+
+TEST(QpMapFromImportance, GradedQpFollowsLogImportanceWithinTheClamps) {
+  const int rows = 2, cols = 4, cells = rows * cols;
+  // Mean importance 1: QP qp_mean there, 3 QP lower per doubling, clamped to [qp_hi, qp_lo];
+  // a zero sits 1000x below the mean and gets qp_lo.
+  std::vector<float> imp = {1, 2, 4, 0.5f, 0, 0.875f, 0.125f, 0.5f};
+  double sum = 0;
+  for (float v : imp) sum += v;
+  for (float& v : imp) v *= static_cast<float>(cells / sum);  // mean exactly 1
+  QpMapParams p;
+  p.segment_frames = 1;
+  p.graded = 3;
+  p.qp_mean = 36;
+  p.qp_hi = 32;
+  p.qp_lo = 44;
+  codec::QpMap map = qp_map_from_importance({0}, imp, rows, cols, 64, 32, 1, p);
+  for (int k = 0; k < cells; ++k) {
+    const double want = imp[k] > 0 ? std::clamp(std::round(36 - 3 * std::log2(double(imp[k]))), 32.0, 44.0) : 44.0;
+    EXPECT_EQ(int(map.qp[k]), int(want)) << "macroblock " << k << " of importance " << imp[k];
+  }
+  EXPECT_EQ(int(map.qp[4]), 44) << "zero importance: the lowest quality";
+  EXPECT_EQ(int(*std::min_element(map.qp.begin(), map.qp.end())), 32) << "the most important is clamped at qp_hi";
+  // No importance anywhere: the whole segment at qp_mean.
+  codec::QpMap flat = qp_map_from_importance({0}, std::vector<float>(cells, 0.0f), rows, cols, 64, 32, 1, p);
+  for (uint8_t q : flat.qp) EXPECT_EQ(int(q), 36);
+  p.qp_mean = 50;
+  EXPECT_THROW(p.check(), UsageError);
 }
 
 }  // namespace

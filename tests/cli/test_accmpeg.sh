@@ -44,6 +44,34 @@ PY
 [ -s "$T/map.png" ] && [ -s "$T/imp.png" ] && ok || fail "no QP or importance heatmap"
 # Oracle maps from the gradients themselves, and box maps from the synthetic ground truth.
 expect_exit 0 "" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/oracle.npy" --importance "$T/g.npy" --segment-frames 10
+# Graded maps: QP follows log importance, from the gradients or the cheap model's log-importance head.
+expect_exit 0 "mean QP" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/graded.npy" --importance "$T/g.npy" --segment-frames 10 \
+  --graded 3 --qp-mean 36 --qp-hi 24 --qp-lo 48
+expect_exit 0 "" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/graded_cheap.npy" --cheap-model "$T/cheap.json" \
+  --segment-frames 10 --graded 3 --qp-mean 36 --qp-hi 24 --qp-lo 48
+expect_exit 0 "" "$VSSOFF" encode-roi "$clip/video.mp4" -o "$T/graded.mp4" --qp-map "$T/graded.npy" --segment 10 --verify
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import json, sys, numpy as np
+t = sys.argv[1]
+g, q = np.load(f"{t}/g.npy"), np.load(f"{t}/graded.npy")
+m = json.load(open(f"{t}/graded.npy.json"))
+assert m["accmpeg"]["graded"] == 3 and m["accmpeg"]["qp_mean"] == 36 and q.min() >= 24 and q.max() <= 48
+assert len(np.unique(q)) > 3, np.unique(q)  # more than two levels
+# Segment 0 averages the gradients of frames 0, 4 and 8 (accgrad --every 4); a macroblock at twice
+# the mean importance is 3 QP below 36.
+imp = g[:3].mean(0)
+want = np.clip(np.round(36 - 3 * np.log2(np.maximum(imp, 1e-3 * imp.mean()) / imp.mean())), 24, 48)
+assert (q[0] == want).mean() > 0.99, (q[0] != want).sum()
+c = np.load(f"{t}/graded_cheap.npy")
+assert c.shape == q.shape and c.min() >= 24 and c.max() <= 48
+card = json.load(open(f"{t}/cheap.json"))
+assert card["arch_params"]["log_importance"] is True and card["metrics"]["val_log2_importance_mae"] > 0
+e = json.load(open(f"{t}/graded.mp4.json"))
+assert e["verify"]["qp_check"]["mismatched"] == 0, e["verify"]["qp_check"]
+PY
+expect_exit 1 "not --boxes" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --boxes "$clip/boxes.json" --graded 3
+expect_exit 1 "qp-mean (20) must lie between" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --importance "$T/g.npy" \
+  --segment-frames 10 --graded 3 --qp-mean 20
 expect_exit 0 "" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/boxes.npy" --boxes "$clip/boxes.json" --segment-frames 10 --qp-lo 51
 
 # What the manifests catch.
