@@ -102,13 +102,80 @@ if sweep:
         out("| %.2f | %s |" % (m, " | ".join(cells)))
     for p in ("static", "bandwidth", "chameleon"):
         out("| %s | " % p + " | ".join("%.2fx, %.0f%% | " % (pooled[(p, t)][0], 100 * pooled[(p, t)][1]) for t in targets) + " |")
+
+# What limits B6, measured on the same inputs.
+# 1. Bandwidth: a sender budgets on the rate it saw last; a segment whose rate falls far below
+#    the previous one's is a miss unless every segment keeps that much in reserve.
+out()
+out("What limits B6 here:")
+out()
+drops = {}
+first_target = min(k[1] for k in agg)
+for path in plans:
+    trace = os.path.basename(path)[5:-4].split("_", 1)[1]
+    rs = [r for r in csv.DictReader(open(path)) if r["policy"] == "oracle" and float(r["target"]) == first_target]
+    k = [float(r["kbps"]) for r in rs]
+    d = drops.setdefault(trace, [0, 0, 0])
+    d[0] += sum(b < 0.5 * a for a, b in zip(k, k[1:]))
+    d[1] += sum(b < 0.8 * a for a, b in zip(k, k[1:]))
+    d[2] += len(k) - 1
+out("- Bandwidth drops: segments whose rate is below half (below 0.8) of the previous segment's: " + "; ".join(
+    "%s %.0f%% (%.0f%%)" % (t, 100 * d[0] / d[2], 100 * d[1] / d[2]) for t, d in sorted(drops.items())) +
+    ". Where more than 5% of segments halve, a policy that budgets on the last rate must keep half of it in reserve on "
+    "every segment to fail at most 5%, and pays for that in quality; the oracle knows each segment's rate.")
+# 2. Accuracy: a policy told every action's true accuracy on all past segments (persistence of the
+#    truth over a window, mean or minimum, plus a margin), bandwidth ignored, with its settings
+#    chosen in hindsight on these test tables: a generous bound on what any predictor of the
+#    next segment from past ones can do.
+def load_table(path):
+    rows = list(csv.DictReader(open(path)))
+    acts = sorted({(r["model"], r["qp"], r["scale"]) for r in rows})
+    idx = {a: i for i, a in enumerate(acts)}
+    segs = 1 + max(int(r["segment"]) for r in rows)
+    A, C = np.zeros((segs, len(acts))), np.zeros((segs, len(acts)))
+    for r in rows:
+        A[int(r["segment"]), idx[(r["model"], r["qp"], r["scale"])]] = float(r["miou"])
+        C[int(r["segment"]), idx[(r["model"], r["qp"], r["scale"])]] = float(r["gflops"]) * int(r["frames"])
+    return A, C
+import numpy as np
+tables = [load_table(p) for p in sorted(glob.glob(os.path.join(work, "test_*.csv")))]
+bound = []
+for target in sorted({k[1] for k in agg}):
+    best = None
+    for w in (1, 2, 3, 5, 8):
+        for agg_fn in (np.mean, np.min):
+            for m in (0, 0.01, 0.02, 0.03, 0.05, 0.08):
+                cost = oracle = fails = n = 0
+                for A, C in tables:
+                    for s in range(A.shape[0]):
+                        ok = A[s] >= target
+                        if not ok.any():
+                            continue
+                        n += 1
+                        oracle += C[s][ok].min()
+                        if s == 0:
+                            j = int(np.argmax(C[s]))  # nothing seen yet: the most expensive action
+                        else:
+                            pred = agg_fn(A[max(0, s - w):s], axis=0)
+                            q = pred >= target + m
+                            j = int(np.flatnonzero(q)[np.argmin(C[s][q])]) if q.any() else int(np.argmax(pred))
+                        cost += C[s][j]
+                        fails += A[s, j] < target
+                r = (cost / oracle, fails / n, w, "mean" if agg_fn is np.mean else "min", m)
+                if r[1] <= 0.05 and (best is None or r < best):
+                    best = r
+    bound.append((target, best))
+out("- Accuracy: a policy told every action's true accuracy on all past segments (the mean or minimum over the last "
+    "1 to 8 segments, plus a margin, chosen in hindsight on these test videos; bandwidth ignored) needs, at <= 5%% "
+    "failures: %s. Penance predicts the next segment from the softmax statistics of one served action." % "; ".join(
+        "target %.2f: %s" % (t, "%.2fx (window %d, %s, margin %g)" % (b[0], b[2], b[3], b[4]) if b else "not reached")
+        for t, b in bound))
 open(os.path.join(work, "report.md"), "w").write("\n".join(lines) + "\n")
 
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.patches
 import matplotlib.pyplot as plt
-import numpy as np
 pick = os.path.join(work, "plan_street_lte-walk.csv")
 rows = list(csv.DictReader(open(pick)))
 target = sorted({r["target"] for r in rows})[len({r["target"] for r in rows}) // 2]
