@@ -31,6 +31,12 @@ ACC_TOP="10 15 20 30"
 ACC_QP_HI="27 30"
 ACC_QP_LO="36 40 44"
 DILATE=${DILATE:-0}
+# Graded maps (qpmap --graded; our extension): QP = QP_mean - GRADED x log2(importance / mean),
+# clamped to [GRADED_QP_HI, GRADED_QP_LO]; one point per QP_mean.
+GRADED=${GRADED:-3}
+GRADED_QP_MEANS="28 30 32 34 36 38 40 42"
+GRADED_QP_HI=24
+GRADED_QP_LO=48
 CHEAP_WIDTH=${CHEAP_WIDTH:-16}
 # The accuracy proxy counts the classes the accuracy scores: AccMPEG's foreground accuracy
 # (vehicle 5, person 6). The all-pixel proxy spreads importance over road and sidewalk edges
@@ -74,10 +80,10 @@ clips() {  # name video [boxes]
   echo "vtest $WORK/vtest120.mp4 -"
 }
 
-# score CLIP LABEL ENCODED METHOD TOP QP_LO QP_HI: segment the encode, evaluate it against
-# the reference, append one CSV row (bytes, accuracy, camera-side seconds).
+# score CLIP LABEL ENCODED METHOD TOP QP_LO QP_HI [GRADED QP_MEAN]: segment the encode,
+# evaluate it against the reference, append one CSV row (bytes, accuracy, camera-side seconds).
 score() {
-  local clip=$1 label=$2 enc=$3 method=$4 top=$5 lo=$6 hi=$7
+  local clip=$1 label=$2 enc=$3 method=$4 top=$5 lo=$6 hi=$7 graded=${8:-} qp_mean=${9:-}
   local d=$WORK/runs/$clip/$label
   if [ ! -f "$d.eval.json" ]; then
     $V -q segment "$enc" -o "$d.seg" --model "$SERVER" --every 2 --force
@@ -85,18 +91,35 @@ score() {
     rm -rf "$d.seg"
   fi
   local qpmap=${enc%.mp4}.npy.json
-  /usr/bin/python3 - "$clip" "$method" "$top" "$lo" "$hi" "$enc.json" "$d.eval.json" "$qpmap" <<'PY' >>"$WORK/results.csv"
+  /usr/bin/python3 - "$clip" "$method" "$top" "$lo" "$hi" "$graded" "$qp_mean" "$enc.json" "$d.eval.json" "$qpmap" <<'PY' >>"$WORK/results.csv"
 import json, os, sys
-clip, method, top, lo, hi, enc, ev, qpmap = sys.argv[1:]
+clip, method, top, lo, hi, graded, qp_mean, enc, ev, qpmap = sys.argv[1:]
 e, v = json.load(open(enc)), json.load(open(ev))["overall"]
 cheap_s = 0.0
 if os.path.exists(qpmap):
     src = json.load(open(qpmap)).get("source", {})
     if src.get("kind") == "cheap-model":
         cheap_s = src["frames_scored"] / src["model_fps"]
-print(f"{clip},{method},{top},{lo},{hi},{e['total_bytes']},{e['segments']},{e['frames']},{v['miou']:.5f},"
+print(f"{clip},{method},{top},{lo},{hi},{graded},{qp_mean},{e['total_bytes']},{e['segments']},{e['frames']},{v['miou']:.5f},"
       f"{v['foreground_accuracy']:.5f},{e['seconds']:.4f},{cheap_s:.4f}")
 PY
+}
+
+# graded_grid CLIP VIDEO DIR METHOD IMPORTANCE-OPTIONS...: one graded QP map, encode and
+# score per QP_mean.
+graded_grid() {
+  local clip=$1 video=$2 dir=$3 method=$4
+  shift 4
+  mkdir -p "$dir"
+  for qm in $GRADED_QP_MEANS; do
+    local m=$dir/g${GRADED}_m${qm}_h${GRADED_QP_HI}_q$GRADED_QP_LO
+    if [ ! -f "$m.mp4.json" ]; then
+      $V -q qpmap "$video" -o "$m.npy" "$@" --segment-frames $SEG --graded "$GRADED" --qp-mean "$qm" \
+        --qp-hi $GRADED_QP_HI --qp-lo $GRADED_QP_LO --force
+      $V -q encode-roi "$video" -o "$m.mp4" --qp-map "$m.npy" --segment $SEG --force
+    fi
+    score "$clip" "$(basename "$dir")/$(basename "$m")" "$m.mp4" "$method" "" $GRADED_QP_LO $GRADED_QP_HI "$GRADED" "$qm"
+  done
 }
 
 # accmpeg_grid CLIP VIDEO DIR METHOD IMPORTANCE-OPTIONS...: one QP map, encode and score per
@@ -122,7 +145,7 @@ accmpeg_grid() {
 
 evaluate_all() {
   [ -f "$CHEAP" ] || { echo "no cheap model at $CHEAP: run '$0 train' first" >&2; exit 1; }
-  echo "clip,method,top,qp_lo,qp_hi,bytes,segments,frames,miou,fg_accuracy,encode_seconds,cheap_model_seconds" >"$WORK/results.csv"
+  echo "clip,method,top,qp_lo,qp_hi,graded,qp_mean,bytes,segments,frames,miou,fg_accuracy,encode_seconds,cheap_model_seconds" >"$WORK/results.csv"
   clips | while read -r clip video boxes; do
     local r=$WORK/runs/$clip
     mkdir -p "$r"
@@ -135,11 +158,13 @@ evaluate_all() {
     # AccMPEG with the cheap model, then with the server model's own gradients on this clip
     # (an oracle for the cheap model). Cheap-model runs are keyed by its weights, so a
     # retrained model is evaluated afresh.
-    accmpeg_grid "$clip" "$video" "$r/cheap-$(sha256sum "${CHEAP%.json}.pt" | cut -c1-12)" accmpeg \
-      --cheap-model "$CHEAP" --server-model "$SERVER"
+    local cheap_dir=$r/cheap-$(sha256sum "${CHEAP%.json}.pt" | cut -c1-12)
+    accmpeg_grid "$clip" "$video" "$cheap_dir" accmpeg --cheap-model "$CHEAP" --server-model "$SERVER"
+    graded_grid "$clip" "$video" "$cheap_dir" graded --cheap-model "$CHEAP" --server-model "$SERVER"
     [ -f "$r/oracle.grad.npy.json" ] || $V -q accgrad "$video" --model "$SERVER" -o "$r/oracle.grad.npy" --every 5 \
       --classes "$PROXY_CLASSES" --force
     accmpeg_grid "$clip" "$video" "$r/oracle" oracle --importance "$r/oracle.grad.npy"
+    graded_grid "$clip" "$video" "$r/oracle" oracle-graded --importance "$r/oracle.grad.npy"
     if [ "$boxes" != - ]; then  # region baselines from the synthetic ground-truth boxes (an ideal detector)
       for spec in "eaar 36" "vigil 51"; do
         set -- $spec
