@@ -87,6 +87,8 @@ void run_qpmap(const QpMapCommand& c) {
   int sources = !c.cheap_model.empty() + !c.importance.empty() + !c.boxes.empty();
   check<UsageError>(sources == 1, "give exactly one of --cheap-model, --importance and --boxes (got ", sources, ")");
   check<UsageError>(c.params.graded == 0 || c.boxes.empty(), "--graded needs importance (--cheap-model or --importance), not --boxes");
+  check<UsageError>(c.params.graded == 0 || (c.params.dilate == 0 && c.params.threshold < 0 && !c.no_clean),
+                    "--dilate, --threshold and --no-clean shape two-level maps and do not apply with --graded");
   accmpeg::QpMapParams params = c.params;
   params.clean = !c.no_clean;
   params.check();

@@ -70,6 +70,8 @@ e = json.load(open(f"{t}/graded.mp4.json"))
 assert e["verify"]["qp_check"]["mismatched"] == 0, e["verify"]["qp_check"]
 PY
 expect_exit 1 "not --boxes" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --boxes "$clip/boxes.json" --graded 3
+expect_exit 1 "do not apply with --graded" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --importance "$T/g.npy" \
+  --segment-frames 10 --graded 3 --dilate 1
 expect_exit 1 "qp-mean (20) must lie between" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --importance "$T/g.npy" \
   --segment-frames 10 --graded 3 --qp-mean 20
 expect_exit 0 "" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/boxes.npy" --boxes "$clip/boxes.json" --segment-frames 10 --qp-lo 51
