@@ -84,25 +84,12 @@ int set_threads(int threads) {
 struct Clip {
   std::string source;
   std::vector<torch::Tensor> frames, labels, rel;  // [3,H,W] uint8, [rows,cols] long, [rows,cols] float
-  size_t val_begin = 0;                       // frames [val_begin, end) are held out
+  size_t val_begin = 0;                            // frames [val_begin, end) are held out
 };
 
 struct Metrics {
   double auc = NAN, precision = 0, recall = 0, loss = 0, rel_mae = 0;
 };
-
-// Training targets of one frame's gradients: log2 of each macroblock's gradient over the
-// frame's mean, floored at 1/1000 of the mean (about -10); a frame without any gradient is
-// all 0 (nothing stands out).
-std::vector<float> relative_log_importance(const float* grad, int count) {
-  double mean = 0;
-  for (int i = 0; i < count; ++i) mean += grad[i];
-  mean /= count;
-  std::vector<float> out(count, 0.0f);
-  if (mean > 0)
-    for (int i = 0; i < count; ++i) out[i] = static_cast<float>(std::log2(std::max<double>(grad[i], 1e-3 * mean) / mean));
-  return out;
-}
 
 torch::Tensor loss_of(torch::Tensor out, torch::Tensor labels, torch::Tensor rel, torch::Tensor weights) {
   namespace F = torch::nn::functional;
@@ -210,7 +197,7 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
       if (i != g.frame_indices[next]) continue;
       const float* grad = g.values.data() + next * per_frame;
       std::vector<uint8_t> lab = importance_labels(grad, per_frame, opt.top_percent, opt.threshold);
-      clip.rel.push_back(torch::tensor(relative_log_importance(grad, per_frame)).view({g.rows, g.cols}));
+      clip.rel.push_back(torch::tensor(relative_log2_importance(grad, per_frame)).view({g.rows, g.cols}));
       for (uint8_t v : lab) positives += v;
       cells += per_frame;
       clip.frames.push_back(frame_tensor(f));

@@ -42,17 +42,13 @@ void apply_mask(cv::Mat mask, const QpMapParams& p, uint8_t* qp) {
   for (int i = 0; i < mask.rows * mask.cols; ++i) qp[i] = static_cast<uint8_t>(mask.data[i] ? p.qp_hi : p.qp_lo);
 }
 
-// Graded QPs of one segment from its mean importance (see the header).
+// Graded QPs of one segment from its mean importance (see the header). No importance
+// anywhere says nothing: the whole segment at qp_mean; a macroblock with none (a zero
+// gradient) sits 1000x below the mean, which the clamp turns into qp_lo.
 void graded_qps(const float* v, size_t cells, const QpMapParams& p, uint8_t* qp) {
-  double mean = 0;
-  for (size_t k = 0; k < cells; ++k) mean += v[k];
-  mean /= cells;
-  for (size_t k = 0; k < cells; ++k) {
-    // No importance anywhere says nothing: the whole segment at qp_mean. A macroblock with none
-    // (a zero gradient) sits 1000x below the mean, which the clamp turns into qp_lo.
-    const double r = mean > 0 ? std::log2(std::max<double>(v[k], 1e-3 * mean) / mean) : 0.0;
-    qp[k] = static_cast<uint8_t>(std::clamp<long>(std::lround(p.qp_mean - p.graded * r), p.qp_hi, p.qp_lo));
-  }
+  const std::vector<float> r = relative_log2_importance(v, cells);
+  for (size_t k = 0; k < cells; ++k)
+    qp[k] = static_cast<uint8_t>(std::clamp<long>(std::lround(p.qp_mean - p.graded * r[k]), p.qp_hi, p.qp_lo));
 }
 
 }  // namespace
@@ -69,6 +65,16 @@ std::vector<uint8_t> importance_labels(const float* grad, int count, double top_
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return grad[a] > grad[b]; });
   for (int i = 0; i < k && i < count; ++i)
     if (grad[order[i]] > 0) out[order[i]] = 1;  // a zero gradient is never important
+  return out;
+}
+
+std::vector<float> relative_log2_importance(const float* v, size_t count) {
+  double mean = 0;
+  for (size_t k = 0; k < count; ++k) mean += v[k];
+  mean = count ? mean / count : 0;
+  std::vector<float> out(count, 0.0f);
+  if (mean > 0)
+    for (size_t k = 0; k < count; ++k) out[k] = static_cast<float>(std::log2(std::max<double>(v[k], 1e-3 * mean) / mean));
   return out;
 }
 

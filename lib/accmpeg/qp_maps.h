@@ -58,6 +58,11 @@ codec::QpMap qp_map_from_boxes(const std::string& coco_path, int width, int heig
 // or above `threshold` when it is >= 0.
 std::vector<uint8_t> importance_labels(const float* grad, int count, double top_percent, double threshold);
 
+// log2 of each macroblock's importance over the mean of `count` values, floored at 1/1000 of
+// the mean (about -10); all 0 when there is no importance anywhere. The graded maps' scale,
+// and the cheap model's log-importance target.
+std::vector<float> relative_log2_importance(const float* importance, size_t count);
+
 // Area under the ROC curve of scores against 0/1 labels (ties count half). NaN if a class is absent.
 double roc_auc(const std::vector<float>& scores, const std::vector<uint8_t>& labels);
 
