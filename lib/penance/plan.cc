@@ -237,17 +237,19 @@ PlanResult plan(const PlanOptions& opt) {
             // of its prediction error reaches the target plus the margin: actions predicted less
             // well (small scales, high QPs) need more room. Then the cheapest, and between equally
             // cheap ones (one model) the fewest bytes, which leaves room for the bandwidth to drop.
+            // None qualifies: the action with the highest of those lower bounds, not the highest
+            // prediction, which a poorly predicted action wins by its error alone.
             const std::vector<double>& sd = policy == "penance" ? e.acc_sd : e.change_sd;
             std::pair<double, double> best{std::numeric_limits<double>::infinity(), 0};
-            double fallback_acc = -1;
+            double fallback_acc = -std::numeric_limits<double>::infinity();
             bool found = false;
             size_t fallback = fewest_bytes(pred_bytes);
             for (size_t a = 0; a < A; ++a) {
               const bool fits = pred_bytes[a] <= limit;
+              const double lower = pred_acc[a] - opt.confidence * sd[a];
               const std::pair<double, double> key{cost(s, a), pred_bytes[a]};
-              if (fits && pred_acc[a] - opt.confidence * sd[a] >= target + m_acc && key < best)
-                best = key, choice = a, found = true;
-              if (fits && pred_acc[a] > fallback_acc) fallback_acc = pred_acc[a], fallback = a;
+              if (fits && lower >= target + m_acc && key < best) best = key, choice = a, found = true;
+              if (fits && lower > fallback_acc) fallback_acc = lower, fallback = a;
             }
             if (!found) choice = fallback;
           }
