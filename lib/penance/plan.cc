@@ -83,6 +83,31 @@ void PlanOptions::check() const {
   vssoff::check<UsageError>(initial_kbps >= 0, "initial-kbps must be >= 0 (got ", initial_kbps, ")");
 }
 
+size_t penance_choice(const std::vector<double>& pred_acc, const std::vector<double>& sd,
+                      const std::vector<double>& pred_bytes, const std::vector<double>& cost, double limit,
+                      double needed, double confidence) {
+  // An action qualifies when its predicted accuracy less `confidence` standard deviations of
+  // its prediction error reaches what is needed: actions predicted less well (small scales,
+  // high QPs) need more room. Then the cheapest, and between equally cheap ones (one model)
+  // the fewest bytes, which leaves room for the bandwidth to drop. None qualifies: the highest
+  // of those lower bounds, not the highest prediction, which a poorly predicted action could
+  // win by its error alone.
+  const size_t A = pred_acc.size();
+  std::pair<double, double> best{std::numeric_limits<double>::infinity(), 0};
+  double best_lower = -std::numeric_limits<double>::infinity();
+  size_t choice = A, fallback = A;
+  for (size_t a = 0; a < A; ++a) {
+    if (pred_bytes[a] > limit) continue;
+    const double lower = pred_acc[a] - confidence * sd[a];
+    const std::pair<double, double> key{cost[a], pred_bytes[a]};
+    if (lower >= needed && key < best) best = key, choice = a;
+    if (lower > best_lower) best_lower = lower, fallback = a;
+  }
+  if (choice < A) return choice;
+  if (fallback < A) return fallback;
+  return static_cast<size_t>(std::min_element(pred_bytes.begin(), pred_bytes.end()) - pred_bytes.begin());
+}
+
 PlanResult plan(const PlanOptions& opt) {
   opt.check();
   check_output_path(opt.output, opt.force);
@@ -233,25 +258,10 @@ PlanResult plan(const PlanOptions& opt) {
             } else {
               for (size_t a = 0; a < A; ++a) pred_acc[a] = t.rows[s - 1][a].accuracy;
             }
-            // An action qualifies when its predicted accuracy less `confidence` standard deviations
-            // of its prediction error reaches the target plus the margin: actions predicted less
-            // well (small scales, high QPs) need more room. Then the cheapest, and between equally
-            // cheap ones (one model) the fewest bytes, which leaves room for the bandwidth to drop.
-            // None qualifies: the action with the highest of those lower bounds, not the highest
-            // prediction, which a poorly predicted action wins by its error alone.
             const std::vector<double>& sd = policy == "penance" ? e.acc_sd : e.change_sd;
-            std::pair<double, double> best{std::numeric_limits<double>::infinity(), 0};
-            double fallback_acc = -std::numeric_limits<double>::infinity();
-            bool found = false;
-            size_t fallback = fewest_bytes(pred_bytes);
-            for (size_t a = 0; a < A; ++a) {
-              const bool fits = pred_bytes[a] <= limit;
-              const double lower = pred_acc[a] - opt.confidence * sd[a];
-              const std::pair<double, double> key{cost(s, a), pred_bytes[a]};
-              if (fits && lower >= target + m_acc && key < best) best = key, choice = a, found = true;
-              if (fits && lower > fallback_acc) fallback_acc = lower, fallback = a;
-            }
-            if (!found) choice = fallback;
+            std::vector<double> costs(A);
+            for (size_t a = 0; a < A; ++a) costs[a] = cost(s, a);
+            choice = penance_choice(pred_acc, sd, pred_bytes, costs, limit, target + m_acc, opt.confidence);
           }
         }
         decision_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -15,9 +15,9 @@
 //               later predictions: shift += acc_feedback x (measured - predicted) / spread of
 //               the served action, and every action's prediction moves by shift x its own
 //               spread (content the predictor misjudges stays misjudged for a while; actions
-//               it predicts less well move more). Nothing predicted feasible: the most
-//               accurate predicted action within the budget; nothing within it: the fewest
-//               bytes.
+//               it predicts less well move more). Nothing predicted feasible: the action
+//               within the budget with the highest predicted accuracy - confidence x spread;
+//               nothing within it: the fewest bytes (penance_choice below).
 //  - oracle:    true table values and the true bandwidth; the cheapest action meeting both
 //               (none: the most accurate within the bandwidth, counted as a failure).
 //  - static:    the one action, chosen in hindsight, with the fewest failures (then cheapest).
@@ -61,6 +61,15 @@ struct BandwidthTrace {
   double mean_kbps(double t0, double t1) const;  // average over [t0, t1)
 };
 BandwidthTrace read_trace(const std::string& path);
+
+// Penance's choice for one segment, given every action's predicted accuracy, the spread of
+// its prediction error, predicted bytes and server cost: the cheapest action (then the fewest
+// bytes) with bytes <= limit and accuracy - confidence x spread >= needed; none: the one
+// within the limit with the highest accuracy - confidence x spread; none within it: the
+// fewest bytes.
+size_t penance_choice(const std::vector<double>& pred_acc, const std::vector<double>& sd,
+                      const std::vector<double>& pred_bytes, const std::vector<double>& cost, double limit,
+                      double needed, double confidence);
 
 struct PlanOptions {
   std::string table, estimators, trace, output;  // output: plan .csv (summary in OUTPUT.json)
