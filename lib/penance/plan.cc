@@ -139,7 +139,11 @@ PlanResult plan(const PlanOptions& opt) {
   auto budget = [&](size_t s, double kbps) { return kbps * 1000 / 8 * dur[s]; };
   // Action index helpers: actions are models x qps x scales.
   const size_t Q = t.qps.size(), SC = t.scales.size();
-  auto cost = [&](size_t s, size_t a) { return t.rows[s][a].gflops * t.frames[s]; };
+  // Server cost of every action on every segment (GFLOP), computed once for all policies.
+  std::vector<std::vector<double>> seg_cost(S, std::vector<double>(A));
+  for (size_t s = 0; s < S; ++s)
+    for (size_t a = 0; a < A; ++a) seg_cost[s][a] = t.rows[s][a].gflops * t.frames[s];
+  auto cost = [&](size_t s, size_t a) { return seg_cost[s][a]; };
   // Chameleon's price for profiling a segment: every action on the frames the table scored.
   const int acc_frames = t.manifest.at("params").value("acc_frames", 0);
   auto profiling_cost = [&](size_t s) {
@@ -259,9 +263,7 @@ PlanResult plan(const PlanOptions& opt) {
               for (size_t a = 0; a < A; ++a) pred_acc[a] = t.rows[s - 1][a].accuracy;
             }
             const std::vector<double>& sd = policy == "penance" ? e.acc_sd : e.change_sd;
-            std::vector<double> costs(A);
-            for (size_t a = 0; a < A; ++a) costs[a] = cost(s, a);
-            choice = penance_choice(pred_acc, sd, pred_bytes, costs, limit, target + m_acc, opt.confidence);
+            choice = penance_choice(pred_acc, sd, pred_bytes, seg_cost[s], limit, target + m_acc, opt.confidence);
           }
         }
         decision_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

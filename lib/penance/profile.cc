@@ -207,6 +207,7 @@ ProfileResult profile(const ProfileOptions& opt) {
   std::vector<std::vector<int64_t>> model_frames(models.size(), std::vector<int64_t>(opt.scales.size(), 0));
   std::vector<int64_t> mine;
   for (int64_t s = opt.shard_index; s < segments; s += opt.shard_count) mine.push_back(s);
+  const bool as_sent = opt.server_input == "sent";
   Progress progress("profiled", static_cast<int64_t>(mine.size()), "segments");
   int64_t processed = 0, skipped = 0;
   video::Scaler scaler;
@@ -295,7 +296,6 @@ ProfileResult profile(const ProfileOptions& opt) {
         drain();
         check<RuntimeError>(got == n, "profile: decoded ", got, " of ", n, " frames");
         // The frames as the server runs them: as sent, or scaled back to the original size.
-        const bool as_sent = opt.server_input == "sent";
         std::vector<video::Frame> served(as_sent ? 0 : acc.size());
         std::vector<const video::Frame*> ptrs;
         for (size_t j = 0; j < acc.size(); ++j) {
