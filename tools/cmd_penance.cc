@@ -15,27 +15,38 @@ namespace vssoff::tools {
 void setup_profile(CLI::App& app) {
   auto opt = std::make_shared<penance::ProfileOptions>();
   auto shard = std::make_shared<std::string>("0/1");
-  CLI::App* sub = add_subcommand(app, "profile", "Penance configuration table: bytes, accuracy, cost, softmax statistics per segment and action", [=] {
-    penance::parse_shard(*shard, &opt->shard_index, &opt->shard_count);
-    penance::ProfileResult r = penance::penance_api().profile(*opt);
-    log_info("wrote ", opt->output, ": ", r.rows, " rows, ", r.segments, " segments (", r.skipped_segments,
-             " resumed) in ", r.seconds, " s");
-  });
+  CLI::App* sub = add_subcommand(
+      app, "profile", "Penance configuration table: bytes, accuracy, cost, softmax statistics per segment and action",
+      [=] {
+        penance::parse_shard(*shard, &opt->shard_index, &opt->shard_count);
+        penance::ProfileResult r = penance::penance_api().profile(*opt);
+        log_info("wrote ", opt->output, ": ", r.rows, " rows, ", r.segments, " segments (", r.skipped_segments,
+                 " resumed) in ", r.seconds, " s");
+      });
   sub->add_option("input", opt->input, "Input video")->required();
   sub->add_option("-o,--output", opt->output, "Table to write (.csv; manifest OUTPUT.json)")->required();
-  sub->add_option("--models", opt->models, "Server models, cheapest first, comma-separated (cards or TorchScript)")->delimiter(',')->required();
+  sub->add_option("--models", opt->models, "Server models, cheapest first, comma-separated (cards or TorchScript)")
+      ->delimiter(',')
+      ->required();
   sub->add_option("--qps", opt->qps, "QPs, comma-separated")->delimiter(',')->capture_default_str();
-  sub->add_option("--scales", opt->scales, "Resolution scales in (0, 1], comma-separated")->delimiter(',')->capture_default_str();
+  sub->add_option("--scales", opt->scales, "Resolution scales in (0, 1], comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
   sub->add_option("--segment-frames", opt->segment_frames, "Frames per segment (= GOP)")->capture_default_str();
-  sub->add_option("--acc-frames", opt->acc_frames, "Frames per segment scored for accuracy and statistics (0 = all)")->capture_default_str();
-  sub->add_option("--ground-truth", opt->ground_truth, "Label PNGs or a synth directory (default: the reference model on the original)");
-  sub->add_option("--reference-model", opt->reference_model, "Reference model when there is no ground truth (default: the last of --models)");
+  sub->add_option("--acc-frames", opt->acc_frames, "Frames per segment scored for accuracy and statistics (0 = all)")
+      ->capture_default_str();
+  sub->add_option("--ground-truth", opt->ground_truth,
+                  "Label PNGs or a synth directory (default: the reference model on the original)");
+  sub->add_option("--reference-model", opt->reference_model,
+                  "Reference model when there is no ground truth (default: the last of --models)");
   sub->add_option("--shard", *shard, "Profile segments with index % n == i (i/n)")->capture_default_str();
   sub->add_flag("--resume", opt->resume, "Continue an interrupted run from OUTPUT.partial");
   sub->add_option("--preset", opt->preset, "x264 preset")->capture_default_str();
-  sub->add_option("--server-input", opt->server_input,
-                  "The server runs on the frames as sent (cost scales with resolution) or scaled back to the original size")
-      ->check(CLI::IsMember({"sent", "original"}))->capture_default_str();
+  sub->add_option(
+         "--server-input", opt->server_input,
+         "The server runs on the frames as sent (cost scales with resolution) or scaled back to the original size")
+      ->check(CLI::IsMember({"sent", "original"}))
+      ->capture_default_str();
   sub->add_option("--threads", opt->threads, "Inference threads (0 = one per core)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }
@@ -55,62 +66,82 @@ void setup_profile_merge(CLI::App& app) {
 
 void setup_train_estimators(CLI::App& app) {
   auto opt = std::make_shared<penance::TrainEstimatorsOptions>();
-  CLI::App* sub = add_subcommand(app, "train-estimators", "Penance's bitrate estimator and accuracy predictor from profile tables", [=] {
-    penance::Estimators e = penance::train_estimators(*opt);
-    const Json& m = e.metrics;
-    log_info("wrote ", opt->output, ": training bitrate MdAPE ", m["train"]["bitrate_mdape"].get<double>() * 100,
-             "%, accuracy MAE ", m["train"]["accuracy_mae"].get<double>());
-    if (m["train"].contains("bitrate_cnn_mdape"))
-      log_info("bitrate CNN: training MdAPE ", m["train"]["bitrate_cnn_mdape"].get<double>() * 100, "%");
-    if (m.contains("holdout"))
-      log_info("held out: bitrate MdAPE ", m["holdout"]["bitrate_mdape"].get<double>() * 100, "% analytic",
-               m["holdout"].contains("bitrate_cnn_mdape")
-                   ? cat(", ", m["holdout"]["bitrate_cnn_mdape"].get<double>() * 100, "% CNN") : std::string(),
-               "; accuracy MAE ", m["holdout"]["accuracy_mae"].get<double>(), " (", m["holdout"]["segments"].get<int64_t>(),
-               " segments)");
-  });
+  CLI::App* sub = add_subcommand(
+      app, "train-estimators", "Penance's bitrate estimator and accuracy predictor from profile tables", [=] {
+        penance::Estimators e = penance::train_estimators(*opt);
+        const Json& m = e.metrics;
+        log_info("wrote ", opt->output, ": training bitrate MdAPE ", m["train"]["bitrate_mdape"].get<double>() * 100,
+                 "%, accuracy MAE ", m["train"]["accuracy_mae"].get<double>());
+        if (m["train"].contains("bitrate_cnn_mdape"))
+          log_info("bitrate CNN: training MdAPE ", m["train"]["bitrate_cnn_mdape"].get<double>() * 100, "%");
+        if (m.contains("holdout"))
+          log_info("held out: bitrate MdAPE ", m["holdout"]["bitrate_mdape"].get<double>() * 100, "% analytic",
+                   m["holdout"].contains("bitrate_cnn_mdape")
+                       ? cat(", ", m["holdout"]["bitrate_cnn_mdape"].get<double>() * 100, "% CNN")
+                       : std::string(),
+                   "; accuracy MAE ", m["holdout"]["accuracy_mae"].get<double>(), " (",
+                   m["holdout"]["segments"].get<int64_t>(), " segments)");
+      });
   sub->add_option("tables", opt->tables, "Training profile tables (.csv)")->required();
   sub->add_option("-o,--output", opt->output, "Estimators to write (.json)")->required();
   sub->add_option("--holdout", opt->holdout, "Held-out tables: their errors go in the artefact")->delimiter(',');
-  sub->add_option("--ridge", opt->ridge, "Ridge strength of the accuracy predictor per sample (-1: chosen by leaving one table out)")->capture_default_str();
-  sub->add_flag("--no-cnn", [opt](int64_t) { opt->cnn = false; }, "Skip the bitrate CNN (analytic estimator only)");
+  sub->add_option("--ridge", opt->ridge,
+                  "Ridge strength of the accuracy predictor per sample (-1: chosen by leaving one table out)")
+      ->capture_default_str();
+  sub->add_flag(
+      "--no-cnn", [opt](int64_t) { opt->cnn = false; }, "Skip the bitrate CNN (analytic estimator only)");
   sub->add_option("--threads", opt->threads, "CNN training threads (0 = one per core)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite an existing output");
 }
 
 void setup_plan(CLI::App& app) {
   auto opt = std::make_shared<penance::PlanOptions>();
-  CLI::App* sub = add_subcommand(app, "plan", "Penance: per-segment model and compression choices against the oracle and baselines", [=] {
-    penance::PlanResult r = penance::plan(*opt);
-    log_info("policy     target  cost/oracle  failed  (accuracy, bandwidth)  on feasible  mean mIoU       MB  decision");
-    for (const auto& x : r.summaries) {
-      char line[192];
-      std::snprintf(line, sizeof line, "%-10s %6.3f  %11.3f  %5.1f%%  (%3lld, %3lld)             %4lld/%-4lld  %9.3f  %7.2f  %5.1f us",
-                    x.policy.c_str(), x.target, x.relative_cost, 100 * x.failure_rate, (long long)x.acc_misses,
-                    (long long)x.bw_misses, (long long)x.feasible_failures, (long long)x.feasible_segments,
-                    x.mean_accuracy, x.bytes / 1e6, x.decision_us);
-      log_info(line);
-    }
-  });
+  CLI::App* sub = add_subcommand(
+      app, "plan", "Penance: per-segment model and compression choices against the oracle and baselines", [=] {
+        penance::PlanResult r = penance::plan(*opt);
+        log_info(
+            "policy     target  cost/oracle  failed  (accuracy, bandwidth)  on feasible  mean mIoU       MB  decision");
+        for (const auto& x : r.summaries) {
+          char line[192];
+          std::snprintf(line, sizeof line,
+                        "%-10s %6.3f  %11.3f  %5.1f%%  (%3lld, %3lld)             %4lld/%-4lld  %9.3f  %7.2f  %5.1f us",
+                        x.policy.c_str(), x.target, x.relative_cost, 100 * x.failure_rate, (long long)x.acc_misses,
+                        (long long)x.bw_misses, (long long)x.feasible_failures, (long long)x.feasible_segments,
+                        x.mean_accuracy, x.bytes / 1e6, x.decision_us);
+          log_info(line);
+        }
+      });
   sub->add_option("table", opt->table, "Profile table (.csv) of the video")->required();
   sub->add_option("-o,--output", opt->output, "Plan to write (.csv; summary in OUTPUT.json)")->required();
   sub->add_option("--estimators", opt->estimators, "Estimators from train-estimators")->required();
   sub->add_option("--trace", opt->trace, "Bandwidth trace: CSV time_s,kbps or Mahimahi")->required();
-  sub->add_option("--targets", opt->targets, "Accuracy (mIoU) targets, comma-separated")->delimiter(',')->capture_default_str();
-  sub->add_option("--policies", opt->policies, "Policies: penance, oracle, static, bandwidth, largest, chameleon, persistence")->delimiter(',')->capture_default_str();
+  sub->add_option("--targets", opt->targets, "Accuracy (mIoU) targets, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  sub->add_option("--policies", opt->policies,
+                  "Policies: penance, oracle, static, bandwidth, largest, chameleon, persistence")
+      ->delimiter(',')
+      ->capture_default_str();
   sub->add_option("--initial-kbps", opt->initial_kbps,
-                  "The sender's bandwidth estimate before the first segment (0: the trace's rate over it)")->capture_default_str();
+                  "The sender's bandwidth estimate before the first segment (0: the trace's rate over it)")
+      ->capture_default_str();
   sub->add_option("--reprofile-every", opt->reprofile_every,
-                  "Chameleon's profiling period in segments (every action on a segment's scored frames)")->capture_default_str();
-  sub->add_option("--acc-margin", opt->acc_margin, "Penance's smallest (and starting) accuracy margin")->capture_default_str();
-  sub->add_option("--bw-margin", opt->bw_margin, "Penance's smallest (and starting) bandwidth margin")->capture_default_str();
-  sub->add_option("--confidence", opt->confidence,
-                  "Standard deviations of each action's prediction error (measured in training) that penance allows for")
+                  "Chameleon's profiling period in segments (every action on a segment's scored frames)")
       ->capture_default_str();
-  sub->add_option("--acc-feedback", opt->acc_feedback,
-                  "Penance's rate of correcting accuracy predictions from the measured accuracy of what it served (0: off)")
+  sub->add_option("--acc-margin", opt->acc_margin, "Penance's smallest (and starting) accuracy margin")
       ->capture_default_str();
-  sub->add_option("--bitrate", opt->bitrate, "Byte predictions: cnn, analytic, or auto (the CNN when trained)")->capture_default_str();
+  sub->add_option("--bw-margin", opt->bw_margin, "Penance's smallest (and starting) bandwidth margin")
+      ->capture_default_str();
+  sub->add_option(
+         "--confidence", opt->confidence,
+         "Standard deviations of each action's prediction error (measured in training) that penance allows for")
+      ->capture_default_str();
+  sub->add_option(
+         "--acc-feedback", opt->acc_feedback,
+         "Penance's rate of correcting accuracy predictions from the measured accuracy of what it served (0: off)")
+      ->capture_default_str();
+  sub->add_option("--bitrate", opt->bitrate, "Byte predictions: cnn, analytic, or auto (the CNN when trained)")
+      ->capture_default_str();
   sub->add_option("--threads", opt->threads, "Bitrate CNN threads (0 = one per core)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }

@@ -11,11 +11,15 @@ namespace vssoff::tools {
 
 void setup_train_model(CLI::App& app) {
   auto opt = std::make_shared<nn::TrainOptions>();
-  CLI::App* sub = add_subcommand(app, "train-model", "Train a built-in segmentation model on synthetic street scenes", [=] {
-    nn::TrainResult r = nn::nn_api().train_model(*opt);
-    log_info("wrote ", opt->output, ": ", r.steps, " steps in ", r.seconds, " s, best validation mIoU ", r.best_val_miou);
-  });
-  sub->add_option("-o,--output", opt->output, "Model card to write (.json); weights beside it (.pt), checkpoint OUTPUT.ckpt")->required();
+  CLI::App* sub =
+      add_subcommand(app, "train-model", "Train a built-in segmentation model on synthetic street scenes", [=] {
+        nn::TrainResult r = nn::nn_api().train_model(*opt);
+        log_info("wrote ", opt->output, ": ", r.steps, " steps in ", r.seconds, " s, best validation mIoU ",
+                 r.best_val_miou);
+      });
+  sub->add_option("-o,--output", opt->output,
+                  "Model card to write (.json); weights beside it (.pt), checkpoint OUTPUT.ckpt")
+      ->required();
   sub->add_option("--name", opt->name, "Model name (default: the card's file stem)");
   sub->add_option("--width", opt->width, "Network width; cost grows with its square")->capture_default_str();
   sub->add_option("--steps", opt->steps, "Optimisation steps")->capture_default_str();
@@ -25,12 +29,16 @@ void setup_train_model(CLI::App& app) {
   sub->add_option("--crop-height", opt->crop_height, "Training crop height, pixels")->capture_default_str();
   sub->add_option("--scale-min", opt->scale_min, "Smallest random rescale before cropping")->capture_default_str();
   sub->add_option("--scale-max", opt->scale_max, "Largest random rescale before cropping")->capture_default_str();
-  sub->add_option("--color-jitter", opt->color_jitter, "Largest relative brightness/contrast change per channel")->capture_default_str();
+  sub->add_option("--color-jitter", opt->color_jitter, "Largest relative brightness/contrast change per channel")
+      ->capture_default_str();
   sub->add_option("--noise", opt->noise_sigma, "Largest added noise std-dev, 8-bit units")->capture_default_str();
-  sub->add_option("--compress-prob", opt->compress_prob, "Share of samples passed through x264 at a random QP")->capture_default_str();
+  sub->add_option("--compress-prob", opt->compress_prob, "Share of samples passed through x264 at a random QP")
+      ->capture_default_str();
   sub->add_option("--qp-min", opt->qp_min, "Lowest QP of that augmentation")->capture_default_str();
   sub->add_option("--qp-max", opt->qp_max, "Highest QP of that augmentation")->capture_default_str();
-  sub->add_option("--presets", opt->presets, "Synth presets to train on, comma-separated")->delimiter(',')->capture_default_str();
+  sub->add_option("--presets", opt->presets, "Synth presets to train on, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
   sub->add_option("--render-width", opt->render_width, "Width of the rendered scenes")->capture_default_str();
   sub->add_option("--render-height", opt->render_height, "Height of the rendered scenes")->capture_default_str();
   sub->add_option("--seed", opt->seed, "Seed of the training scenes and initialisation")->capture_default_str();

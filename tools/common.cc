@@ -28,7 +28,8 @@ void parse_size(const std::string& option, const std::string& text, int* width, 
   char* end = nullptr;
   long w = std::strtol(text.c_str(), &end, 10);
   long h = (end && *end == 'x') ? std::strtol(end + 1, &end, 10) : -1;
-  check<UsageError>(end && *end == '\0' && w > 0 && h > 0, option, " must be WIDTHxHEIGHT, e.g. 640x360 (got \"", text, "\")");
+  check<UsageError>(end && *end == '\0' && w > 0 && h > 0, option, " must be WIDTHxHEIGHT, e.g. 640x360 (got \"", text,
+                    "\")");
   *width = static_cast<int>(w);
   *height = static_cast<int>(h);
 }
@@ -37,8 +38,8 @@ video::Rational parse_fps(const std::string& option, const std::string& text) {
   char* end = nullptr;
   long num = std::strtol(text.c_str(), &end, 10), den = 1;
   if (end && *end == '/') den = std::strtol(end + 1, &end, 10);
-  check<UsageError>(end && *end == '\0' && num > 0 && den > 0, option, " must be a frame rate such as 30 or 30000/1001 (got \"",
-                    text, "\")");
+  check<UsageError>(end && *end == '\0' && num > 0 && den > 0, option,
+                    " must be a frame rate such as 30 or 30000/1001 (got \"", text, "\")");
   return {static_cast<int>(num), static_cast<int>(den)};
 }
 

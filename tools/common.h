@@ -17,7 +17,7 @@ CLI::App* add_subcommand(CLI::App& app, const std::string& name, const std::stri
 
 // Parsers that throw UsageError naming the option and value.
 void parse_size(const std::string& option, const std::string& text, int* width, int* height);  // "640x360"
-video::Rational parse_fps(const std::string& option, const std::string& text);                  // "30", "30000/1001"
+video::Rational parse_fps(const std::string& option, const std::string& text);                 // "30", "30000/1001"
 
 // The argv of this process (set by main).
 void set_argv(int argc, char** argv);

@@ -8,12 +8,12 @@
 
 #include "cmd_accmpeg.h"
 #include "cmd_encode_roi.h"
-#include "cmd_penance.h"
 #include "cmd_evaluate.h"
 #include "cmd_info.h"
+#include "cmd_penance.h"
 #include "cmd_segment.h"
-#include "cmd_train_model.h"
 #include "cmd_synth.h"
+#include "cmd_train_model.h"
 #include "codec/x264_encoder.h"
 #include "common.h"
 #include "core/error.h"
@@ -26,11 +26,9 @@ namespace {
 
 std::string version_text() {
   using namespace vssoff;
-  return cat("vssoff ", vssoff_version(), " (commit ", git_commit(), ")\n",
-             "  ", video::ffmpeg_versions(), "\n",
-             "  x264 ", codec::x264_version(), "\n",
-             "  LibTorch ", nn::torch_version(), "\n",
-             "  OpenCV ", video::opencv_version(), "\n");
+  return cat("vssoff ", vssoff_version(), " (commit ", git_commit(), ")\n", "  ", video::ffmpeg_versions(), "\n",
+             "  x264 ", codec::x264_version(), "\n", "  LibTorch ", nn::torch_version(), "\n", "  OpenCV ",
+             video::opencv_version(), "\n");
 }
 
 std::string current_subcommand(const CLI::App& app) {
@@ -46,14 +44,21 @@ int main(int argc, char** argv) {
   CLI::App app{"vssoff: offload video analytics from cameras to servers", "vssoff"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer("Exit codes: 0 ok, 1 usage, 2 input or I/O, 3 runtime.\nRun 'vssoff SUBCOMMAND --help' for a subcommand's options.");
+  app.footer(
+      "Exit codes: 0 ok, 1 usage, 2 input or I/O, 3 runtime.\nRun 'vssoff SUBCOMMAND --help' for a subcommand's "
+      "options.");
   app.set_config("--config", "", "Read options from an INI/TOML file ([subcommand] sections)");
-  app.add_flag_callback("--version", [] {
-    std::cout << version_text();
-    throw CLI::Success();
-  }, "Print the versions of vssoff and its libraries");
-  app.add_flag_callback("-q,--quiet", [] { set_log_level(LogLevel::kQuiet); }, "Only warnings and errors on stderr");
-  app.add_flag_callback("-v,--verbose", [] { set_log_level(LogLevel::kDebug); }, "Debug messages on stderr");
+  app.add_flag_callback(
+      "--version",
+      [] {
+        std::cout << version_text();
+        throw CLI::Success();
+      },
+      "Print the versions of vssoff and its libraries");
+  app.add_flag_callback(
+      "-q,--quiet", [] { set_log_level(LogLevel::kQuiet); }, "Only warnings and errors on stderr");
+  app.add_flag_callback(
+      "-v,--verbose", [] { set_log_level(LogLevel::kDebug); }, "Debug messages on stderr");
 
   tools::setup_synth(app);
   tools::setup_encode_roi(app);

@@ -98,13 +98,22 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   const int64_t n = static_cast<int64_t>(indices.size());
   const nn::ModelCard& card = seg.card();
   Json m = new_manifest("accgrad", kAccGradVersion);
-  m["params"] = {{"mode", opt.mode}, {"qp_lo", opt.mode == "taylor" ? Json(opt.qp_lo) : Json(nullptr)},
-                 {"start", opt.start}, {"frames", opt.frames}, {"every", opt.every}, {"macroblock", kMacroblock},
-                 {"width", info.width}, {"height", info.height}, {"mb_rows", rows}, {"mb_cols", cols},
+  m["params"] = {{"mode", opt.mode},
+                 {"qp_lo", opt.mode == "taylor" ? Json(opt.qp_lo) : Json(nullptr)},
+                 {"start", opt.start},
+                 {"frames", opt.frames},
+                 {"every", opt.every},
+                 {"macroblock", kMacroblock},
+                 {"width", info.width},
+                 {"height", info.height},
+                 {"mb_rows", rows},
+                 {"mb_cols", cols},
                  {"classes", opt.classes},
                  {"proxy", "sum of log-probabilities of the model's own labels on the high-quality frame"}};
-  m["server_model"] = {{"name", card.name}, {"weights_sha256", sha256_file(card.weights_path())},
-                       {"card", card.card_path}, {"classes", seg.num_classes()}};
+  m["server_model"] = {{"name", card.name},
+                       {"weights_sha256", sha256_file(card.weights_path())},
+                       {"card", card.card_path},
+                       {"classes", seg.num_classes()}};
   m["frames"] = indices;
   add_input(m, "video", fs::absolute(opt.input).string());
   add_input(m, "model", card.weights_path());

@@ -24,15 +24,15 @@ inline constexpr int kAccGradVersion = 1;
 inline constexpr int kMacroblock = 16;
 
 struct AccGradOptions {
-  std::string input;            // video (the high-quality original)
-  std::string model;            // server model: card (.json) or TorchScript file
-  std::string output;           // .npy (its manifest: OUTPUT.json)
-  std::string mode = "grad";    // "grad" | "taylor"
-  int qp_lo = 40;               // taylor: uniform QP of the low-quality encode
-  std::vector<int> classes;     // proxy over pixels of these reference classes only (empty = all)
+  std::string input;                          // video (the high-quality original)
+  std::string model;                          // server model: card (.json) or TorchScript file
+  std::string output;                         // .npy (its manifest: OUTPUT.json)
+  std::string mode = "grad";                  // "grad" | "taylor"
+  int qp_lo = 40;                             // taylor: uniform QP of the low-quality encode
+  std::vector<int> classes;                   // proxy over pixels of these reference classes only (empty = all)
   int64_t start = 0, frames = -1, every = 1;  // frame range and sampling
-  int threads = 0;              // 0 = one per core
-  std::string heatmap;          // PNG of the first sampled frame's gradient
+  int threads = 0;                            // 0 = one per core
+  std::string heatmap;                        // PNG of the first sampled frame's gradient
   bool force = false;
   void check() const;
 };

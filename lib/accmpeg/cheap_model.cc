@@ -36,11 +36,11 @@ constexpr double kRegressionWeight = 0.25;
 struct CheapNetImpl : torch::nn::Module {
   CheapNetImpl(int w, int outputs) {
     auto conv = torch::nn::Conv2dOptions(3, w, 3).stride(2).padding(1).bias(false);
-    stem = register_module("stem", torch::nn::Sequential(torch::nn::Conv2d(conv), torch::nn::BatchNorm2d(w),
-                                                         torch::nn::ReLU()));
-    body = register_module("body", torch::nn::Sequential(nn::DSConv(w, 2 * w, 2), nn::DSConv(2 * w, 4 * w, 2),
-                                                         nn::DSConv(4 * w, 8 * w, 2), nn::DSConv(8 * w, 8 * w, 1),
-                                                         nn::DSConv(8 * w, 8 * w, 1)));
+    stem = register_module(
+        "stem", torch::nn::Sequential(torch::nn::Conv2d(conv), torch::nn::BatchNorm2d(w), torch::nn::ReLU()));
+    body = register_module(
+        "body", torch::nn::Sequential(nn::DSConv(w, 2 * w, 2), nn::DSConv(2 * w, 4 * w, 2), nn::DSConv(4 * w, 8 * w, 2),
+                                      nn::DSConv(8 * w, 8 * w, 1), nn::DSConv(8 * w, 8 * w, 1)));
     head = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(8 * w, outputs, 1)));
   }
   torch::Tensor forward(torch::Tensor x) { return head(body->forward(stem->forward(x))); }
@@ -72,7 +72,8 @@ torch::Tensor normalise(torch::Tensor rgb_u8) {  // [N,3,H,W] uint8 -> normalise
 
 torch::Tensor frame_tensor(const video::Frame& f) {  // [3,H,W] uint8 (a copy)
   return torch::from_blob(const_cast<uint8_t*>(f.plane(0)), {f.height, f.width, 3}, torch::kUInt8)
-      .permute({2, 0, 1}).clone();
+      .permute({2, 0, 1})
+      .clone();
 }
 
 int set_threads(int threads) {
@@ -116,7 +117,8 @@ Metrics validate(CheapNet& net, const std::vector<Clip>& clips, const TrainCheap
       ++n;
       torch::Tensor p = torch::softmax(out.narrow(1, 0, 2), 1)[0][1].contiguous();
       std::vector<float> s(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
-      std::vector<uint8_t> pred = opt.threshold >= 0 ? std::vector<uint8_t>() : importance_labels(s.data(), int(s.size()), opt.top_percent, -1);
+      std::vector<uint8_t> pred =
+          opt.threshold >= 0 ? std::vector<uint8_t>() : importance_labels(s.data(), int(s.size()), opt.top_percent, -1);
       if (opt.threshold >= 0)
         for (float v : s) pred.push_back(v >= 0.5f);
       torch::Tensor t = c.labels[i].to(torch::kUInt8).contiguous();
@@ -143,12 +145,14 @@ Metrics validate(CheapNet& net, const std::vector<Clip>& clips, const TrainCheap
 
 void TrainCheapOptions::check() const {
   vssoff::check<UsageError>(!accgrad.empty(), "give at least one accgrad output to train on");
-  vssoff::check<UsageError>(fs::path(output).extension() == ".json", "the output is a model card and must end in .json (got ",
-                            output, ")");
+  vssoff::check<UsageError>(fs::path(output).extension() == ".json",
+                            "the output is a model card and must end in .json (got ", output, ")");
   vssoff::check<UsageError>(width >= 2 && width <= 64, "width must be in [2, 64] (got ", width, ")");
-  vssoff::check<UsageError>(top_percent > 0 && top_percent < 100, "top percent must be in (0, 100) (got ", top_percent, ")");
+  vssoff::check<UsageError>(top_percent > 0 && top_percent < 100, "top percent must be in (0, 100) (got ", top_percent,
+                            ")");
   vssoff::check<UsageError>(pos_weight > 0, "pos-weight must be > 0 (got ", pos_weight, ")");
-  vssoff::check<UsageError>(epochs >= 1 && patience >= 1 && batch >= 1 && batch <= 256, "epochs, patience and batch must be >= 1");
+  vssoff::check<UsageError>(epochs >= 1 && patience >= 1 && batch >= 1 && batch <= 256,
+                            "epochs, patience and batch must be >= 1");
   vssoff::check<UsageError>(lr > 0 && lr < 1, "lr must be in (0, 1) (got ", lr, ")");
   vssoff::check<UsageError>(val_share > 0 && val_share < 1, "val share must be in (0, 1) (got ", val_share, ")");
   vssoff::check<UsageError>(threads >= 0 && threads <= 256, "threads must be in [0, 256] (got ", threads, ")");
@@ -176,8 +180,9 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
       server = sm;
       server_from = path;
     }
-    check<InputError>(sm.at("weights_sha256") == server.at("weights_sha256"), path, ": accuracy gradients of server model ",
-                      sm.at("name").get<std::string>(), ", but ", server_from, " has ", server.at("name").get<std::string>(),
+    check<InputError>(sm.at("weights_sha256") == server.at("weights_sha256"), path,
+                      ": accuracy gradients of server model ", sm.at("name").get<std::string>(), ", but ", server_from,
+                      " has ", server.at("name").get<std::string>(),
                       " (different weights): train one cheap model per server model");
     check<InputError>(g.manifest.at("params").at("macroblock") == kMacroblock, path, ": macroblock ",
                       g.manifest.at("params").at("macroblock").dump(), ", this vssoff uses ", kMacroblock);
@@ -201,13 +206,15 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
       for (uint8_t v : lab) positives += v;
       cells += per_frame;
       clip.frames.push_back(frame_tensor(f));
-      clip.labels.push_back(torch::tensor(std::vector<int64_t>(lab.begin(), lab.end()), torch::kLong).view({g.rows, g.cols}));
+      clip.labels.push_back(
+          torch::tensor(std::vector<int64_t>(lab.begin(), lab.end()), torch::kLong).view({g.rows, g.cols}));
       ++next;
     }
     check<InputError>(next == g.frame_indices.size(), g.video_path, ": ended before frame ", g.frame_indices[next],
                       " that ", path, " has gradients for");
     clip.val_begin = clip.frames.size() - std::max<size_t>(1, std::lround(clip.frames.size() * opt.val_share));
-    check<InputError>(clip.val_begin > 0, path, ": ", clip.frames.size(), " sampled frame(s) cannot be split into training and validation");
+    check<InputError>(clip.val_begin > 0, path, ": ", clip.frames.size(),
+                      " sampled frame(s) cannot be split into training and validation");
     train_frames += clip.val_begin;
     val_frames += clip.frames.size() - clip.val_begin;
     inputs.push_back({{"accgrad", path}, {"video", g.video_path}, {"frames", clip.frames.size()}});
@@ -215,7 +222,8 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
   }
   check<InputError>(positives > 0, "degenerate training set: no macroblock of ", cells,
                     " is labelled important (all gradients zero, or a threshold above every gradient)");
-  check<InputError>(positives < cells, "degenerate training set: every macroblock is labelled important (threshold too low?)");
+  check<InputError>(positives < cells,
+                    "degenerate training set: every macroblock is labelled important (threshold too low?)");
   log_info(train_frames, " training and ", val_frames, " validation frames from ", clips.size(), " clip(s); ",
            std::round(1000.0 * positives / cells) / 10, "% of macroblocks important");
 
@@ -258,7 +266,8 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
         if (crop) {
           int64_t r0 = static_cast<int64_t>(rng() % (full_rows - crop_rows + 1));
           int64_t c0 = static_cast<int64_t>(rng() % (full_cols - crop_cols + 1));
-          x = x.narrow(1, r0 * kMacroblock, crop_rows * kMacroblock).narrow(2, c0 * kMacroblock, crop_cols * kMacroblock);
+          x = x.narrow(1, r0 * kMacroblock, crop_rows * kMacroblock)
+                  .narrow(2, c0 * kMacroblock, crop_cols * kMacroblock);
           y = y.narrow(0, r0, crop_rows).narrow(1, c0, crop_cols);
           rel = rel.narrow(0, r0, crop_rows).narrow(1, c0, crop_cols);
         }
@@ -280,8 +289,8 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
     }
     Metrics m = validate(net, clips, opt, class_weights);
     bool better = m.auc > best.auc;
-    log_info("epoch ", epoch, ": train loss ", loss_sum / std::max(1, batches), ", validation loss ", m.loss, ", AUC ", m.auc,
-             ", precision ", m.precision, ", recall ", m.recall, ", log2-importance MAE ", m.rel_mae,
+    log_info("epoch ", epoch, ": train loss ", loss_sum / std::max(1, batches), ", validation loss ", m.loss, ", AUC ",
+             m.auc, ", precision ", m.precision, ", recall ", m.recall, ", log2-importance MAE ", m.rel_mae,
              better ? " (best so far)" : "");
     if (better) {
       best = m;
@@ -297,7 +306,8 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
   }
   progress.finish();
   const int epochs_run = epoch - 1;
-  if (stale >= opt.patience) log_info("stopped early after ", epochs_run, " epochs: no better validation AUC in ", opt.patience);
+  if (stale >= opt.patience)
+    log_info("stopped early after ", epochs_run, " epochs: no better validation AUC in ", opt.patience);
 
   nn::ModelCard card;
   card.name = fs::path(opt.output).stem().string();
@@ -310,12 +320,19 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
   card.stride = kMacroblock;
   card.gflops = cheapnet_gflops(opt.width, 360, 640);
   card.weights = fs::path(weights_path).filename().string();
-  card.produced_by = {{"command", "train-cheap-model"}, {"server_model", server}, {"inputs", inputs},
-                      {"labels", opt.threshold >= 0 ? Json{{"threshold", opt.threshold}} : Json{{"top_percent", opt.top_percent}}},
-                      {"pos_weight", opt.pos_weight}, {"epochs", epochs_run}, {"batch", opt.batch}, {"lr", opt.lr},
-                      {"val_share", opt.val_share}, {"seed", opt.seed}};
-  card.metrics = {{"val_auc", best.auc}, {"val_precision", best.precision}, {"val_recall", best.recall},
-                  {"val_loss", best.loss}, {"val_log2_importance_mae", best.rel_mae}, {"train_frames", train_frames},
+  card.produced_by = {
+      {"command", "train-cheap-model"},
+      {"server_model", server},
+      {"inputs", inputs},
+      {"labels", opt.threshold >= 0 ? Json{{"threshold", opt.threshold}} : Json{{"top_percent", opt.top_percent}}},
+      {"pos_weight", opt.pos_weight},
+      {"epochs", epochs_run},
+      {"batch", opt.batch},
+      {"lr", opt.lr},
+      {"val_share", opt.val_share},
+      {"seed", opt.seed}};
+  card.metrics = {{"val_auc", best.auc},     {"val_precision", best.precision},         {"val_recall", best.recall},
+                  {"val_loss", best.loss},   {"val_log2_importance_mae", best.rel_mae}, {"train_frames", train_frames},
                   {"val_frames", val_frames}};
   write_model_card(opt.output, card, true);
 
@@ -372,7 +389,8 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
       ++next;
     }
     auto tm = std::chrono::steady_clock::now();
-    torch::Tensor x = normalise(torch::from_blob(f.plane(0), {1, f.height, f.width, 3}, torch::kUInt8).permute({0, 3, 1, 2}));
+    torch::Tensor x =
+        normalise(torch::from_blob(f.plane(0), {1, f.height, f.width, 3}, torch::kUInt8).permute({0, 3, 1, 2}));
     torch::Tensor out = net->forward(x);
     torch::Tensor p = torch::softmax(out.narrow(1, 0, 2), 1)[0][1].contiguous();
     if (has_rel) {

@@ -36,7 +36,7 @@ struct TrainCheapOptions {
   double pos_weight = 2;             // loss weight of the important class (AccMPEG: 2)
   int epochs = 40, patience = 6, batch = 8;
   double lr = 1e-3;
-  double val_share = 0.2;            // last share of each clip's frames held out
+  double val_share = 0.2;  // last share of each clip's frames held out
   uint64_t seed = 1;
   int threads = 0;
   bool force = false;
@@ -54,18 +54,18 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& options);
 
 // Runs a cheap model over frames of a video: importance in [0, 1] per macroblock.
 struct ImportanceOptions {
-  std::string input, model;          // video; cheap model card
-  std::vector<int64_t> frames;       // frame indices to run on (ascending); empty = all
+  std::string input, model;     // video; cheap model card
+  std::vector<int64_t> frames;  // frame indices to run on (ascending); empty = all
   int threads = 0;
 };
 struct ImportanceResult {
-  std::vector<int64_t> frames;       // indices run
+  std::vector<int64_t> frames;  // indices run
   int rows = 0, cols = 0, width = 0, height = 0;
-  std::vector<float> importance;     // [frames x rows x cols]
-  std::vector<float> relative;       // the same shape: predicted gradient / frame mean (empty for older models)
-  double model_seconds = 0;          // time in the network only
-  double seconds = 0;                // decode + network
-  Json card;                         // the cheap model's card
+  std::vector<float> importance;  // [frames x rows x cols]
+  std::vector<float> relative;    // the same shape: predicted gradient / frame mean (empty for older models)
+  double model_seconds = 0;       // time in the network only
+  double seconds = 0;             // decode + network
+  Json card;                      // the cheap model's card
 };
 ImportanceResult predict_importance(const ImportanceOptions& options);
 

@@ -1,11 +1,10 @@
 #include "accmpeg/qp_maps.h"
 
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -74,7 +73,8 @@ std::vector<float> relative_log2_importance(const float* v, size_t count) {
   mean = count ? mean / count : 0;
   std::vector<float> out(count, 0.0f);
   if (mean > 0)
-    for (size_t k = 0; k < count; ++k) out[k] = static_cast<float>(std::log2(std::max<double>(v[k], 1e-3 * mean) / mean));
+    for (size_t k = 0; k < count; ++k)
+      out[k] = static_cast<float>(std::log2(std::max<double>(v[k], 1e-3 * mean) / mean));
   return out;
 }
 
@@ -88,8 +88,10 @@ double roc_auc(const std::vector<float>& scores, const std::vector<uint8_t>& lab
     while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;
     double rank = (i + 1 + j) / 2.0;
     for (size_t k = i; k < j; ++k)
-      if (labels[order[k]]) rank_sum += rank, ++pos;
-      else ++neg;
+      if (labels[order[k]])
+        rank_sum += rank, ++pos;
+      else
+        ++neg;
     i = j;
   }
   if (pos == 0 || neg == 0) return NAN;
@@ -98,21 +100,29 @@ double roc_auc(const std::vector<float>& scores, const std::vector<uint8_t>& lab
 
 void QpMapParams::check() const {
   vssoff::check<UsageError>(segment_frames >= 1, "segment frames must be >= 1 (got ", segment_frames, ")");
-  vssoff::check<UsageError>(threshold >= 0 || (top_percent > 0 && top_percent <= 100), "top percent must be in (0, 100] (got ",
-                            top_percent, ")");
+  vssoff::check<UsageError>(threshold >= 0 || (top_percent > 0 && top_percent <= 100),
+                            "top percent must be in (0, 100] (got ", top_percent, ")");
   vssoff::check<UsageError>(dilate >= 0 && dilate <= 16, "dilate must be in [0, 16] macroblocks (got ", dilate, ")");
-  vssoff::check<UsageError>(qp_hi >= 0 && qp_hi <= 51 && qp_lo >= 0 && qp_lo <= 51, "QPs must be in [0, 51] (got ", qp_hi,
-                            " and ", qp_lo, ")");
-  vssoff::check<UsageError>(qp_hi <= qp_lo, "qp-hi (", qp_hi, ") is the high-quality QP and must not exceed qp-lo (", qp_lo, ")");
-  vssoff::check<UsageError>(graded >= 0 && graded <= 24, "graded must be in [0, 24] QP per doubling (got ", graded, ")");
+  vssoff::check<UsageError>(qp_hi >= 0 && qp_hi <= 51 && qp_lo >= 0 && qp_lo <= 51, "QPs must be in [0, 51] (got ",
+                            qp_hi, " and ", qp_lo, ")");
+  vssoff::check<UsageError>(qp_hi <= qp_lo, "qp-hi (", qp_hi, ") is the high-quality QP and must not exceed qp-lo (",
+                            qp_lo, ")");
+  vssoff::check<UsageError>(graded >= 0 && graded <= 24, "graded must be in [0, 24] QP per doubling (got ", graded,
+                            ")");
   vssoff::check<UsageError>(graded == 0 || (qp_mean >= qp_hi && qp_mean <= qp_lo), "qp-mean (", qp_mean,
                             ") must lie between qp-hi (", qp_hi, ") and qp-lo (", qp_lo, ")");
 }
 
 Json QpMapParams::to_json() const {
-  return {{"segment_frames", segment_frames}, {"top_percent", threshold >= 0 ? Json(nullptr) : Json(top_percent)},
-          {"threshold", threshold >= 0 ? Json(threshold) : Json(nullptr)}, {"dilate", dilate}, {"clean", clean},
-          {"qp_hi", qp_hi}, {"qp_lo", qp_lo}, {"graded", graded}, {"qp_mean", graded > 0 ? Json(qp_mean) : Json(nullptr)}};
+  return {{"segment_frames", segment_frames},
+          {"top_percent", threshold >= 0 ? Json(nullptr) : Json(top_percent)},
+          {"threshold", threshold >= 0 ? Json(threshold) : Json(nullptr)},
+          {"dilate", dilate},
+          {"clean", clean},
+          {"qp_hi", qp_hi},
+          {"qp_lo", qp_lo},
+          {"graded", graded},
+          {"qp_mean", graded > 0 ? Json(qp_mean) : Json(nullptr)}};
 }
 
 std::vector<int64_t> sampled_frames(int64_t total_frames, int segment_frames, const std::string& sample) {
@@ -136,8 +146,8 @@ codec::QpMap qp_map_from_importance(const std::vector<int64_t>& frame_indices, c
                                     const QpMapParams& p, std::vector<float>* segment_importance) {
   p.check();
   codec::QpMap map = empty_map(width, height, total_frames, p);
-  check<InputError>(map.rows == rows && map.cols == cols, "importance grid ", rows, "x", cols, " does not fit ", width, "x",
-                    height, " (", map.rows, "x", map.cols, " macroblocks)");
+  check<InputError>(map.rows == rows && map.cols == cols, "importance grid ", rows, "x", cols, " does not fit ", width,
+                    "x", height, " (", map.rows, "x", map.cols, " macroblocks)");
   const size_t cells = static_cast<size_t>(rows) * cols;
   check<RuntimeError>(importance.size() == frame_indices.size() * cells, "importance holds ", importance.size(),
                       " values for ", frame_indices.size(), " frames of ", cells, " macroblocks");
@@ -200,8 +210,10 @@ codec::QpMap qp_map_from_boxes(const std::string& coco_path, int width, int heig
     const Json& b = a.at("bbox");
     double x0 = b.at(0).get<double>() - margin, y0 = b.at(1).get<double>() - margin;
     double x1 = x0 + b.at(2).get<double>() + 2 * margin, y1 = y0 + b.at(3).get<double>() + 2 * margin;
-    int c0 = std::max(0, static_cast<int>(std::floor(x0 / 16))), c1 = std::min(map.cols - 1, static_cast<int>(std::ceil(x1 / 16)) - 1);
-    int r0 = std::max(0, static_cast<int>(std::floor(y0 / 16))), r1 = std::min(map.rows - 1, static_cast<int>(std::ceil(y1 / 16)) - 1);
+    int c0 = std::max(0, static_cast<int>(std::floor(x0 / 16))),
+        c1 = std::min(map.cols - 1, static_cast<int>(std::ceil(x1 / 16)) - 1);
+    int r0 = std::max(0, static_cast<int>(std::floor(y0 / 16))),
+        r1 = std::min(map.rows - 1, static_cast<int>(std::ceil(y1 / 16)) - 1);
     cv::Mat& m = masks[frame / p.segment_frames];
     for (int r = r0; r <= r1; ++r)
       for (int c = c0; c <= c1; ++c) m.at<uint8_t>(r, c) = 1;

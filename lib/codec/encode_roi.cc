@@ -121,9 +121,12 @@ class Verifier {
         int idx = my * cols + mx;
         int got = decoded_.mb_qp[idx];
         int prev = idx == 0 ? base_qp_ : decoded_.mb_qp[idx - 1];
-        if (got == want) ++qp_check_.exact;
-        else if (got == prev) ++qp_check_.inherited;
-        else ++qp_check_.mismatched;
+        if (got == want)
+          ++qp_check_.exact;
+        else if (got == prev)
+          ++qp_check_.inherited;
+        else
+          ++qp_check_.mismatched;
       }
     }
     double pixels = double(a.width) * a.height;
@@ -149,7 +152,8 @@ class Verifier {
 void EncodeRoiOptions::check() const {
   vssoff::check<UsageError>(!input.empty(), "no input video given");
   vssoff::check<UsageError>(!output.empty(), "no output given (-o)");
-  vssoff::check<UsageError>(qp_map.empty() != (qp < 0), "give exactly one of a uniform QP (--qp) or a QP map (--qp-map)");
+  vssoff::check<UsageError>(qp_map.empty() != (qp < 0),
+                            "give exactly one of a uniform QP (--qp) or a QP map (--qp-map)");
   vssoff::check<UsageError>(qp < 0 || qp <= 51, "qp must be in [0, 51] (got ", qp, ")");
   vssoff::check<UsageError>(segment_frames >= 1, "segment length must be >= 1 frame (got ", segment_frames, ")");
   vssoff::check<UsageError>(scale > 0 && scale <= 1, "scale must be in (0, 1] (got ", scale, ")");
@@ -310,12 +314,12 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
   if (verifier) {
     Json by_qp = Json::object();
     for (const auto& [qp, psnr] : r.psnr_y_by_qp) by_qp[std::to_string(qp)] = psnr;
-    m["verify"] = {{"psnr_y", r.psnr_y},
-                   {"psnr_y_by_qp", by_qp},
-                   {"frame_psnr_y", r.frame_psnr_y},
-                   {"qp_check", {{"exact", r.qp_check.exact},
-                                 {"inherited", r.qp_check.inherited},
-                                 {"mismatched", r.qp_check.mismatched}}}};
+    m["verify"] = {
+        {"psnr_y", r.psnr_y},
+        {"psnr_y_by_qp", by_qp},
+        {"frame_psnr_y", r.frame_psnr_y},
+        {"qp_check",
+         {{"exact", r.qp_check.exact}, {"inherited", r.qp_check.inherited}, {"mismatched", r.qp_check.mismatched}}}};
     if (recon) add_sidecar(m, "recon", manifest_path_for(opt.output), opt.recon);
   }
   if (!opt.heatmap.empty()) add_sidecar(m, "heatmap", manifest_path_for(opt.output), opt.heatmap);

@@ -46,17 +46,17 @@ struct QpCheck {
 };
 
 struct EncodeRoiResult {
-  int width = 0, height = 0;   // encoded frame size
+  int width = 0, height = 0;  // encoded frame size
   int64_t frames = 0;
   std::vector<int64_t> frame_bytes, segment_bytes;
   int64_t total_bytes = 0;
-  double seconds = 0;          // wall time of the whole step
+  double seconds = 0;  // wall time of the whole step
   // Only with verify:
   std::vector<double> frame_psnr_y;
-  double psnr_y = 0;                      // MSE-pooled over all frames
+  double psnr_y = 0;                                 // MSE-pooled over all frames
   std::vector<std::pair<int, double>> psnr_y_by_qp;  // requested QP -> pooled luma PSNR of its macroblocks
   QpCheck qp_check;
-  Json manifest;               // what was written to OUTPUT.json
+  Json manifest;  // what was written to OUTPUT.json
 };
 
 EncodeRoiResult encode_roi(const EncodeRoiOptions& options);

@@ -27,8 +27,7 @@ const char* to_string(QpMapGranularity g) { return g == QpMapGranularity::kSegme
 
 const uint8_t* QpMap::for_frame(int64_t frame_index, int segment_frames_in_use) const {
   int64_t i = 0;
-  if (count > 1)
-    i = granularity == QpMapGranularity::kFrame ? frame_index : frame_index / segment_frames_in_use;
+  if (count > 1) i = granularity == QpMapGranularity::kFrame ? frame_index : frame_index / segment_frames_in_use;
   check<InputError>(i < count, source, ": QP map has ", count, " ", to_string(granularity), " maps, frame ",
                     frame_index, " needs ", to_string(granularity), " ", i);
   return qp.data() + static_cast<size_t>(i) * rows * cols;
@@ -44,8 +43,10 @@ QpMap read_qp_map(const std::string& path, const QpMapDefaults& defaults) {
   map.granularity = defaults.granularity;
   std::string npy_path = path, manifest_path;
   bool is_manifest = path.size() > 5 && path.substr(path.size() - 5) == ".json";
-  if (is_manifest) manifest_path = path;
-  else if (std::filesystem::exists(manifest_path_for(path))) manifest_path = manifest_path_for(path);
+  if (is_manifest)
+    manifest_path = path;
+  else if (std::filesystem::exists(manifest_path_for(path)))
+    manifest_path = manifest_path_for(path);
 
   if (!manifest_path.empty()) {
     Json m = read_manifest(manifest_path, "qpmap", kQpMapVersion);
@@ -67,18 +68,18 @@ QpMap read_qp_map(const std::string& path, const QpMapDefaults& defaults) {
   map.rows = static_cast<int>(a.shape[a.shape.size() - 2]);
   map.cols = static_cast<int>(a.shape[a.shape.size() - 1]);
   check<InputError>(map.count > 0 && map.rows > 0 && map.cols > 0, npy_path, ": empty QP map ", a.shape_string());
-  check<InputError>(map.kind == QpMapKind::kAbsolute || (map.base_qp >= 0 && map.base_qp <= 51), npy_path,
-                    ": base QP ", map.base_qp, " out of [0, 51]");
+  check<InputError>(map.kind == QpMapKind::kAbsolute || (map.base_qp >= 0 && map.base_qp <= 51), npy_path, ": base QP ",
+                    map.base_qp, " out of [0, 51]");
   std::vector<double> values = a.to_double();
   map.qp.resize(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
     double v = values[i];
     size_t n = i / (static_cast<size_t>(map.rows) * map.cols), r = i / map.cols % map.rows, c = i % map.cols;
-    check<InputError>(std::isfinite(v) && v == std::floor(v), npy_path, ": value ", v, " at [", n, ", ", r, ", ",
-                      c, "] is not a whole number (QPs are integers)");
+    check<InputError>(std::isfinite(v) && v == std::floor(v), npy_path, ": value ", v, " at [", n, ", ", r, ", ", c,
+                      "] is not a whole number (QPs are integers)");
     double qp = map.kind == QpMapKind::kOffset ? map.base_qp + v : v;
-    check<InputError>(qp >= 0 && qp <= 51, npy_path, ": ", to_string(map.kind), " value ", v, " at [", n, ", ", r,
-                      ", ", c, "] gives QP ", qp, ", outside [0, 51]");
+    check<InputError>(qp >= 0 && qp <= 51, npy_path, ": ", to_string(map.kind), " value ", v, " at [", n, ", ", r, ", ",
+                      c, "] gives QP ", qp, ", outside [0, 51]");
     map.qp[i] = static_cast<uint8_t>(qp);
   }
   return map;
@@ -114,8 +115,8 @@ void write_qp_map(const std::string& npy_path, const QpMap& map, bool force, con
 void check_qp_map_fits(const QpMap& map, int width, int height, int segment_frames, int64_t frame_count) {
   int rows = (height + 15) / 16, cols = (width + 15) / 16;
   check<InputError>(map.rows == rows && map.cols == cols, map.source, ": QP map grid is ", map.rows, "x", map.cols,
-                    " macroblocks (rows x cols), but the encoded frame is ", width, "x", height, " = ", rows, "x",
-                    cols, " macroblocks");
+                    " macroblocks (rows x cols), but the encoded frame is ", width, "x", height, " = ", rows, "x", cols,
+                    " macroblocks");
   check<InputError>(map.width == 0 || (map.width == width && map.height == height), map.source,
                     ": QP map was made for ", map.width, "x", map.height, " frames, encoding ", width, "x", height);
   check<InputError>(map.segment_frames == 0 || map.granularity == QpMapGranularity::kFrame || map.count == 1 ||
@@ -123,8 +124,8 @@ void check_qp_map_fits(const QpMap& map, int width, int height, int segment_fram
                     map.source, ": QP map was made for segments of ", map.segment_frames,
                     " frames, encoding with segments of ", segment_frames);
   if (frame_count > 0 && map.count > 1) {
-    int64_t needed = map.granularity == QpMapGranularity::kFrame ? frame_count
-                                                                 : (frame_count + segment_frames - 1) / segment_frames;
+    int64_t needed =
+        map.granularity == QpMapGranularity::kFrame ? frame_count : (frame_count + segment_frames - 1) / segment_frames;
     check<InputError>(map.count >= needed, map.source, ": QP map has ", map.count, " ", to_string(map.granularity),
                       " maps, the video needs ", needed, " (", frame_count, " frames)");
   }

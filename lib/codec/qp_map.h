@@ -37,11 +37,11 @@ struct QpMap {
   QpMapKind kind = QpMapKind::kAbsolute;  // as stored; qp below is always absolute
   int base_qp = 0;                        // for kOffset
   QpMapGranularity granularity = QpMapGranularity::kSegment;
-  int segment_frames = 0;                 // 0 = not stated
-  int width = 0, height = 0;              // 0 = not stated
+  int segment_frames = 0;     // 0 = not stated
+  int width = 0, height = 0;  // 0 = not stated
   int rows = 0, cols = 0, count = 0;
-  std::vector<uint8_t> qp;                // absolute QPs, [count][rows][cols]
-  std::string source;                     // file it came from (for messages)
+  std::vector<uint8_t> qp;  // absolute QPs, [count][rows][cols]
+  std::string source;       // file it came from (for messages)
 
   // The map for a frame (by granularity and segment length). InputError past the end.
   const uint8_t* for_frame(int64_t frame_index, int segment_frames_in_use) const;

@@ -20,8 +20,10 @@ void x264_log_callback(void*, int level, const char* fmt, va_list args) {
   std::vsnprintf(buf, sizeof buf, fmt, args);
   size_t n = std::strlen(buf);
   while (n && buf[n - 1] == '\n') buf[--n] = '\0';
-  if (level <= X264_LOG_WARNING) log_warn("x264: ", buf);
-  else log_debug("x264: ", buf);
+  if (level <= X264_LOG_WARNING)
+    log_warn("x264: ", buf);
+  else
+    log_debug("x264: ", buf);
 }
 
 bool in_list(const std::string& name, const char* const* list) {
@@ -33,9 +35,11 @@ bool in_list(const std::string& name, const char* const* list) {
 
 void EncoderOptions::check() const {
   if (!in_list(preset, x264_preset_names))
-    throw UsageError(cat("unknown x264 preset \"", preset, "\" (ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo)"));
+    throw UsageError(cat("unknown x264 preset \"", preset,
+                         "\" (ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo)"));
   if (!tune.empty() && !in_list(tune, x264_tune_names))
-    throw UsageError(cat("unknown x264 tune \"", tune, "\" (film, animation, grain, stillimage, psnr, ssim, fastdecode, zerolatency)"));
+    throw UsageError(cat("unknown x264 tune \"", tune,
+                         "\" (film, animation, grain, stillimage, psnr, ssim, fastdecode, zerolatency)"));
   vssoff::check<UsageError>(threads >= 0 && threads <= 128, "threads must be in [0, 128] (got ", threads, ")");
   vssoff::check<UsageError>(gop_frames >= 1, "segment length (gop_frames) must be >= 1 (got ", gop_frames, ")");
   vssoff::check<UsageError>(bframes >= 0 && bframes <= 16, "bframes must be in [0, 16] (got ", bframes, ")");
@@ -136,8 +140,8 @@ std::vector<uint8_t> H264Encoder::headers() const {
 
 void H264Encoder::encode(const video::Frame& f, const uint8_t* mb_qp, std::vector<video::EncodedPacket>* out) {
   check<RuntimeError>(f.format == video::PixelFormat::kYuv420p && f.width == impl_->width && f.height == impl_->height,
-                      "encoder expects ", impl_->width, "x", impl_->height, " yuv420p, got ", f.width, "x", f.height, " ",
-                      video::pixel_format_name(f.format));
+                      "encoder expects ", impl_->width, "x", impl_->height, " yuv420p, got ", f.width, "x", f.height,
+                      " ", video::pixel_format_name(f.format));
   check<RuntimeError>(mb_qp == nullptr || impl_->opt.per_macroblock_qp,
                       "a QP map was given to an encoder opened in constant-QP mode");
   x264_picture_t pic;
@@ -156,8 +160,8 @@ void H264Encoder::encode(const video::Frame& f, const uint8_t* mb_qp, std::vecto
     float* offsets = static_cast<float*>(std::malloc(n * sizeof(float)));
     check<RuntimeError>(offsets != nullptr, "out of memory");
     for (size_t i = 0; i < n; ++i) {
-      check<InputError>(mb_qp[i] <= 51, "QP ", int(mb_qp[i]), " out of range [0, 51] at macroblock ", i,
-                        " of frame ", f.index);
+      check<InputError>(mb_qp[i] <= 51, "QP ", int(mb_qp[i]), " out of range [0, 51] at macroblock ", i, " of frame ",
+                        f.index);
       offsets[i] = static_cast<float>(mb_qp[i] - impl_->opt.base_qp);
     }
     pic.prop.quant_offsets = offsets;

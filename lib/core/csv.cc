@@ -23,8 +23,8 @@ std::string quote(const std::string& v) {
 CsvWriter::CsvWriter(std::vector<std::string> columns) : columns_(columns.size()) { add_row(columns); }
 
 void CsvWriter::add_row(const std::vector<std::string>& values) {
-  check<RuntimeError>(values.size() == columns_, "CSV row has ", values.size(), " fields, table has ",
-                      columns_, " columns");
+  check<RuntimeError>(values.size() == columns_, "CSV row has ", values.size(), " fields, table has ", columns_,
+                      " columns");
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) text_ += ',';
     text_ += quote(values[i]);
@@ -109,8 +109,8 @@ CsvTable read_csv(const std::string& path) {
   t.columns = std::move(records[0]);
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() == 1 && records[r][0].empty()) continue;  // blank line
-    check<InputError>(records[r].size() == t.columns.size(), path, ": row ", r + 1, " has ",
-                      records[r].size(), " fields, header has ", t.columns.size());
+    check<InputError>(records[r].size() == t.columns.size(), path, ": row ", r + 1, " has ", records[r].size(),
+                      " fields, header has ", t.columns.size());
     t.rows.push_back(std::move(records[r]));
   }
   return t;

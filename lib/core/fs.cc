@@ -18,8 +18,7 @@ namespace vssoff {
 void check_output_path(const std::string& path, bool force) {
   check<UsageError>(!path.empty(), "no output path given");
   std::error_code ec;
-  if (fs::exists(path, ec) && !force)
-    throw InputError(cat("output exists: ", path, " (use --force to overwrite)"));
+  if (fs::exists(path, ec) && !force) throw InputError(cat("output exists: ", path, " (use --force to overwrite)"));
   fs::path parent = fs::path(path).parent_path();
   if (!parent.empty() && !fs::is_directory(parent, ec))
     throw InputError(cat("output directory does not exist: ", parent.string(), " (for ", path, ")"));
@@ -112,8 +111,7 @@ std::string sha256_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(cat("cannot open ", path));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  check<RuntimeError>(ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1,
-                      "cannot initialise SHA-256");
+  check<RuntimeError>(ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1, "cannot initialise SHA-256");
   std::string buf(1 << 16, '\0');
   while (f) {
     f.read(buf.data(), static_cast<std::streamsize>(buf.size()));

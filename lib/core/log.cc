@@ -83,18 +83,19 @@ void Progress::print(bool final) {
     std::snprintf(speed, sizeof speed, "%.1f %s/s", rate, unit_.c_str());
   char line[256];
   if (final) {
-    std::snprintf(line, sizeof line, "%s %lld %s in %s (%s)", label_.c_str(),
-                  static_cast<long long>(done_), unit_.c_str(), format_duration(elapsed).c_str(), speed);
+    std::snprintf(line, sizeof line, "%s %lld %s in %s (%s)", label_.c_str(), static_cast<long long>(done_),
+                  unit_.c_str(), format_duration(elapsed).c_str(), speed);
   } else if (total_ > 0) {
     double eta = rate > 0 ? (total_ - done_) / rate : -1;
     std::snprintf(line, sizeof line, "%s %lld/%lld %s (%.0f%%), %s, ETA %s", label_.c_str(),
-                  static_cast<long long>(done_), static_cast<long long>(total_), unit_.c_str(),
-                  100.0 * done_ / total_, speed, format_duration(eta).c_str());
+                  static_cast<long long>(done_), static_cast<long long>(total_), unit_.c_str(), 100.0 * done_ / total_,
+                  speed, format_duration(eta).c_str());
   } else {
-    std::snprintf(line, sizeof line, "%s %lld %s, %s", label_.c_str(), static_cast<long long>(done_),
-                  unit_.c_str(), speed);
+    std::snprintf(line, sizeof line, "%s %lld %s, %s", label_.c_str(), static_cast<long long>(done_), unit_.c_str(),
+                  speed);
   }
-  if (!detail_.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), ", %s", detail_.c_str());
+  if (!detail_.empty())
+    std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), ", %s", detail_.c_str());
   std::lock_guard<std::mutex> lock(g_mutex);
   if (tty_ && !final) {
     std::fprintf(stderr, "\r%s: %s\033[K", g_prefix.c_str(), line);

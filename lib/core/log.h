@@ -27,11 +27,17 @@ void set_log_prefix(const std::string& prefix);
 void log_line(LogLevel min_level, const std::string& tag, const std::string& message);
 
 template <typename... Args>
-void log_info(Args&&... args) { log_line(LogLevel::kInfo, "", cat(std::forward<Args>(args)...)); }
+void log_info(Args&&... args) {
+  log_line(LogLevel::kInfo, "", cat(std::forward<Args>(args)...));
+}
 template <typename... Args>
-void log_debug(Args&&... args) { log_line(LogLevel::kDebug, "debug: ", cat(std::forward<Args>(args)...)); }
+void log_debug(Args&&... args) {
+  log_line(LogLevel::kDebug, "debug: ", cat(std::forward<Args>(args)...));
+}
 template <typename... Args>
-void log_warn(Args&&... args) { log_line(LogLevel::kQuiet, "warning: ", cat(std::forward<Args>(args)...)); }
+void log_warn(Args&&... args) {
+  log_line(LogLevel::kQuiet, "warning: ", cat(std::forward<Args>(args)...));
+}
 
 // Progress of one long loop. total < 0 means unknown (no ETA, no percentage).
 class Progress {
@@ -42,9 +48,9 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
-  void update(int64_t done);  // absolute count; cheap when nothing is printed
+  void update(int64_t done);                                            // absolute count; cheap when nothing is printed
   void set_detail(std::string detail) { detail_ = std::move(detail); }  // appended, e.g. "loss 0.41"
-  void finish();              // prints the final count, rate and elapsed time
+  void finish();                                                        // prints the final count, rate and elapsed time
 
  private:
   void print(bool final);

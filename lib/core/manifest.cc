@@ -52,9 +52,8 @@ void add_sidecar(Json& manifest, const std::string& name, const std::string& man
                  const std::string& sidecar_path) {
   fs::path base = fs::absolute(manifest_path).parent_path();
   fs::path rel = fs::absolute(sidecar_path).lexically_relative(base);
-  manifest["sidecars"][name] = {{"path", rel.string()},
-                                {"bytes", file_size(sidecar_path)},
-                                {"sha256", sha256_file(sidecar_path)}};
+  manifest["sidecars"][name] = {
+      {"path", rel.string()}, {"bytes", file_size(sidecar_path)}, {"sha256", sha256_file(sidecar_path)}};
 }
 
 void write_manifest(const std::string& path, const Json& manifest, bool force) {
@@ -78,14 +77,12 @@ Json read_manifest(const std::string& path, const std::string& kind, int max_ver
                     ": manifest has no integer \"version\"");
   int version = m["version"].get<int>();
   check<InputError>(version <= max_version, path, ": ", want, " version ", version,
-                    " is newer than this vssoff reads (", max_version,
-                    "); upgrade vssoff or regenerate the artefact");
+                    " is newer than this vssoff reads (", max_version, "); upgrade vssoff or regenerate the artefact");
   check<InputError>(version >= 1, path, ": invalid version ", version);
   return m;
 }
 
-std::string sidecar_path(const Json& manifest, const std::string& manifest_path,
-                         const std::string& name) {
+std::string sidecar_path(const Json& manifest, const std::string& manifest_path, const std::string& name) {
   check<InputError>(manifest.contains("sidecars") && manifest["sidecars"].contains(name), manifest_path,
                     ": manifest lists no sidecar \"", name, "\"");
   const Json& s = manifest["sidecars"][name];
@@ -95,8 +92,8 @@ std::string sidecar_path(const Json& manifest, const std::string& manifest_path,
   check_input_file(path, cat("sidecar \"", name, "\" of ", manifest_path));
   if (s.contains("bytes")) {
     int64_t want = s["bytes"].get<int64_t>(), got = file_size(path);
-    check<InputError>(want == got, path, ": size ", got, " bytes differs from the ", want,
-                      " recorded in ", manifest_path, " (file changed after it was written?)");
+    check<InputError>(want == got, path, ": size ", got, " bytes differs from the ", want, " recorded in ",
+                      manifest_path, " (file changed after it was written?)");
   }
   return path;
 }

@@ -42,12 +42,9 @@ void write_manifest(const std::string& path, const Json& manifest, bool force);
 Json read_manifest(const std::string& path, const std::string& kind, int max_version);
 
 // Absolute-or-relative path of a sidecar, checked to exist with the recorded size.
-std::string sidecar_path(const Json& manifest, const std::string& manifest_path,
-                         const std::string& name);
+std::string sidecar_path(const Json& manifest, const std::string& manifest_path, const std::string& name);
 
-inline std::string manifest_path_for(const std::string& artefact_path) {
-  return artefact_path + ".json";
-}
+inline std::string manifest_path_for(const std::string& artefact_path) { return artefact_path + ".json"; }
 
 // Typed field access with errors that name the file and the key.
 template <typename T>

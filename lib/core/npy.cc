@@ -13,10 +13,10 @@ struct DTypeInfo {
   char kind;
   int size;
 };
-constexpr DTypeInfo kDTypes[] = {
-    {DType::kBool, 'b', 1}, {DType::kU8, 'u', 1},  {DType::kI8, 'i', 1},  {DType::kU16, 'u', 2},
-    {DType::kI16, 'i', 2},  {DType::kU32, 'u', 4}, {DType::kI32, 'i', 4}, {DType::kU64, 'u', 8},
-    {DType::kI64, 'i', 8},  {DType::kF32, 'f', 4}, {DType::kF64, 'f', 8}};
+constexpr DTypeInfo kDTypes[] = {{DType::kBool, 'b', 1}, {DType::kU8, 'u', 1},  {DType::kI8, 'i', 1},
+                                 {DType::kU16, 'u', 2},  {DType::kI16, 'i', 2}, {DType::kU32, 'u', 4},
+                                 {DType::kI32, 'i', 4},  {DType::kU64, 'u', 8}, {DType::kI64, 'i', 8},
+                                 {DType::kF32, 'f', 4},  {DType::kF64, 'f', 8}};
 
 const DTypeInfo& info(DType t) {
   for (const auto& d : kDTypes)
@@ -98,12 +98,12 @@ std::vector<double> NpyArray::to_double() const {
   const uint8_t* p = bytes.data();
   for (size_t i = 0; i < out.size(); ++i) {
     switch (dtype) {
-#define VSSOFF_CASE(E, T)                              \
-  case DType::E: {                                     \
-    T v;                                               \
-    std::memcpy(&v, p + i * sizeof(T), sizeof(T));     \
-    out[i] = static_cast<double>(v);                   \
-    break;                                             \
+#define VSSOFF_CASE(E, T)                          \
+  case DType::E: {                                 \
+    T v;                                           \
+    std::memcpy(&v, p + i * sizeof(T), sizeof(T)); \
+    out[i] = static_cast<double>(v);               \
+    break;                                         \
   }
       VSSOFF_CASE(kBool, uint8_t)
       VSSOFF_CASE(kU8, uint8_t)
@@ -125,8 +125,7 @@ std::vector<double> NpyArray::to_double() const {
 NpyArray read_npy(const std::string& path) {
   std::string data = read_file(path);
   static const char kMagic[] = "\x93NUMPY";
-  check<InputError>(data.size() >= 10 && data.compare(0, 6, kMagic, 6) == 0, path,
-                    ": not an NPY file (bad magic)");
+  check<InputError>(data.size() >= 10 && data.compare(0, 6, kMagic, 6) == 0, path, ": not an NPY file (bad magic)");
   int major = static_cast<uint8_t>(data[6]);
   check<InputError>(major >= 1 && major <= 3, path, ": unsupported NPY format version ", major, ".",
                     static_cast<int>(static_cast<uint8_t>(data[7])));
@@ -140,8 +139,8 @@ NpyArray read_npy(const std::string& path) {
     for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<uint8_t>(data[8 + i])) << (8 * i);
     header_start = 12;
   }
-  check<InputError>(header_start + header_len <= data.size(), path, ": truncated NPY header (needs ",
-                    header_len, " bytes)");
+  check<InputError>(header_start + header_len <= data.size(), path, ": truncated NPY header (needs ", header_len,
+                    " bytes)");
   std::string header = data.substr(header_start, header_len);
 
   std::string descr = dict_value(header, "descr", path);
@@ -160,17 +159,15 @@ NpyArray read_npy(const std::string& path) {
       found = true;
     }
   }
-  check<InputError>(found, path, ": unsupported NPY dtype '", descr,
-                    "' (supported: b1 u1 i1 u2 i2 u4 i4 u8 i8 f4 f8)");
+  check<InputError>(found, path, ": unsupported NPY dtype '", descr, "' (supported: b1 u1 i1 u2 i2 u4 i4 u8 i8 f4 f8)");
   check<InputError>(fortran == "False" || fortran == "True", path, ": invalid fortran_order ", fortran);
   if (shape_text.empty() || shape_text[0] != '(') throw InputError(cat(path, ": invalid NPY shape ", shape_text));
   a.shape = parse_shape(shape_text, path);
 
   size_t payload = static_cast<size_t>(a.count()) * size;
   size_t offset = header_start + header_len;
-  check<InputError>(data.size() - offset >= payload, path, ": truncated NPY data: shape ",
-                    a.shape_string(), " of ", descr, " needs ", payload, " bytes, file has ",
-                    data.size() - offset);
+  check<InputError>(data.size() - offset >= payload, path, ": truncated NPY data: shape ", a.shape_string(), " of ",
+                    descr, " needs ", payload, " bytes, file has ", data.size() - offset);
   a.bytes.assign(data.begin() + offset, data.begin() + offset + payload);
   if (order == '>' && size > 1) byteswap(a.bytes, size);
 
@@ -197,12 +194,11 @@ NpyArray read_npy(const std::string& path) {
 }
 
 void write_npy(const std::string& path, const NpyArray& a, bool force) {
-  check<RuntimeError>(static_cast<int64_t>(a.bytes.size()) == a.count() * dtype_size(a.dtype),
-                      "write_npy(", path, "): ", a.bytes.size(), " bytes do not match shape ",
-                      a.shape_string());
+  check<RuntimeError>(static_cast<int64_t>(a.bytes.size()) == a.count() * dtype_size(a.dtype), "write_npy(", path,
+                      "): ", a.bytes.size(), " bytes do not match shape ", a.shape_string());
   char order = a.dtype == DType::kBool || dtype_size(a.dtype) == 1 ? '|' : '<';
-  std::string dict = cat("{'descr': '", order, dtype_name(a.dtype), "', 'fortran_order': False, 'shape': ",
-                         a.shape_string(), ", }");
+  std::string dict =
+      cat("{'descr': '", order, dtype_name(a.dtype), "', 'fortran_order': False, 'shape': ", a.shape_string(), ", }");
   bool v2 = dict.size() + 11 > 65535;
   size_t prefix = v2 ? 12 : 10;
   size_t total = (prefix + dict.size() + 1 + 63) / 64 * 64;

@@ -23,17 +23,48 @@ enum class DType { kBool, kU8, kI8, kU16, kI16, kU32, kI32, kU64, kI64, kF32, kF
 const char* dtype_name(DType t);  // numpy's kind+size: "u1", "f4", ...
 int dtype_size(DType t);
 
-template <typename T> DType dtype_of();
-template <> inline DType dtype_of<uint8_t>() { return DType::kU8; }
-template <> inline DType dtype_of<int8_t>() { return DType::kI8; }
-template <> inline DType dtype_of<uint16_t>() { return DType::kU16; }
-template <> inline DType dtype_of<int16_t>() { return DType::kI16; }
-template <> inline DType dtype_of<uint32_t>() { return DType::kU32; }
-template <> inline DType dtype_of<int32_t>() { return DType::kI32; }
-template <> inline DType dtype_of<uint64_t>() { return DType::kU64; }
-template <> inline DType dtype_of<int64_t>() { return DType::kI64; }
-template <> inline DType dtype_of<float>() { return DType::kF32; }
-template <> inline DType dtype_of<double>() { return DType::kF64; }
+template <typename T>
+DType dtype_of();
+template <>
+inline DType dtype_of<uint8_t>() {
+  return DType::kU8;
+}
+template <>
+inline DType dtype_of<int8_t>() {
+  return DType::kI8;
+}
+template <>
+inline DType dtype_of<uint16_t>() {
+  return DType::kU16;
+}
+template <>
+inline DType dtype_of<int16_t>() {
+  return DType::kI16;
+}
+template <>
+inline DType dtype_of<uint32_t>() {
+  return DType::kU32;
+}
+template <>
+inline DType dtype_of<int32_t>() {
+  return DType::kI32;
+}
+template <>
+inline DType dtype_of<uint64_t>() {
+  return DType::kU64;
+}
+template <>
+inline DType dtype_of<int64_t>() {
+  return DType::kI64;
+}
+template <>
+inline DType dtype_of<float>() {
+  return DType::kF32;
+}
+template <>
+inline DType dtype_of<double>() {
+  return DType::kF64;
+}
 
 struct NpyArray {
   DType dtype = DType::kU8;
@@ -48,8 +79,8 @@ struct NpyArray {
     NpyArray a;
     a.dtype = dtype_of<T>();
     a.shape = std::move(shape);
-    check<RuntimeError>(a.count() == static_cast<int64_t>(values.size()), "NpyArray::from: shape ",
-                        a.shape_string(), " does not hold ", values.size(), " values");
+    check<RuntimeError>(a.count() == static_cast<int64_t>(values.size()), "NpyArray::from: shape ", a.shape_string(),
+                        " does not hold ", values.size(), " values");
     a.bytes.resize(values.size() * sizeof(T));
     if (!values.empty()) std::memcpy(a.bytes.data(), values.data(), a.bytes.size());
     return a;

@@ -66,7 +66,8 @@ LabelSet open_label_set(const std::string& path) {
 
 void SegEvalOptions::check() const {
   vssoff::check<UsageError>(!predicted.empty() && !reference.empty(), "give the predicted and the reference labels");
-  vssoff::check<UsageError>(num_classes >= 0 && num_classes <= 255, "classes must be in [1, 255] (got ", num_classes, ")");
+  vssoff::check<UsageError>(num_classes >= 0 && num_classes <= 255, "classes must be in [1, 255] (got ", num_classes,
+                            ")");
   vssoff::check<UsageError>(segment_frames >= 1, "segment length must be >= 1 (got ", segment_frames, ")");
   for (int c : foreground)
     vssoff::check<UsageError>(c >= 0 && c < 255, "foreground class ", c, " is not a label value in [0, 254]");
@@ -124,7 +125,9 @@ SegEvalResult evaluate_segmentation(const SegEvalOptions& opt) {
     r.foreground.correct += fg.correct;
     r.foreground.total += fg.total;
     ++r.frames;
-    frames.push_back({{"frame", idx}, {"segment", seg}, {"miou", number_or_null(cm.mean_iou())},
+    frames.push_back({{"frame", idx},
+                      {"segment", seg},
+                      {"miou", number_or_null(cm.mean_iou())},
                       {"pixel_accuracy", number_or_null(cm.pixel_accuracy())},
                       {"foreground_accuracy", number_or_null(fg.value())}});
     frames_csv.add_row({std::to_string(idx), std::to_string(seg), csv_or_empty(cm.mean_iou()),
@@ -136,7 +139,9 @@ SegEvalResult evaluate_segmentation(const SegEvalOptions& opt) {
   Json seg_json = Json::array();
   CsvWriter segments_csv({"segment", "frames", "miou", "pixel_accuracy", "foreground_accuracy"});
   for (const auto& [seg, acc] : segments) {
-    seg_json.push_back({{"segment", seg}, {"frames", acc.frames}, {"miou", number_or_null(acc.cm.mean_iou())},
+    seg_json.push_back({{"segment", seg},
+                        {"frames", acc.frames},
+                        {"miou", number_or_null(acc.cm.mean_iou())},
                         {"pixel_accuracy", number_or_null(acc.cm.pixel_accuracy())},
                         {"foreground_accuracy", number_or_null(acc.fg.value())}});
     segments_csv.add_row({std::to_string(seg), std::to_string(acc.frames), csv_or_empty(acc.cm.mean_iou()),
@@ -144,8 +149,12 @@ SegEvalResult evaluate_segmentation(const SegEvalOptions& opt) {
   }
 
   Json m = new_manifest("evaluation", kEvaluationVersion);
-  m["params"] = {{"task", "segmentation"}, {"num_classes", classes}, {"foreground_classes", opt.foreground},
-                 {"segment_frames", opt.segment_frames}, {"subset", opt.subset}, {"ignore_label", kIgnoreLabel}};
+  m["params"] = {{"task", "segmentation"},
+                 {"num_classes", classes},
+                 {"foreground_classes", opt.foreground},
+                 {"segment_frames", opt.segment_frames},
+                 {"subset", opt.subset},
+                 {"ignore_label", kIgnoreLabel}};
   add_input(m, "predicted", opt.predicted);
   add_input(m, "reference", opt.reference);
   m["frames_evaluated"] = r.frames;

@@ -25,21 +25,21 @@ namespace vssoff::metrics {
 inline constexpr int kEvaluationVersion = 1;
 
 struct LabelSet {
-  std::string path;                          // as given
-  std::map<int64_t, std::string> files;      // frame index -> PNG path
-  std::vector<std::string> class_names;      // from a manifest legend, else empty
+  std::string path;                      // as given
+  std::map<int64_t, std::string> files;  // frame index -> PNG path
+  std::vector<std::string> class_names;  // from a manifest legend, else empty
 };
 
 // InputError when the path has no label PNGs, or two files claim the same frame.
 LabelSet open_label_set(const std::string& path);
 
 struct SegEvalOptions {
-  std::string predicted, reference;  // label sets
-  int num_classes = 0;               // 0 = from a legend in either manifest
+  std::string predicted, reference;      // label sets
+  int num_classes = 0;                   // 0 = from a legend in either manifest
   std::vector<int> foreground = {5, 6};  // classes counted by foreground accuracy (synth: vehicle, person)
-  int segment_frames = 30;           // frames per segment, for the per-segment figures
-  bool subset = false;               // predicted frames may be a subset of the reference frames
-  std::string output;                // JSON report
+  int segment_frames = 30;               // frames per segment, for the per-segment figures
+  bool subset = false;                   // predicted frames may be a subset of the reference frames
+  std::string output;                    // JSON report
   std::string frames_csv, segments_csv;
   bool force = false;
   void check() const;

@@ -7,8 +7,8 @@
 namespace vssoff::metrics {
 
 ConfusionMatrix::ConfusionMatrix(int num_classes) : classes_(num_classes) {
-  check<UsageError>(num_classes >= 1 && num_classes <= 255, "number of classes must be in [1, 255] (got ",
-                    num_classes, ")");
+  check<UsageError>(num_classes >= 1 && num_classes <= 255, "number of classes must be in [1, 255] (got ", num_classes,
+                    ")");
   m_.assign(static_cast<size_t>(classes_) * (classes_ + 1), 0);
 }
 
@@ -18,7 +18,8 @@ void ConfusionMatrix::add(const uint8_t* predicted, const uint8_t* reference, si
     int r = reference[i];
     if (r == kIgnoreLabel) continue;
     if (r >= classes_)
-      throw InputError(cat("reference label ", r, " is not a class (", classes_, " classes, ", int(kIgnoreLabel), " = ignore)"));
+      throw InputError(
+          cat("reference label ", r, " is not a class (", classes_, " classes, ", int(kIgnoreLabel), " = ignore)"));
     int p = predicted[i] < classes_ ? predicted[i] : classes_;
     ++m_[static_cast<size_t>(r) * cols + p];
     ++total_;
@@ -26,7 +27,8 @@ void ConfusionMatrix::add(const uint8_t* predicted, const uint8_t* reference, si
 }
 
 void ConfusionMatrix::merge(const ConfusionMatrix& o) {
-  check<RuntimeError>(o.classes_ == classes_, "cannot merge confusion matrices of ", classes_, " and ", o.classes_, " classes");
+  check<RuntimeError>(o.classes_ == classes_, "cannot merge confusion matrices of ", classes_, " and ", o.classes_,
+                      " classes");
   for (size_t i = 0; i < m_.size(); ++i) m_[i] += o.m_[i];
   total_ += o.total_;
 }
@@ -86,7 +88,8 @@ Json ConfusionMatrix::to_json(const std::vector<std::string>& names) const {
           {"pixels", total_},
           {"classes", per_class},
           {"confusion", matrix},
-          {"confusion_layout", "rows: reference class; columns: predicted class, last column = predicted label outside the classes"}};
+          {"confusion_layout",
+           "rows: reference class; columns: predicted class, last column = predicted label outside the classes"}};
 }
 
 void ForegroundAccuracy::add(const uint8_t* predicted, const uint8_t* reference, size_t n,

@@ -29,11 +29,11 @@ class ConfusionMatrix {
 
   int num_classes() const { return classes_; }
   int64_t count(int reference, int predicted) const;  // predicted == num_classes: "other"
-  int64_t pixels() const { return total_; }            // counted (non-ignored) pixels
+  int64_t pixels() const { return total_; }           // counted (non-ignored) pixels
 
-  double iou(int c) const;             // NaN when the class is in neither map
-  double mean_iou() const;             // over classes with a defined IoU; NaN if none
-  double pixel_accuracy() const;       // NaN when no pixel was counted
+  double iou(int c) const;        // NaN when the class is in neither map
+  double mean_iou() const;        // over classes with a defined IoU; NaN if none
+  double pixel_accuracy() const;  // NaN when no pixel was counted
   int64_t correct() const;
 
   Json to_json(const std::vector<std::string>& class_names) const;

@@ -27,7 +27,8 @@ void* plugin_handle() {
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
       fs::path dir = exe.parent_path();
-      for (fs::path p : {dir / "libvssoff_nn.so", dir / "../lib/libvssoff_nn.so", dir / "../lib/vssoff/libvssoff_nn.so"})
+      for (fs::path p :
+           {dir / "libvssoff_nn.so", dir / "../lib/libvssoff_nn.so", dir / "../lib/vssoff/libvssoff_nn.so"})
         candidates.push_back(p.lexically_normal().string());
     }
     std::string tried;

@@ -44,7 +44,8 @@ ModelCard read_model_card(const std::string& path) {
       c.classes[id] = k.at("name").get<std::string>();
     }
     const Json& in = m.at("input");
-    check<InputError>(in.value("color", "rgb") == "rgb", path, ": only RGB input is supported (got ", in.value("color", ""), ")");
+    check<InputError>(in.value("color", "rgb") == "rgb", path, ": only RGB input is supported (got ",
+                      in.value("color", ""), ")");
     check<InputError>(in.value("scale", 1.0 / 255) > 0, path, ": input scale must be > 0");
     c.mean = in.at("mean").get<std::array<float, 3>>();
     c.std = in.at("std").get<std::array<float, 3>>();
@@ -77,7 +78,7 @@ void write_model_card(const std::string& path, const ModelCard& c, bool force) {
   Json classes = Json::array();
   for (size_t i = 0; i < c.classes.size(); ++i) classes.push_back({{"id", i}, {"name", c.classes[i]}});
   m["classes"] = classes;
-  m["input"] = {{"color", "rgb"}, {"scale", 1.0 / 255}, {"mean", c.mean}, {"std", c.std},
+  m["input"] = {{"color", "rgb"},         {"scale", 1.0 / 255},       {"mean", c.mean},    {"std", c.std},
                 {"width", c.input_width}, {"height", c.input_height}, {"stride", c.stride}};
   m["output"] = "logits";
   m["cost"] = {{"gflops", c.gflops}, {"width", c.cost_width}, {"height", c.cost_height}};

@@ -30,18 +30,18 @@ inline constexpr int kModelCardVersion = 1;
 struct ModelCard {
   std::string name, task = "segmentation", architecture;
   Json arch_params = Json::object();
-  std::vector<std::string> classes;       // index = class id
+  std::vector<std::string> classes;                                                // index = class id
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f}, std{0.229f, 0.224f, 0.225f};  // on RGB in [0, 1]
-  int input_width = 0, input_height = 0;  // 0 = any (rounded to the stride)
+  int input_width = 0, input_height = 0;                                           // 0 = any (rounded to the stride)
   int stride = 16;
-  double gflops = 0;                      // at cost_width x cost_height
+  double gflops = 0;  // at cost_width x cost_height
   int cost_width = 640, cost_height = 360;
-  std::string weights;                    // path as stored (relative to the card)
+  std::string weights;  // path as stored (relative to the card)
   Json produced_by = Json::object(), metrics = Json::object();
-  std::string card_path;                  // where it was read from ("" for assumed cards)
+  std::string card_path;  // where it was read from ("" for assumed cards)
 
-  std::string weights_path() const;       // resolved against the card's directory
-  void check() const;                     // InputError naming the card and the field
+  std::string weights_path() const;  // resolved against the card's directory
+  void check() const;                // InputError naming the card and the field
 };
 
 ModelCard read_model_card(const std::string& path);

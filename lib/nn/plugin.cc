@@ -2,8 +2,8 @@
 #include <malloc.h>
 
 #include "accmpeg/api.h"
-#include "penance/api.h"
 #include "nn/api.h"
+#include "penance/api.h"
 
 extern "C" __attribute__((visibility("default"))) const vssoff::nn::NnApi* vssoff_nn_api() {
   // LibTorch allocates and frees tensors of several MB per frame. With glibc's defaults each
@@ -25,9 +25,8 @@ extern "C" __attribute__((visibility("default"))) const vssoff::accmpeg::Accmpeg
 }
 
 extern "C" __attribute__((visibility("default"))) const vssoff::penance::PenanceApi* vssoff_penance_api() {
-  static const vssoff::penance::PenanceApi api = {vssoff::penance::kPenanceApiVersion, &vssoff::penance::profile,
-                                                  &vssoff::penance::bitrate_cnn_inputs,
-                                                  &vssoff::penance::train_bitrate_cnn,
-                                                  &vssoff::penance::predict_bitrate_cnn};
+  static const vssoff::penance::PenanceApi api = {
+      vssoff::penance::kPenanceApiVersion, &vssoff::penance::profile, &vssoff::penance::bitrate_cnn_inputs,
+      &vssoff::penance::train_bitrate_cnn, &vssoff::penance::predict_bitrate_cnn};
   return &api;
 }

@@ -19,7 +19,9 @@ namespace fs = std::filesystem;
 namespace vssoff::nn {
 namespace {
 
-std::string frame_png(const std::string& dir, int64_t i) { return (fs::path(dir) / video::frame_file_name(i)).string(); }
+std::string frame_png(const std::string& dir, int64_t i) {
+  return (fs::path(dir) / video::frame_file_name(i)).string();
+}
 
 std::string column_name(const std::string& name) {
   std::string s;
@@ -40,7 +42,8 @@ void SegmentOptions::check() const {
   vssoff::check<UsageError>(frames == -1 || frames > 0, "frames must be > 0 or -1 (got ", frames, ")");
   vssoff::check<UsageError>(every >= 1, "every must be >= 1 (got ", every, ")");
   vssoff::check<UsageError>(overlay_every >= 0, "overlay interval must be >= 0 (got ", overlay_every, ")");
-  vssoff::check<UsageError>(logit_samples >= 0 && logit_samples <= 1'000'000, "logit samples per frame must be in [0, 1e6]");
+  vssoff::check<UsageError>(logit_samples >= 0 && logit_samples <= 1'000'000,
+                            "logit samples per frame must be in [0, 1e6]");
 }
 
 SegmentResult segment_video(const SegmentOptions& opt) {
@@ -63,12 +66,19 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   if (info.frame_count > 0) {
     int64_t end = last > 0 ? std::min(last, info.frame_count) : info.frame_count;
     expected = end > opt.start ? (end - opt.start + opt.every - 1) / opt.every : 0;
-    check<InputError>(expected > 0, opt.input, ": start frame ", opt.start, " is past the end (", info.frame_count, " frames)");
+    check<InputError>(expected > 0, opt.input, ": start frame ", opt.start, " is past the end (", info.frame_count,
+                      " frames)");
   }
   video::FramePrefetcher frames(std::move(reader), static_cast<size_t>(2 * opt.batch), opt.start, last, opt.every);
 
-  std::vector<std::string> columns = {"frame", "time_s", "mean_max_prob", "mean_norm_entropy", "mean_margin",
-                                      "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
+  std::vector<std::string> columns = {"frame",
+                                      "time_s",
+                                      "mean_max_prob",
+                                      "mean_norm_entropy",
+                                      "mean_margin",
+                                      "frac_maxprob_below_0.5",
+                                      "frac_maxprob_below_0.7",
+                                      "frac_maxprob_below_0.9"};
   std::unique_ptr<CsvWriter> stats;
   std::vector<float> logits;
   std::vector<int32_t> positions;
@@ -107,9 +117,9 @@ SegmentResult segment_video(const SegmentOptions& opt) {
       if (opt.overlay_every > 0 && (done % opt.overlay_every) == 0)
         video::write_label_overlay(frame_png(tmp + "/overlay", f.index), f, s.labels.data(), 0.5, false);
       const SoftmaxStats& st = s.stats;
-      std::vector<std::string> row = {std::to_string(f.index), csv_number(f.time_s), num(st.mean_max_prob),
-                                      num(st.mean_norm_entropy), num(st.mean_margin), num(st.frac_below_050),
-                                      num(st.frac_below_070), num(st.frac_below_090)};
+      std::vector<std::string> row = {std::to_string(f.index),   csv_number(f.time_s),  num(st.mean_max_prob),
+                                      num(st.mean_norm_entropy), num(st.mean_margin),   num(st.frac_below_050),
+                                      num(st.frac_below_070),    num(st.frac_below_090)};
       for (double v : st.class_share) row.push_back(num(v));
       for (double v : st.class_confidence) row.push_back(num(v));
       stats->add_row(row);
@@ -146,11 +156,18 @@ SegmentResult segment_video(const SegmentOptions& opt) {
     add_sidecar(m, "samples", manifest_path, (fs::path(tmp) / "samples.npy").string());
   }
   const ModelCard& card = seg.card();
-  m["params"] = {{"start", opt.start}, {"frames", opt.frames}, {"every", opt.every}, {"batch", opt.batch},
-                 {"threads", opt.segmenter.threads}, {"channels_last", opt.segmenter.channels_last},
-                 {"bf16", seg.using_bf16()}, {"logit_samples", opt.logit_samples}, {"seed", opt.seed}};
-  m["model"] = {{"name", card.name}, {"architecture", card.architecture}, {"card", card.card_path},
-                {"weights", card.weights_path()}, {"gflops", card.gflops}, {"classes", C}};
+  m["params"] = {{"start", opt.start},
+                 {"frames", opt.frames},
+                 {"every", opt.every},
+                 {"batch", opt.batch},
+                 {"threads", opt.segmenter.threads},
+                 {"channels_last", opt.segmenter.channels_last},
+                 {"bf16", seg.using_bf16()},
+                 {"logit_samples", opt.logit_samples},
+                 {"seed", opt.seed}};
+  m["model"] = {{"name", card.name},      {"architecture", card.architecture},
+                {"card", card.card_path}, {"weights", card.weights_path()},
+                {"gflops", card.gflops},  {"classes", C}};
   add_input(m, "video", opt.input);
   add_input(m, "model", card.weights_path());
   Json legend = Json::array();

@@ -26,13 +26,13 @@ inline constexpr int kSegmentationVersion = 1;
 struct SegmentOptions {
   std::string input, output_dir, model;
   SegmenterOptions segmenter;
-  int batch = 1;                 // frames per forward pass
-  int64_t start = 0;             // first frame index
-  int64_t frames = -1;           // how many frames from start (-1 = to the end)
-  int64_t every = 1;             // process every k-th frame
-  int overlay_every = 0;         // write an overlay every k-th processed frame (0 = none)
-  int logit_samples = 0;         // pixels sampled per frame for logits.npy (0 = none)
-  uint64_t seed = 1;             // for pixel sampling
+  int batch = 1;          // frames per forward pass
+  int64_t start = 0;      // first frame index
+  int64_t frames = -1;    // how many frames from start (-1 = to the end)
+  int64_t every = 1;      // process every k-th frame
+  int overlay_every = 0;  // write an overlay every k-th processed frame (0 = none)
+  int logit_samples = 0;  // pixels sampled per frame for logits.npy (0 = none)
+  uint64_t seed = 1;      // for pixel sampling
   int decode_threads = 0;
   bool force = false;
   void check() const;

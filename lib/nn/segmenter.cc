@@ -1,8 +1,8 @@
 #include "nn/segmenter.h"
 
+#include <ATen/Parallel.h>
 #include <torch/script.h>
 #include <torch/torch.h>
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
@@ -42,7 +42,8 @@ struct Segmenter::Impl {
     if (!is_script) return builtin->forward(x);
     torch::IValue out = script.forward({x});
     const std::string& where = card.weights_path();
-    if (out.isTuple()) out = out.toTupleRef().elements().at(0);
+    if (out.isTuple())
+      out = out.toTupleRef().elements().at(0);
     else if (out.isGenericDict()) {
       auto dict = out.toGenericDict();
       check<InputError>(dict.contains("out"), where, ": forward() returned a dict without \"out\"");
@@ -73,8 +74,11 @@ struct Segmenter::Impl {
     int64_t iw = c.input_width > 0 ? c.input_width : (W + c.stride - 1) / c.stride * c.stride;
     if (ih != H || iw != W) {
       namespace F = torch::nn::functional;
-      x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{ih, iw}).mode(torch::kBilinear)
-                                .align_corners(false).antialias(ih < H || iw < W));
+      x = F::interpolate(x, F::InterpolateFuncOptions()
+                                .size(std::vector<int64_t>{ih, iw})
+                                .mode(torch::kBilinear)
+                                .align_corners(false)
+                                .antialias(ih < H || iw < W));
     }
     torch::Tensor mean = torch::tensor({c.mean[0], c.mean[1], c.mean[2]}).view({1, 3, 1, 1});
     torch::Tensor stdv = torch::tensor({c.std[0], c.std[1], c.std[2]}).view({1, 3, 1, 1});
@@ -89,9 +93,9 @@ struct Segmenter::Impl {
       std::string what = e.what();
       while (!what.empty() && what.back() == '\n') what.pop_back();
       std::string reason = what.substr(what.rfind('\n') + 1);  // the last line says why
-      throw InputError(cat(c.weights_path(), ": the model failed on a ", iw, "x", ih,
-                           " input (does it need a fixed input size? set input.width and input.height in its card): ",
-                           reason));
+      throw InputError(
+          cat(c.weights_path(), ": the model failed on a ", iw, "x", ih,
+              " input (does it need a fixed input size? set input.width and input.height in its card): ", reason));
     }
   }
 };
@@ -100,17 +104,21 @@ Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) 
   options.check();
   Impl& m = *impl_;
   m.opt = options;
-  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
 
   namespace fs = std::filesystem;
   bool is_card = fs::path(model).extension() == ".json";
-  if (is_card) m.card = read_model_card(model);
-  else if (fs::exists(model + ".json")) m.card = read_model_card(model + ".json");
+  if (is_card)
+    m.card = read_model_card(model);
+  else if (fs::exists(model + ".json"))
+    m.card = read_model_card(model + ".json");
   else {
     check_input_file(model, "model");
     m.card = assumed_card(model);
-    log_warn(model, ": no model card (", model, ".json); assuming RGB in [0, 1] normalised with the ImageNet mean and "
+    log_warn(model, ": no model card (", model,
+             ".json); assuming RGB in [0, 1] normalised with the ImageNet mean and "
              "std, any input size rounded to a multiple of 32, and logits [N, C, H, W] out");
   }
   check<InputError>(m.card.task == "segmentation", m.card.card_path, ": a \"", m.card.task,
@@ -130,11 +138,12 @@ Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) 
       m.script.eval();
       m.is_script = true;
       m.classes = static_cast<int>(m.card.classes.size());  // 0 for a bare file: the output tells
-      if (!options.differentiable) try {  // constant-fold the weights and fuse conv + BN; not every model survives freezing
-        m.script = torch::jit::optimize_for_inference(m.script);
-      } catch (const std::exception& e) {
-        log_debug(weights, ": optimize_for_inference failed, running unfrozen: ", e.what());
-      }
+      if (!options.differentiable)
+        try {  // constant-fold the weights and fuse conv + BN; not every model survives freezing
+          m.script = torch::jit::optimize_for_inference(m.script);
+        } catch (const std::exception& e) {
+          log_debug(weights, ": optimize_for_inference failed, running unfrozen: ", e.what());
+        }
     }
   } catch (const c10::Error& e) {
     throw InputError(cat(weights, ": cannot load the model: ", e.what_without_backtrace()));
@@ -150,8 +159,10 @@ Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) 
       log_warn("this CPU has no native bfloat16 (AVX512-BF16 or AMX): running in float32");
     } else {
       m.bf16 = true;
-      if (m.is_script) m.script.to(torch::kBFloat16);
-      else m.builtin->to(torch::kBFloat16);
+      if (m.is_script)
+        m.script.to(torch::kBFloat16);
+      else
+        m.builtin->to(torch::kBFloat16);
     }
   }
   if (options.channels_last && !m.is_script) {
@@ -188,8 +199,12 @@ void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, ui
         const float* l = row + c * HW;
         for (int x = 0; x < W; ++x) {
           float v = l[x];
-          if (v > best[x]) { second[x] = best[x]; best[x] = v; arg[x] = static_cast<uint8_t>(c); }
-          else if (v > second[x]) second[x] = v;
+          if (v > best[x]) {
+            second[x] = best[x];
+            best[x] = v;
+            arg[x] = static_cast<uint8_t>(c);
+          } else if (v > second[x])
+            second[x] = v;
         }
       }
       std::fill(sum.begin(), sum.end(), 0.0f);
@@ -241,8 +256,7 @@ void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, ui
 }
 
 std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>& frames,
-                                         const std::vector<int64_t>& sample_pixels, int out_width,
-                                         int out_height) {
+                                         const std::vector<int64_t>& sample_pixels, int out_width, int out_height) {
   Impl& m = *impl_;
   check<RuntimeError>(!frames.empty(), "Segmenter::run: no frames");
   const int FH = frames[0]->height, FW = frames[0]->width, N = static_cast<int>(frames.size());
@@ -254,12 +268,10 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
   const int H = out_height > 0 ? out_height : FH, W = out_width > 0 ? out_width : FW;
   torch::InferenceMode guard;
   torch::Tensor batch = torch::empty({N, FH, FW, 3}, torch::kUInt8);
-  for (int i = 0; i < N; ++i)
-    std::memcpy(batch[i].data_ptr(), frames[i]->plane(0), static_cast<size_t>(FH) * FW * 3);
+  for (int i = 0; i < N; ++i) std::memcpy(batch[i].data_ptr(), frames[i]->plane(0), static_cast<size_t>(FH) * FW * 3);
   torch::Tensor logits = m.forward_frames(batch.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f));
   m.check_classes(logits);
-  if (logits.size(2) != H || logits.size(3) != W)
-    logits = torch::upsample_bilinear2d(logits, {H, W}, false);
+  if (logits.size(2) != H || logits.size(3) != W) logits = torch::upsample_bilinear2d(logits, {H, W}, false);
   logits = logits.contiguous();
 
   const int C = m.classes;
@@ -309,9 +321,9 @@ std::vector<float> Segmenter::accuracy_gradient(const video::Frame& high, const 
     logp = logp * keep;
   }
   logp.sum().backward();
-  torch::Tensor g = x.grad().abs();                        // [1,3,H,W]
-  if (low) g = g * (hq - x.detach()).abs();                 // Taylor: |gradient| x |high - low|
-  g = g.sum(1, /*keepdim=*/true);                           // L1 over RGB
+  torch::Tensor g = x.grad().abs();          // [1,3,H,W]
+  if (low) g = g * (hq - x.detach()).abs();  // Taylor: |gradient| x |high - low|
+  g = g.sum(1, /*keepdim=*/true);            // L1 over RGB
   const int64_t rows = (high.height + mb - 1) / mb, cols = (high.width + mb - 1) / mb;
   g = torch::constant_pad_nd(g, {0, cols * mb - high.width, 0, rows * mb - high.height});
   g = g.view({rows, mb, cols, mb}).sum({1, 3}).contiguous();

@@ -24,11 +24,11 @@ namespace vssoff::nn {
 
 // Softmax statistics of one frame (Penance's performance-encoder inputs).
 struct SoftmaxStats {
-  double mean_max_prob = 0;       // mean over pixels of the top-1 probability
-  double mean_norm_entropy = 0;   // mean of entropy / log(C)
-  double mean_margin = 0;         // mean of top-1 minus top-2 probability
+  double mean_max_prob = 0;                                           // mean over pixels of the top-1 probability
+  double mean_norm_entropy = 0;                                       // mean of entropy / log(C)
+  double mean_margin = 0;                                             // mean of top-1 minus top-2 probability
   double frac_below_050 = 0, frac_below_070 = 0, frac_below_090 = 0;  // share of pixels with top-1 below
-  std::vector<double> class_share;       // share of pixels labelled with each class
+  std::vector<double> class_share;                                    // share of pixels labelled with each class
   std::vector<double> class_confidence;  // mean top-1 probability of those pixels (NaN if none)
 };
 
@@ -40,11 +40,11 @@ struct Segmentation {
 };
 
 struct SegmenterOptions {
-  int threads = 0;             // intra-op threads; 0 = one per core
-  bool channels_last = false;  // NHWC activations: off, measured 8% slower for the depthwise zoo models
-  bool bf16 = false;           // bfloat16 inference, only where the CPU has native support
-  bool confidence_map = false; // fill Segmentation::confidence
-  bool differentiable = false; // keep the model as loaded (no freezing) so that accuracy_gradient works
+  int threads = 0;              // intra-op threads; 0 = one per core
+  bool channels_last = false;   // NHWC activations: off, measured 8% slower for the depthwise zoo models
+  bool bf16 = false;            // bfloat16 inference, only where the CPU has native support
+  bool confidence_map = false;  // fill Segmentation::confidence
+  bool differentiable = false;  // keep the model as loaded (no freezing) so that accuracy_gradient works
   void check() const;
 };
 
@@ -65,8 +65,7 @@ class Segmenter {
   // the size of the labels (logits resized bilinearly); 0 = the frames' size. A server that
   // runs on a downscaled frame and reports labels at the camera's size uses it.
   std::vector<Segmentation> run(const std::vector<const video::Frame*>& frames,
-                                const std::vector<int64_t>& sample_pixels = {}, int out_width = 0,
-                                int out_height = 0);
+                                const std::vector<int64_t>& sample_pixels = {}, int out_width = 0, int out_height = 0);
 
   // AccMPEG's accuracy gradient of one kRgb24 frame, per mb x mb block ([rows x cols],
   // rows = ceil(H / mb)). The reference labels are the model's own argmax on `high`; the
@@ -87,8 +86,7 @@ class Segmenter {
 // Labels (argmax), optional top-1 probability x 255, and the statistics of one frame's
 // logits [C, H, W] (contiguous float), in one pass; the result does not depend on the
 // thread count.
-void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence,
-                   SoftmaxStats* stats);
+void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence, SoftmaxStats* stats);
 
 // True when this CPU runs bfloat16 natively (AVX512-BF16 or AMX).
 bool cpu_has_bf16();

@@ -20,8 +20,8 @@ torch::Tensor DSConvImpl::forward(torch::Tensor x) {
 }
 
 SegNetImpl::SegNetImpl(int w, int c) : width(w), classes(c) {
-  stem = register_module("stem", torch::nn::Sequential(torch::nn::Conv2d(conv(3, w, 3, 2)), torch::nn::BatchNorm2d(w),
-                                                       torch::nn::ReLU()));
+  stem = register_module(
+      "stem", torch::nn::Sequential(torch::nn::Conv2d(conv(3, w, 3, 2)), torch::nn::BatchNorm2d(w), torch::nn::ReLU()));
   stage4 = register_module("stage4", torch::nn::Sequential(DSConv(w, 2 * w, 2), DSConv(2 * w, 2 * w, 1)));
   stage8 = register_module("stage8", torch::nn::Sequential(DSConv(2 * w, 4 * w, 2), DSConv(4 * w, 4 * w, 1)));
   stage16 = register_module("stage16", torch::nn::Sequential(DSConv(4 * w, 8 * w, 2), DSConv(8 * w, 8 * w, 1),
@@ -58,9 +58,9 @@ double SegNetImpl::gflops(int h, int w) const {
   ds(4 * width, 4 * width, 1);
   ds(4 * width, 8 * width, 2);
   for (int i = 0; i < 3; ++i) ds(8 * width, 8 * width, 1);
-  macs += double(H4) * W4 * (2 * width) * (2 * width);                               // lateral
+  macs += double(H4) * W4 * (2 * width) * (2 * width);                                    // lateral
   macs += double(H4) * W4 * (10 * width) * 9 + double(H4) * W4 * 10 * width * 4 * width;  // fuse
-  macs += double(H4) * W4 * 4 * width * classes;                                      // head
+  macs += double(H4) * W4 * 4 * width * classes;                                          // head
   return 2 * macs / 1e9;
 }
 

@@ -99,10 +99,14 @@ struct Sampler {
     int h = std::max(opt.crop_height, static_cast<int>(std::lround(rgb.height * s)));
     int w = std::max(opt.crop_width, static_cast<int>(std::lround(rgb.width * s)));
     namespace F = torch::nn::functional;
-    x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kBilinear)
-                              .align_corners(false).antialias(true));
+    x = F::interpolate(x, F::InterpolateFuncOptions()
+                              .size(std::vector<int64_t>{h, w})
+                              .mode(torch::kBilinear)
+                              .align_corners(false)
+                              .antialias(true));
     y = F::interpolate(y, F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kNearest));
-    int top = static_cast<int>(rng() % (h - opt.crop_height + 1)), left = static_cast<int>(rng() % (w - opt.crop_width + 1));
+    int top = static_cast<int>(rng() % (h - opt.crop_height + 1)),
+        left = static_cast<int>(rng() % (w - opt.crop_width + 1));
     x = x.narrow(2, top, opt.crop_height).narrow(3, left, opt.crop_width)[0];
     y = y.narrow(2, top, opt.crop_height).narrow(3, left, opt.crop_width)[0][0].to(torch::kLong);
     if (rng() & 1) {
@@ -168,18 +172,20 @@ std::pair<double, std::vector<double>> validate(SegNet& net, const ValSet& v, in
 }  // namespace
 
 void TrainOptions::check() const {
-  vssoff::check<UsageError>(fs::path(output).extension() == ".json", "the output is a model card and must end in .json (got ",
-                            output, ")");
+  vssoff::check<UsageError>(fs::path(output).extension() == ".json",
+                            "the output is a model card and must end in .json (got ", output, ")");
   vssoff::check<UsageError>(width >= 4 && width <= 256, "width must be in [4, 256] (got ", width, ")");
   vssoff::check<UsageError>(steps >= 1, "steps must be >= 1 (got ", steps, ")");
   vssoff::check<UsageError>(batch >= 1 && batch <= 256, "batch must be in [1, 256] (got ", batch, ")");
   vssoff::check<UsageError>(lr > 0 && lr < 1, "lr must be in (0, 1) (got ", lr, ")");
-  vssoff::check<UsageError>(crop_width >= 32 && crop_height >= 32 && crop_width <= render_width && crop_height <= render_height,
-                            "crop ", crop_width, "x", crop_height, " must be at least 32x32 and fit the rendered ",
-                            render_width, "x", render_height);
-  vssoff::check<UsageError>(scale_min > 0 && scale_min <= scale_max && scale_max <= 2, "scale range must satisfy 0 < min <= max <= 2");
+  vssoff::check<UsageError>(
+      crop_width >= 32 && crop_height >= 32 && crop_width <= render_width && crop_height <= render_height, "crop ",
+      crop_width, "x", crop_height, " must be at least 32x32 and fit the rendered ", render_width, "x", render_height);
+  vssoff::check<UsageError>(scale_min > 0 && scale_min <= scale_max && scale_max <= 2,
+                            "scale range must satisfy 0 < min <= max <= 2");
   vssoff::check<UsageError>(compress_prob >= 0 && compress_prob <= 1, "compress probability must be in [0, 1]");
-  vssoff::check<UsageError>(qp_min >= 0 && qp_min <= qp_max && qp_max <= 51, "QP range must satisfy 0 <= min <= max <= 51");
+  vssoff::check<UsageError>(qp_min >= 0 && qp_min <= qp_max && qp_max <= 51,
+                            "QP range must satisfy 0 <= min <= max <= 51");
   vssoff::check<UsageError>(!presets.empty(), "no presets to train on");
   vssoff::check<UsageError>(val_every >= 1 && val_frames >= 1, "val_every and val_frames must be >= 1");
   vssoff::check<UsageError>(render_width % 2 == 0 && render_height % 2 == 0, "render size must be even");
@@ -188,7 +194,8 @@ void TrainOptions::check() const {
 TrainResult train_model(const TrainOptions& opt) {
   opt.check();
   auto t0 = std::chrono::steady_clock::now();
-  const std::string weights = (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".pt")).string();
+  const std::string weights =
+      (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".pt")).string();
   const std::string ckpt = opt.output + ".ckpt";
   if (!opt.resume) {
     check_output_path(opt.output, opt.force);
@@ -270,7 +277,8 @@ TrainResult train_model(const TrainOptions& opt) {
         file.commit();
       }
       save_checkpoint();
-      progress.set_detail(cat("loss ", std::round(loss_avg * 1000) / 1000, ", best val mIoU ", std::round(best * 1000) / 1000));
+      progress.set_detail(
+          cat("loss ", std::round(loss_avg * 1000) / 1000, ", best val mIoU ", std::round(best * 1000) / 1000));
     }
   }
   progress.finish();
@@ -285,11 +293,18 @@ TrainResult train_model(const TrainOptions& opt) {
   card.stride = 16;
   card.gflops = net->gflops(360, 640);
   card.weights = fs::path(weights).filename().string();
-  card.produced_by = {{"command", "train-model"}, {"steps", opt.steps}, {"batch", opt.batch}, {"lr", opt.lr},
-                      {"crop", {opt.crop_width, opt.crop_height}}, {"scale", {opt.scale_min, opt.scale_max}},
-                      {"compress_prob", opt.compress_prob}, {"qp_range", {opt.qp_min, opt.qp_max}},
-                      {"presets", opt.presets}, {"render", {opt.render_width, opt.render_height}},
-                      {"seed", opt.seed}, {"data", "synth scenes rendered on the fly; validation seeds held out"}};
+  card.produced_by = {{"command", "train-model"},
+                      {"steps", opt.steps},
+                      {"batch", opt.batch},
+                      {"lr", opt.lr},
+                      {"crop", {opt.crop_width, opt.crop_height}},
+                      {"scale", {opt.scale_min, opt.scale_max}},
+                      {"compress_prob", opt.compress_prob},
+                      {"qp_range", {opt.qp_min, opt.qp_max}},
+                      {"presets", opt.presets},
+                      {"render", {opt.render_width, opt.render_height}},
+                      {"seed", opt.seed},
+                      {"data", "synth scenes rendered on the fly; validation seeds held out"}};
   Json per_class = Json::object();
   for (int c = 0; c < classes && c < static_cast<int>(best_iou.size()); ++c)
     per_class[legend[c].name] = std::isnan(best_iou[c]) ? Json(nullptr) : Json(best_iou[c]);

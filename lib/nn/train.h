@@ -21,25 +21,25 @@
 namespace vssoff::nn {
 
 struct TrainOptions {
-  std::string output;                 // model card path, must end in .json
-  std::string name;                   // model name; default: the card's file stem
-  int width = 16;                     // segnet width (cost grows about with its square)
-  int64_t steps = 2000;               // optimisation steps
-  int batch = 8;                      // frames per step
-  double lr = 3e-3;                   // Adam learning rate at the start (cosine decay to 2%)
+  std::string output;                       // model card path, must end in .json
+  std::string name;                         // model name; default: the card's file stem
+  int width = 16;                           // segnet width (cost grows about with its square)
+  int64_t steps = 2000;                     // optimisation steps
+  int batch = 8;                            // frames per step
+  double lr = 3e-3;                         // Adam learning rate at the start (cosine decay to 2%)
   int crop_width = 320, crop_height = 192;  // training crop, pixels
   double scale_min = 0.5, scale_max = 1.0;  // random rescale of rendered frames before cropping
-  double color_jitter = 0.2;          // max relative change of brightness / contrast per channel
-  double noise_sigma = 3.0;           // max std-dev of added noise, 8-bit units
-  double compress_prob = 0.0;         // share of samples passed through x264 at a random QP
-  int qp_min = 20, qp_max = 45;       // range of that QP
+  double color_jitter = 0.2;                // max relative change of brightness / contrast per channel
+  double noise_sigma = 3.0;                 // max std-dev of added noise, 8-bit units
+  double compress_prob = 0.0;               // share of samples passed through x264 at a random QP
+  int qp_min = 20, qp_max = 45;             // range of that QP
   std::vector<std::string> presets = {"street", "highway", "crowd", "night"};
   int render_width = 640, render_height = 360;  // rendered frame size
   uint64_t seed = 1;
-  int val_every = 250;                // steps between validations (and checkpoints)
-  int val_frames = 20;                // held-out frames per preset
-  bool resume = false;                // continue from OUTPUT.ckpt
-  int threads = 0;                    // 0 = one per core
+  int val_every = 250;  // steps between validations (and checkpoints)
+  int val_frames = 20;  // held-out frames per preset
+  bool resume = false;  // continue from OUTPUT.ckpt
+  int threads = 0;      // 0 = one per core
   bool force = false;
   void check() const;
 };
@@ -47,7 +47,7 @@ struct TrainOptions {
 struct TrainResult {
   int64_t steps = 0;
   double best_val_miou = 0, seconds = 0;
-  Json card;                          // the card written
+  Json card;  // the card written
 };
 
 TrainResult train_model(const TrainOptions& options);

@@ -12,7 +12,8 @@ struct PenanceApi {
   int version;
   ProfileResult (*profile)(const ProfileOptions&);
   BitrateSamples (*bitrate_cnn_inputs)(const std::string&, int, int64_t, const std::vector<double>&,
-                                       const std::vector<double>&, const std::vector<double>&, const std::vector<double>&);
+                                       const std::vector<double>&, const std::vector<double>&,
+                                       const std::vector<double>&);
   BitrateCnnResult (*train_bitrate_cnn)(const BitrateSamples&, const BitrateSamples&, int, const std::string&, uint64_t,
                                         int);
   std::vector<double> (*predict_bitrate_cnn)(const std::string&, const BitrateSamples&, int, int);

@@ -1,12 +1,11 @@
 #include "penance/estimators.h"
 
-#include <opencv2/core.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <opencv2/core.hpp>
 #include <set>
 
 #include "core/csv.h"
@@ -141,7 +140,8 @@ BitrateSamples table_samples(const ProfileTable& t, size_t outputs, bool with_ta
                                                       t.intra, t.inter, t.probe26, t.probe38);
   if (with_targets)
     for (const auto& seg : t.rows)
-      for (size_t k = 0; k < outputs; ++k) s.log_bytes.push_back(static_cast<float>(std::log(std::max(1.0, seg[k].bytes))));
+      for (size_t k = 0; k < outputs; ++k)
+        s.log_bytes.push_back(static_cast<float>(std::log(std::max(1.0, seg[k].bytes))));
   return s;
 }
 }  // namespace
@@ -156,7 +156,9 @@ std::vector<std::vector<double>> Estimators::predict_table_bytes(const ProfileTa
       for (size_t k = 0; k < K; ++k) out[s][k] = p[s * K + k];
   } else {
     for (size_t s = 0; s < t.rows.size(); ++s)
-      for (size_t k = 0; k < K; ++k) out[s][k] = predict_bytes(int(k / scales.size()), int(k % scales.size()), t.intra[s], t.inter[s], t.probe26[s], t.probe38[s]);
+      for (size_t k = 0; k < K; ++k)
+        out[s][k] = predict_bytes(int(k / scales.size()), int(k % scales.size()), t.intra[s], t.inter[s], t.probe26[s],
+                                  t.probe38[s]);
   }
   return out;
 }
@@ -171,7 +173,8 @@ std::pair<double, double> estimator_errors(const Estimators& e, const std::vecto
         for (size_t si = 0; si < e.scales.size(); ++si) {
           // bytes do not depend on the model: take the first model's row
           size_t a = qi * e.scales.size() + si;
-          double truth = t.rows[s][a].bytes, pred = e.predict_bytes(int(qi), int(si), t.intra[s], t.inter[s], t.probe26[s], t.probe38[s]);
+          double truth = t.rows[s][a].bytes,
+                 pred = e.predict_bytes(int(qi), int(si), t.intra[s], t.inter[s], t.probe26[s], t.probe38[s]);
           ape.push_back(std::abs(pred - truth) / truth);
         }
       if (s + 1 < t.rows.size())
@@ -232,7 +235,8 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
     int64_t pairs = 0;
     for (const auto* t : tables) pairs += static_cast<int64_t>((t->rows.size() - 1) * A);
     check<InputError>(pairs > 0, "the training tables have no consecutive segments to learn accuracy from");
-    cv::Mat X(static_cast<int>(pairs), static_cast<int>(F), CV_64F), Y(static_cast<int>(pairs), static_cast<int>(A), CV_64F);
+    cv::Mat X(static_cast<int>(pairs), static_cast<int>(F), CV_64F),
+        Y(static_cast<int>(pairs), static_cast<int>(A), CV_64F);
     int r = 0;
     for (const auto* t : tables)
       for (size_t s = 0; s + 1 < t->rows.size(); ++s)
@@ -381,7 +385,8 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
     };
     for (const auto& t : train) append(tr, table_samples(t, K, true));
     for (const auto& t : held) append(ho, table_samples(t, K, true));
-    e.cnn_weights = (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".bitrate.pt")).string();
+    e.cnn_weights =
+        (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".bitrate.pt")).string();
     BitrateCnnResult r = penance_api().train_bitrate_cnn(tr, ho, int(K), e.cnn_weights, 1, opt.threads);
     e.metrics["train"]["bitrate_cnn_mdape"] = r.train_mdape;
     if (!held.empty()) e.metrics["holdout"]["bitrate_cnn_mdape"] = r.holdout_mdape;
@@ -390,28 +395,39 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   Json m = new_manifest("penance-estimators", kEstimatorsVersion);
   std::vector<std::string> chosen;
   for (size_t i : e.acc_stats) chosen.push_back(e.stat_names[i]);
-  m["params"] = {{"models", e.models}, {"qps", e.qps}, {"scales", e.scales}, {"stat_names", e.stat_names},
-                 {"server_input", e.server_input}, {"accuracy_statistics", chosen}, {"statistic_selection", selection},
-                 {"ridge", e.ridge}, {"ridge_search", ridge_search}, {"segment_frames", train[0].segment_frames}};
+  m["params"] = {{"models", e.models},
+                 {"qps", e.qps},
+                 {"scales", e.scales},
+                 {"stat_names", e.stat_names},
+                 {"server_input", e.server_input},
+                 {"accuracy_statistics", chosen},
+                 {"statistic_selection", selection},
+                 {"ridge", e.ridge},
+                 {"ridge_search", ridge_search},
+                 {"segment_frames", train[0].segment_frames}};
   Json rate = Json::array();
   for (const auto& c : e.rate) rate.push_back({c[0], c[1], c[2], c[3], c[4]});
-  m["bitrate"] = {{"form", "log(bytes) = a + b log(1 + intra) + c log(1 + inter) + d log(probe26) + e log(probe38), "
-                           "per (qp, scale), qp-major"},
+  m["bitrate"] = {{"form",
+                   "log(bytes) = a + b log(1 + intra) + c log(1 + inter) + d log(probe26) + e log(probe38), "
+                   "per (qp, scale), qp-major"},
                   {"coefficients", rate}};
-  m["accuracy"] = {{"form", "ridge: [accuracy_statistics x one-hot(served model), one-hot(served action), 1] -> "
-                            "accuracy of every action next segment"},
+  m["accuracy"] = {{"form",
+                    "ridge: [accuracy_statistics x one-hot(served model), one-hot(served action), 1] -> "
+                    "accuracy of every action next segment"},
                    {"weights", e.acc_w},
                    {"error_sd", e.acc_sd},
                    {"error_sd_form", "per action: RMS error of the prediction on training tables left out of the fit"},
                    {"mean", e.mean_accuracy},
-                   {"mean_form", "per action: mean accuracy over the training segments (the offline profile "
-                                 "that ranks a model's QP and scale by quality)"},
+                   {"mean_form",
+                    "per action: mean accuracy over the training segments (the offline profile "
+                    "that ranks a model's QP and scale by quality)"},
                    {"change_sd", e.change_sd},
                    {"change_sd_form", "per action: RMS change of the true accuracy from one segment to the next"}};
   m["metrics"] = e.metrics;
   if (!e.cnn_weights.empty()) {
-    m["bitrate_cnn"] = {{"inputs", "first frame luma and mean |frame difference| at 64x36, log(1 + intra), log(1 + inter)"},
-                        {"outputs", "log bytes per (qp, scale), qp-major"}};
+    m["bitrate_cnn"] = {
+        {"inputs", "first frame luma and mean |frame difference| at 64x36, log(1 + intra), log(1 + inter)"},
+        {"outputs", "log bytes per (qp, scale), qp-major"}};
     add_sidecar(m, "bitrate_cnn", opt.output, e.cnn_weights);
   }
   for (const auto& p : opt.tables) add_input(m, "train", p);
@@ -440,19 +456,20 @@ Estimators read_estimators(const std::string& path) {
   for (const auto& mm : e.models)
     for (int q : e.qps)
       for (double s : e.scales) e.actions.push_back({mm, q, s});
-  for (const Json& c : m.at("bitrate").at("coefficients")) e.rate.push_back({c.at(0), c.at(1), c.at(2), c.at(3), c.at(4)});
+  for (const Json& c : m.at("bitrate").at("coefficients"))
+    e.rate.push_back({c.at(0), c.at(1), c.at(2), c.at(3), c.at(4)});
   e.acc_w = m.at("accuracy").at("weights").get<std::vector<std::vector<double>>>();
   e.acc_sd = m.at("accuracy").at("error_sd").get<std::vector<double>>();
   e.change_sd = m.at("accuracy").at("change_sd").get<std::vector<double>>();
   if (m.at("accuracy").contains("mean"))  // version 3
     e.mean_accuracy = m.at("accuracy").at("mean").get<std::vector<double>>();
-  check<InputError>(e.rate.size() == e.qps.size() * e.scales.size() &&
-                        e.acc_w.size() == accuracy_feature_count(e) && e.acc_sd.size() == e.actions.size() &&
-                        e.change_sd.size() == e.actions.size() &&
+  check<InputError>(e.rate.size() == e.qps.size() * e.scales.size() && e.acc_w.size() == accuracy_feature_count(e) &&
+                        e.acc_sd.size() == e.actions.size() && e.change_sd.size() == e.actions.size() &&
                         (e.mean_accuracy.empty() || e.mean_accuracy.size() == e.actions.size()),
                     path, ": coefficient counts do not match its grid (a damaged file?)");
   e.metrics = m.value("metrics", Json::object());
-  if (m.contains("sidecars") && m["sidecars"].contains("bitrate_cnn")) e.cnn_weights = sidecar_path(m, path, "bitrate_cnn");
+  if (m.contains("sidecars") && m["sidecars"].contains("bitrate_cnn"))
+    e.cnn_weights = sidecar_path(m, path, "bitrate_cnn");
   return e;
 }
 

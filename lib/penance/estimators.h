@@ -42,18 +42,18 @@ struct SegmentRow {
 };
 struct ProfileTable {
   std::string path;
-  std::vector<std::string> models;           // cheapest first, as profiled
+  std::vector<std::string> models;  // cheapest first, as profiled
   std::vector<int> qps;
   std::vector<double> scales;
-  std::vector<Action> actions;               // models x qps x scales
+  std::vector<Action> actions;  // models x qps x scales
   int segment_frames = 0;
-  std::string server_input;                  // "sent" or "original" (profile.h)
+  std::string server_input;  // "sent" or "original" (profile.h)
   double fps = 30;
-  std::vector<int> frames;                   // frames per segment
+  std::vector<int> frames;                             // frames per segment
   std::vector<double> intra, inter, probe26, probe38;  // per segment
-  std::vector<std::vector<SegmentRow>> rows; // [segment][action]
+  std::vector<std::vector<SegmentRow>> rows;           // [segment][action]
   std::vector<std::string> stat_names;
-  std::string video;                         // absolute path of the profiled video
+  std::string video;  // absolute path of the profiled video
   Json manifest;
 };
 // Reads a table and its manifest; InputError when an action or a segment is missing.

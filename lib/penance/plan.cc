@@ -45,7 +45,8 @@ BandwidthTrace read_trace(const std::string& path) {
       t.times.push_back(time);
       t.kbps.push_back(kbps);
     }
-    check<InputError>(t.times.size() >= 2 && t.times[0] == 0, path, ": a CSV trace starts at time_s 0 and has two rows or more");
+    check<InputError>(t.times.size() >= 2 && t.times[0] == 0, path,
+                      ": a CSV trace starts at time_s 0 and has two rows or more");
     t.duration_s = t.times.back();  // the last row only marks the end
   } else {
     std::istringstream in(text);
@@ -54,8 +55,8 @@ BandwidthTrace read_trace(const std::string& path) {
       if (line.empty()) continue;
       char* end = nullptr;
       double ms = std::strtod(line.c_str(), &end);
-      check<InputError>(end && *end == '\0' && ms >= 0 && (t.deliveries_ms.empty() || ms >= t.deliveries_ms.back()), path,
-                        ": line ", n, ": not a Mahimahi delivery time in ms (\"", line, "\")");
+      check<InputError>(end && *end == '\0' && ms >= 0 && (t.deliveries_ms.empty() || ms >= t.deliveries_ms.back()),
+                        path, ": line ", n, ": not a Mahimahi delivery time in ms (\"", line, "\")");
       t.deliveries_ms.push_back(ms);
     }
     check<InputError>(!t.deliveries_ms.empty(), path, ": empty trace");
@@ -73,11 +74,14 @@ void PlanOptions::check() const {
   for (const auto& p : policies)
     vssoff::check<UsageError>(p == "penance" || p == "oracle" || p == "static" || p == "bandwidth" || p == "largest" ||
                                   p == "persistence" || p == "chameleon",
-                              "unknown policy \"", p, "\" (penance, oracle, static, bandwidth, largest, chameleon, persistence)");
+                              "unknown policy \"", p,
+                              "\" (penance, oracle, static, bandwidth, largest, chameleon, persistence)");
   vssoff::check<UsageError>(bitrate == "auto" || bitrate == "cnn" || bitrate == "analytic",
                             "bitrate must be auto, cnn or analytic (got ", bitrate, ")");
-  vssoff::check<UsageError>(acc_margin >= 0 && acc_margin < 0.5 && bw_margin >= 0 && bw_margin < 1, "margins out of range");
-  vssoff::check<UsageError>(acc_feedback >= 0 && acc_feedback <= 1, "acc-feedback must be in [0, 1] (got ", acc_feedback, ")");
+  vssoff::check<UsageError>(acc_margin >= 0 && acc_margin < 0.5 && bw_margin >= 0 && bw_margin < 1,
+                            "margins out of range");
+  vssoff::check<UsageError>(acc_feedback >= 0 && acc_feedback <= 1, "acc-feedback must be in [0, 1] (got ",
+                            acc_feedback, ")");
   vssoff::check<UsageError>(confidence >= 0 && confidence <= 5, "confidence must be in [0, 5] (got ", confidence, ")");
   vssoff::check<UsageError>(reprofile_every >= 1, "reprofile-every must be >= 1 (got ", reprofile_every, ")");
   vssoff::check<UsageError>(initial_kbps >= 0, "initial-kbps must be >= 0 (got ", initial_kbps, ")");
@@ -132,7 +136,8 @@ PlanResult plan(const PlanOptions& opt) {
   // over its last half second (what a drop shows first); the first segment gets --initial-kbps, or
   // the rate at the start.
   std::vector<double> est_kbps(S, opt.initial_kbps > 0 ? opt.initial_kbps : bw[0]);
-  for (size_t s = 1; s < S; ++s) est_kbps[s] = std::min(bw[s - 1], trace.mean_kbps(std::max(0.0, start[s] - 0.5), start[s]));
+  for (size_t s = 1; s < S; ++s)
+    est_kbps[s] = std::min(bw[s - 1], trace.mean_kbps(std::max(0.0, start[s] - 0.5), start[s]));
   // Camera-side byte predictions for every segment and (QP, scale), made once.
   const bool use_cnn = opt.bitrate == "cnn" || (opt.bitrate == "auto" && !e.cnn_weights.empty());
   const std::vector<std::vector<double>> predicted = e.predict_table_bytes(t, use_cnn, opt.threads);
@@ -167,9 +172,10 @@ PlanResult plan(const PlanOptions& opt) {
       return e.mean_accuracy[largest_first + a] > e.mean_accuracy[largest_first + b];
     });
 
-  CsvWriter rows({"target", "policy", "segment", "start_s", "kbps", "budget_bytes", "model", "qp", "scale",
-                  "predicted_accuracy", "accuracy", "predicted_bytes", "bytes", "gflops", "accuracy_miss",
-                  "bandwidth_miss", "feasible", "acc_margin", "acc_shift", "bw_margin"});
+  CsvWriter rows({"target",         "policy",          "segment",    "start_s",   "kbps",
+                  "budget_bytes",   "model",           "qp",         "scale",     "predicted_accuracy",
+                  "accuracy",       "predicted_bytes", "bytes",      "gflops",    "accuracy_miss",
+                  "bandwidth_miss", "feasible",        "acc_margin", "acc_shift", "bw_margin"});
   PlanResult result;
   for (double target : opt.targets) {
     int64_t infeasible = 0;
@@ -195,7 +201,8 @@ PlanResult plan(const PlanOptions& opt) {
           fail += t.rows[s][a].accuracy < target || t.rows[s][a].bytes > budget(s, bw[s]);
           c += cost(s, a);
         }
-        if (fail < best_fail || (fail == best_fail && c < best_cost)) best_fail = fail, best_cost = c, static_action = a;
+        if (fail < best_fail || (fail == best_fail && c < best_cost))
+          best_fail = fail, best_cost = c, static_action = a;
       }
     }
     double oracle_cost = 0;
@@ -268,15 +275,30 @@ PlanResult plan(const PlanOptions& opt) {
         }
         decision_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const SegmentRow& r = t.rows[s][choice];
-        const bool acc_miss = r.accuracy < target, bw_miss = r.bytes > budget(s, bw[s]);
-        rows.add_row({csv_number(target), policy, std::to_string(s), csv_number(start[s]), csv_number(bw[s]),
-                      csv_number(budget(s, bw[s])), t.actions[choice].model, std::to_string(t.actions[choice].qp),
-                      csv_number(t.actions[choice].scale), std::isnan(pred_acc[choice]) ? "" : csv_number(pred_acc[choice]),
-                      csv_number(r.accuracy), csv_number(pred_bytes[choice]), csv_number(r.bytes), csv_number(r.gflops),
-                      acc_miss ? "1" : "0", bw_miss ? "1" : "0", feasible[s] ? "1" : "0", csv_number(m_acc),
-                      csv_number(shift), csv_number(m_bw)});
+        const bool acc_miss = r.accuracy<target, bw_miss = r.bytes> budget(s, bw[s]);
+        rows.add_row({csv_number(target),
+                      policy,
+                      std::to_string(s),
+                      csv_number(start[s]),
+                      csv_number(bw[s]),
+                      csv_number(budget(s, bw[s])),
+                      t.actions[choice].model,
+                      std::to_string(t.actions[choice].qp),
+                      csv_number(t.actions[choice].scale),
+                      std::isnan(pred_acc[choice]) ? "" : csv_number(pred_acc[choice]),
+                      csv_number(r.accuracy),
+                      csv_number(pred_bytes[choice]),
+                      csv_number(r.bytes),
+                      csv_number(r.gflops),
+                      acc_miss ? "1" : "0",
+                      bw_miss ? "1" : "0",
+                      feasible[s] ? "1" : "0",
+                      csv_number(m_acc),
+                      csv_number(shift),
+                      csv_number(m_bw)});
         if (policy == "penance" || policy == "persistence") {  // learn from what was observed of the segment served
-          m_acc = acc_miss ? std::min(0.2, m_acc + (target - r.accuracy) + 0.01) : std::max(opt.acc_margin, m_acc - 0.002);
+          m_acc =
+              acc_miss ? std::min(0.2, m_acc + (target - r.accuracy) + 0.01) : std::max(opt.acc_margin, m_acc - 0.002);
           m_bw = bw_miss ? std::min(0.6, m_bw + 0.1) : std::max(opt.bw_margin, m_bw - 0.02);
           if (policy == "penance" && !std::isnan(pred_acc[choice]))
             shift += opt.acc_feedback * (r.accuracy - pred_acc[choice]) / std::max(0.005, e.acc_sd[choice]);
@@ -302,7 +324,8 @@ PlanResult plan(const PlanOptions& opt) {
       for (size_t s = 0; s < S; ++s) {
         double best = std::numeric_limits<double>::infinity();
         for (size_t a = 0; a < A; ++a)
-          if (t.rows[s][a].accuracy >= target && t.rows[s][a].bytes <= budget(s, bw[s])) best = std::min(best, cost(s, a));
+          if (t.rows[s][a].accuracy >= target && t.rows[s][a].bytes <= budget(s, bw[s]))
+            best = std::min(best, cost(s, a));
         if (std::isfinite(best)) oracle_cost += best;
       }
     }
@@ -311,19 +334,34 @@ PlanResult plan(const PlanOptions& opt) {
   }
 
   Json m = new_manifest("plan", kPlanVersion);
-  m["params"] = {{"targets", opt.targets}, {"policies", opt.policies}, {"acc_margin", opt.acc_margin},
-                 {"acc_feedback", opt.acc_feedback}, {"confidence", opt.confidence},
-                 {"reprofile_every", opt.reprofile_every}, {"initial_kbps", opt.initial_kbps}, {"bitrate", use_cnn ? "cnn" : "analytic"},
-                 {"bw_margin", opt.bw_margin}, {"segments", S}, {"actions", A}};
+  m["params"] = {{"targets", opt.targets},
+                 {"policies", opt.policies},
+                 {"acc_margin", opt.acc_margin},
+                 {"acc_feedback", opt.acc_feedback},
+                 {"confidence", opt.confidence},
+                 {"reprofile_every", opt.reprofile_every},
+                 {"initial_kbps", opt.initial_kbps},
+                 {"bitrate", use_cnn ? "cnn" : "analytic"},
+                 {"bw_margin", opt.bw_margin},
+                 {"segments", S},
+                 {"actions", A}};
   Json summaries = Json::array();
   for (const auto& s : result.summaries)
-    summaries.push_back({{"policy", s.policy}, {"target", s.target}, {"cost_gflop", s.cost},
-                         {"cost_relative_to_oracle", s.relative_cost}, {"mean_accuracy", s.mean_accuracy},
-                         {"failure_rate", s.failure_rate}, {"failures", s.failures},
-                         {"feasible_segments", s.feasible_segments}, {"failures_on_feasible", s.feasible_failures},
+    summaries.push_back({{"policy", s.policy},
+                         {"target", s.target},
+                         {"cost_gflop", s.cost},
+                         {"cost_relative_to_oracle", s.relative_cost},
+                         {"mean_accuracy", s.mean_accuracy},
+                         {"failure_rate", s.failure_rate},
+                         {"failures", s.failures},
+                         {"feasible_segments", s.feasible_segments},
+                         {"failures_on_feasible", s.feasible_failures},
                          {"accuracy_misses", s.acc_misses},
-                         {"bandwidth_misses", s.bw_misses}, {"bytes", s.bytes}, {"segments", s.segments},
-                         {"decision_us", s.decision_us}, {"profiling_gflop", s.profiling_cost}});
+                         {"bandwidth_misses", s.bw_misses},
+                         {"bytes", s.bytes},
+                         {"segments", s.segments},
+                         {"decision_us", s.decision_us},
+                         {"profiling_gflop", s.profiling_cost}});
   m["summary"] = summaries;
   m["infeasible_segments"] = result.infeasible_segments;
   add_input(m, "table", opt.table);

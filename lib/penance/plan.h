@@ -75,13 +75,13 @@ struct PlanOptions {
   std::string table, estimators, trace, output;  // output: plan .csv (summary in OUTPUT.json)
   std::vector<double> targets = {0.8};           // accuracy targets (mIoU)
   std::vector<std::string> policies = {"penance", "oracle", "static", "bandwidth", "largest", "chameleon"};
-  double acc_margin = 0.02, bw_margin = 0.1;     // penance's starting (and smallest) margins
-  double acc_feedback = 0.5;                     // penance's rate of correcting predictions from outcomes
-  double confidence = 1;                         // standard deviations of prediction error to allow for
-  int reprofile_every = 10;                      // chameleon's profiling period, in segments
-  double initial_kbps = 0;                       // the sender's estimate before the first segment; 0 = the
-                                                 // trace's rate over it (as if probed before streaming)
-  std::string bitrate = "auto";                  // bytes predicted by: cnn, analytic, auto (cnn if trained)
+  double acc_margin = 0.02, bw_margin = 0.1;  // penance's starting (and smallest) margins
+  double acc_feedback = 0.5;                  // penance's rate of correcting predictions from outcomes
+  double confidence = 1;                      // standard deviations of prediction error to allow for
+  int reprofile_every = 10;                   // chameleon's profiling period, in segments
+  double initial_kbps = 0;                    // the sender's estimate before the first segment; 0 = the
+                                              // trace's rate over it (as if probed before streaming)
+  std::string bitrate = "auto";               // bytes predicted by: cnn, analytic, auto (cnn if trained)
   int threads = 0;
   bool force = false;
   void check() const;
@@ -92,8 +92,8 @@ struct PolicySummary {
   double target = 0, cost = 0, relative_cost = 0, mean_accuracy = 0, failure_rate = 0;
   int64_t segments = 0, acc_misses = 0, bw_misses = 0, failures = 0, bytes = 0;
   int64_t feasible_segments = 0, feasible_failures = 0;  // failures where some action met both
-  double decision_us = 0;  // mean time of one decision
-  double profiling_cost = 0;  // GFLOP spent profiling (chameleon; part of cost)
+  double decision_us = 0;                                // mean time of one decision
+  double profiling_cost = 0;                             // GFLOP spent profiling (chameleon; part of cost)
 };
 
 struct PlanResult {

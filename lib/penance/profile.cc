@@ -1,7 +1,5 @@
 #include "penance/profile.h"
 
-#include "penance/table.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,6 +17,7 @@
 #include "metrics/evaluate_segmentation.h"
 #include "metrics/segmentation.h"
 #include "nn/segmenter.h"
+#include "penance/table.h"
 #include "video/decoder.h"
 #include "video/picture.h"
 #include "video/reader.h"
@@ -100,13 +99,14 @@ void ProfileOptions::check() const {
   for (int q : qps) vssoff::check<UsageError>(q >= 0 && q <= 51, "QPs must be in [0, 51] (got ", q, ")");
   for (double s : scales) vssoff::check<UsageError>(s > 0 && s <= 1, "scales must be in (0, 1] (got ", s, ")");
   vssoff::check<UsageError>(std::set<int>(qps.begin(), qps.end()).size() == qps.size(), "a QP is listed twice");
-  vssoff::check<UsageError>(std::set<double>(scales.begin(), scales.end()).size() == scales.size(), "a scale is listed twice");
+  vssoff::check<UsageError>(std::set<double>(scales.begin(), scales.end()).size() == scales.size(),
+                            "a scale is listed twice");
   vssoff::check<UsageError>(segment_frames >= 1, "segment frames must be >= 1 (got ", segment_frames, ")");
   vssoff::check<UsageError>(acc_frames >= 0, "acc frames must be >= 0 (got ", acc_frames, ")");
   vssoff::check<UsageError>(server_input == "sent" || server_input == "original",
                             "server input must be sent or original (got ", server_input, ")");
-  vssoff::check<UsageError>(shard_count >= 1 && shard_index >= 0 && shard_index < shard_count, "bad shard ", shard_index,
-                            "/", shard_count);
+  vssoff::check<UsageError>(shard_count >= 1 && shard_index >= 0 && shard_index < shard_count, "bad shard ",
+                            shard_index, "/", shard_count);
 }
 
 ProfileResult profile(const ProfileOptions& opt) {
@@ -153,10 +153,29 @@ ProfileResult profile(const ProfileOptions& opt) {
   const int64_t segments = (info.frame_count + opt.segment_frames - 1) / opt.segment_frames;
   const video::Rational fps = info.fps.valid() ? info.fps : video::Rational{30, 1};
 
-  std::vector<std::string> header = {"segment", "first_frame", "frames", "model", "qp", "scale", "width", "height",
-                                     "bytes", "kbps", "miou", "pixel_accuracy", "gflops", "intra_complexity",
-                                     "inter_complexity", "probe_bytes_qp26", "probe_bytes_qp38", "mean_max_prob", "mean_norm_entropy", "mean_margin",
-                                     "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
+  std::vector<std::string> header = {"segment",
+                                     "first_frame",
+                                     "frames",
+                                     "model",
+                                     "qp",
+                                     "scale",
+                                     "width",
+                                     "height",
+                                     "bytes",
+                                     "kbps",
+                                     "miou",
+                                     "pixel_accuracy",
+                                     "gflops",
+                                     "intra_complexity",
+                                     "inter_complexity",
+                                     "probe_bytes_qp26",
+                                     "probe_bytes_qp38",
+                                     "mean_max_prob",
+                                     "mean_norm_entropy",
+                                     "mean_margin",
+                                     "frac_maxprob_below_0.5",
+                                     "frac_maxprob_below_0.7",
+                                     "frac_maxprob_below_0.9"};
   const int C = static_cast<int>(models[0]->card().classes.size());
   for (const auto& m : models)
     check<InputError>(static_cast<int>(m->card().classes.size()) == C, m->card().card_path, ": ",
@@ -167,10 +186,16 @@ ProfileResult profile(const ProfileOptions& opt) {
 
   // What makes rows of two runs interchangeable; kept beside OUT.partial so that --resume
   // cannot mix rows made with other settings.
-  Json run_key = {{"video", fs::absolute(opt.input).string()}, {"qps", opt.qps}, {"scales", opt.scales},
-                  {"segment_frames", opt.segment_frames}, {"acc_frames", opt.acc_frames}, {"preset", opt.preset},
-                  {"server_input", opt.server_input}, {"ground_truth", opt.ground_truth},
-                  {"reference_model", opt.reference_model}, {"shard", {opt.shard_index, opt.shard_count}},
+  Json run_key = {{"video", fs::absolute(opt.input).string()},
+                  {"qps", opt.qps},
+                  {"scales", opt.scales},
+                  {"segment_frames", opt.segment_frames},
+                  {"acc_frames", opt.acc_frames},
+                  {"preset", opt.preset},
+                  {"server_input", opt.server_input},
+                  {"ground_truth", opt.ground_truth},
+                  {"reference_model", opt.reference_model},
+                  {"shard", {opt.shard_index, opt.shard_count}},
                   {"models", nullptr}};
   std::vector<std::string> weights_sha;
   for (const auto& m : models) weights_sha.push_back(sha256_file(m->card().weights_path()));
@@ -184,10 +209,12 @@ ProfileResult profile(const ProfileOptions& opt) {
   if (opt.resume && fs::exists(partial)) {
     if (fs::exists(partial_key)) {
       Json before = Json::parse(read_file(partial_key), nullptr, false);
-      check<InputError>(before.is_object(), partial_key, ": not a settings record; delete it and the partial table, or pass --force");
+      check<InputError>(before.is_object(), partial_key,
+                        ": not a settings record; delete it and the partial table, or pass --force");
       for (auto& [k, v] : run_key.items())
-        check<InputError>(before.value(k, Json()) == v, partial, ": made with another ", k, " (", before.value(k, Json()).dump(),
-                          ", this run ", v.dump(), "); run with those settings, or pass --force to start over");
+        check<InputError>(before.value(k, Json()) == v, partial, ": made with another ", k, " (",
+                          before.value(k, Json()).dump(), ", this run ", v.dump(),
+                          "); run with those settings, or pass --force to start over");
     }
     Table t = read_table(partial);
     check<InputError>(t.header == header, partial, ": its columns differ from this run's (other models or classes?)");
@@ -318,19 +345,31 @@ ProfileResult profile(const ProfileOptions& opt) {
           for (size_t j = 0; j < acc.size(); ++j) {
             cm.add(out_m[j].labels.data(), ref[j].data(), ref[j].size());
             const nn::SoftmaxStats& x = out_m[j].stats;
-            double v[6] = {x.mean_max_prob, x.mean_norm_entropy, x.mean_margin, x.frac_below_050, x.frac_below_070,
-                           x.frac_below_090};
+            double v[6] = {x.mean_max_prob,  x.mean_norm_entropy, x.mean_margin,
+                           x.frac_below_050, x.frac_below_070,    x.frac_below_090};
             for (int k = 0; k < 6; ++k) st[k] += v[k] / acc.size();
             for (int k = 0; k < C; ++k) {
               st[6 + k] += x.class_share[k] / acc.size();
               if (!std::isnan(x.class_confidence[k])) st[6 + C + k] += x.class_confidence[k], conf_n[k] += 1;
             }
           }
-          std::vector<std::string> row = {std::to_string(s), std::to_string(first), std::to_string(n), names[m],
-                                          std::to_string(qp), csv_number(scale), std::to_string(sw), std::to_string(sh),
-                                          std::to_string(bytes), fmt(kbps), fmt(cm.mean_iou()), fmt(cm.pixel_accuracy()),
-                                          fmt(server_gflops(models[m]->card(), served_pixels)), fmt(intra),
-                                          fmt(inter), fmt(probe_lo), fmt(probe_hi)};
+          std::vector<std::string> row = {std::to_string(s),
+                                          std::to_string(first),
+                                          std::to_string(n),
+                                          names[m],
+                                          std::to_string(qp),
+                                          csv_number(scale),
+                                          std::to_string(sw),
+                                          std::to_string(sh),
+                                          std::to_string(bytes),
+                                          fmt(kbps),
+                                          fmt(cm.mean_iou()),
+                                          fmt(cm.pixel_accuracy()),
+                                          fmt(server_gflops(models[m]->card(), served_pixels)),
+                                          fmt(intra),
+                                          fmt(inter),
+                                          fmt(probe_lo),
+                                          fmt(probe_hi)};
           for (int k = 0; k < 6 + C; ++k) row.push_back(fmt(st[k]));
           for (int k = 0; k < C; ++k) row.push_back(conf_n[k] > 0 ? fmt(st[6 + C + k] / conf_n[k]) : "");
           seg_rows.push_back(std::move(row));
@@ -364,19 +403,29 @@ ProfileResult profile(const ProfileOptions& opt) {
       frames_run += model_frames[i][si];
       by_scale.push_back(model_frames[i][si] ? Json(1000 * model_seconds[i][si] / model_frames[i][si]) : Json(nullptr));
     }
-    model_list.push_back({{"name", names[i]}, {"card", c.card_path}, {"gflops", c.gflops},
+    model_list.push_back({{"name", names[i]},
+                          {"card", c.card_path},
+                          {"gflops", c.gflops},
                           {"weights_sha256", weights_sha[i]},
                           {"ms_per_frame", frames_run ? Json(1000 * seconds / frames_run) : Json(nullptr)},
                           {"ms_per_frame_by_scale", by_scale}});
   }
-  m["params"] = {{"models", model_list}, {"qps", opt.qps}, {"scales", opt.scales},
-                 {"segment_frames", opt.segment_frames}, {"acc_frames", opt.acc_frames},
+  m["params"] = {{"models", model_list},
+                 {"qps", opt.qps},
+                 {"scales", opt.scales},
+                 {"segment_frames", opt.segment_frames},
+                 {"acc_frames", opt.acc_frames},
                  {"reference", reference ? "model:" + (reference_owner ? reference->card().name : names.back())
                                          : std::string("ground-truth")},
-                 {"preset", opt.preset}, {"server_input", opt.server_input}, {"width", W}, {"height", H}, {"fps", fps.value()},
-                 {"frame_count", info.frame_count}, {"segments", segments}, {"classes", C}};
-  m["shard"] = {{"index", opt.shard_index}, {"count", opt.shard_count},
-                {"segments", Json(mine)}};
+                 {"preset", opt.preset},
+                 {"server_input", opt.server_input},
+                 {"width", W},
+                 {"height", H},
+                 {"fps", fps.value()},
+                 {"frame_count", info.frame_count},
+                 {"segments", segments},
+                 {"classes", C}};
+  m["shard"] = {{"index", opt.shard_index}, {"count", opt.shard_count}, {"segments", Json(mine)}};
   add_input(m, "video", fs::absolute(opt.input).string());
   if (!opt.ground_truth.empty()) add_input(m, "ground_truth", opt.ground_truth);
   write_rows(opt.output, header, rows);  // atomic

@@ -32,19 +32,19 @@ namespace vssoff::penance {
 inline constexpr int kProfileVersion = 2;
 
 struct ProfileOptions {
-  std::string input, output;             // video; table (.csv, manifest OUTPUT.json)
-  std::vector<std::string> models;       // server models (cards or TorchScript), cheapest first
+  std::string input, output;        // video; table (.csv, manifest OUTPUT.json)
+  std::vector<std::string> models;  // server models (cards or TorchScript), cheapest first
   std::vector<int> qps = {22, 27, 32, 37, 42};
   std::vector<double> scales = {1.0, 0.75, 0.5};
   int segment_frames = 30;
-  int acc_frames = 0;                    // frames per segment scored (0 = all)
-  std::string ground_truth;              // labels dir or synth dir; empty = reference model
-  std::string reference_model;           // default: the last of models
+  int acc_frames = 0;           // frames per segment scored (0 = all)
+  std::string ground_truth;     // labels dir or synth dir; empty = reference model
+  std::string reference_model;  // default: the last of models
   int shard_index = 0, shard_count = 1;
   bool resume = false, force = false;
   int threads = 0;
-  std::string preset = "veryfast";       // x264 preset
-  std::string server_input = "sent";     // "sent" or "original" (see above)
+  std::string preset = "veryfast";    // x264 preset
+  std::string server_input = "sent";  // "sent" or "original" (see above)
   void check() const;
 };
 

@@ -81,7 +81,8 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
         for (auto& model : params["models"]) model.erase("ms_per_frame"), model.erase("ms_per_frame_by_scale");
         return params;
       };
-      check<InputError>(without_timing(first.at("params")) == without_timing(p), path, ": made with other parameters than ", tables[0], " (models, QPs, scales, ",
+      check<InputError>(without_timing(first.at("params")) == without_timing(p), path,
+                        ": made with other parameters than ", tables[0], " (models, QPs, scales, ",
                         "segments or reference differ)");
       auto sha = [](const Json& mm) {
         for (const auto& in : mm.at("inputs"))
@@ -108,7 +109,8 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
     std::set<int64_t> mine;
     for (auto& r : t.rows) mine.insert(std::stoll(r[0]));
     for (int64_t s : mine)
-      check<InputError>(segments.insert(s).second, path, ": segment ", s, " is also in another table (overlapping shards)");
+      check<InputError>(segments.insert(s).second, path, ": segment ", s,
+                        " is also in another table (overlapping shards)");
     rows.insert(rows.end(), t.rows.begin(), t.rows.end());
   }
   const int64_t want = first.at("params").at("segments").get<int64_t>();

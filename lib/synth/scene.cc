@@ -80,7 +80,14 @@ struct Texture {
 };
 
 enum TextureId {
-  kTexAsphalt, kTexSidewalk, kTexBrick, kTexConcrete, kTexGlass, kTexFoliage, kTexGrass, kTexClouds,
+  kTexAsphalt,
+  kTexSidewalk,
+  kTexBrick,
+  kTexConcrete,
+  kTexGlass,
+  kTexFoliage,
+  kTexGrass,
+  kTexClouds,
   kTexDetail,  // grey modulation (128 = x1) for painted objects: vehicles, clothes, signs
   kTexCount
 };
@@ -102,8 +109,10 @@ std::array<Texture, kTexCount> make_textures(uint32_t seed) {
       int row = y / 8, bx = (x + (row % 2) * 8) % 16;
       bool mortar = (y % 8 == 0) || (bx == 0);
       double bv = 0.75 + 0.35 * value_noise(x / 16 * 16 + row * 7, row * 8, 64, seed + 4) + 0.25 * g;
-      if (mortar) t[kTexBrick].set(x, y, 175 + 20 * g, 170 + 20 * g, 160 + 20 * g);
-      else t[kTexBrick].set(x, y, 150 * bv, 70 * bv, 50 * bv);
+      if (mortar)
+        t[kTexBrick].set(x, y, 175 + 20 * g, 170 + 20 * g, 160 + 20 * g);
+      else
+        t[kTexBrick].set(x, y, 150 * bv, 70 * bv, 50 * bv);
       // Concrete facade: beige with stains.
       double c = 170 + 45 * n1 - 25 * n2 + 25 * g;
       t[kTexConcrete].set(x, y, c, c * 0.95, c * 0.85);
@@ -136,11 +145,11 @@ struct Preset {
   double pan_amplitude, pan_period_s;  // world units, seconds
   double zoom_amplitude, zoom_period_s;
   double noise_sigma;
-  double light;        // global gain
-  bool highway;        // grass verges, no buildings at the street, fast traffic
-  bool night;          // lit windows, headlights, street lamps
+  double light;          // global gain
+  bool highway;          // grass verges, no buildings at the street, fast traffic
+  bool night;            // lit windows, headlights, street lamps
   bool pedestrian_road;  // people walk on the road too (plaza)
-  double calm_level;   // activity in calm periods
+  double calm_level;     // activity in calm periods
 };
 
 Preset preset_for(const std::string& name) {
@@ -153,7 +162,7 @@ Preset preset_for(const std::string& name) {
 }
 
 // ---------------------------------------------------------------- layout (world units)
-constexpr double kHorizon = 150;       // ground starts here; buildings stand on it
+constexpr double kHorizon = 150;  // ground starts here; buildings stand on it
 constexpr double kWorldX0 = -3000, kWorldX1 = 5000;
 
 struct Layout {
@@ -190,12 +199,12 @@ enum class Kind { kCar, kVan, kBus, kMotorbike, kPerson, kTree, kPole, kLamp };
 
 struct Object {
   Kind kind;
-  int track_id = 0;   // vehicles and people only
-  double x = 0, y = 0;  // centre x, ground contact y (world)
-  double speed = 0;   // world units per second along x (signed)
-  double size = 1;    // individual size factor
+  int track_id = 0;                                     // vehicles and people only
+  double x = 0, y = 0;                                  // centre x, ground contact y (world)
+  double speed = 0;                                     // world units per second along x (signed)
+  double size = 1;                                      // individual size factor
   uint8_t r = 0, g = 0, b = 0, r2 = 0, g2 = 0, b2 = 0;  // main and secondary colour
-  double phase = 0;   // gait phase for people
+  double phase = 0;                                     // gait phase for people
   int variant = 0;
 };
 
@@ -203,21 +212,24 @@ struct Paint {
   uint8_t r, g, b;
   const Texture* tex;  // full-colour texture (modulate = false) or grey modulation
   bool modulate;
-  double tex_scale;    // texels per world unit
-  double ox, oy;       // texture origin (world), so textures move with objects
+  double tex_scale;  // texels per world unit
+  double ox, oy;     // texture origin (world), so textures move with objects
   uint8_t label;
-  uint16_t slot;       // instance slot, 0 = none
+  uint16_t slot;  // instance slot, 0 = none
   bool emissive;
 };
 
 }  // namespace
 
 const std::vector<ClassInfo>& class_legend() {
-  static const std::vector<ClassInfo> legend = {
-      {kSky, "sky", 70, 130, 180},         {kBuilding, "building", 70, 70, 70},
-      {kRoad, "road", 128, 64, 128},       {kSidewalk, "sidewalk", 244, 35, 232},
-      {kVegetation, "vegetation", 107, 142, 35}, {kVehicle, "vehicle", 0, 0, 142},
-      {kPerson, "person", 220, 20, 60},    {kPoleSign, "pole/sign", 220, 220, 0}};
+  static const std::vector<ClassInfo> legend = {{kSky, "sky", 70, 130, 180},
+                                                {kBuilding, "building", 70, 70, 70},
+                                                {kRoad, "road", 128, 64, 128},
+                                                {kSidewalk, "sidewalk", 244, 35, 232},
+                                                {kVegetation, "vegetation", 107, 142, 35},
+                                                {kVehicle, "vehicle", 0, 0, 142},
+                                                {kPerson, "person", 220, 20, 60},
+                                                {kPoleSign, "pole/sign", 220, 220, 0}};
   return legend;
 }
 
@@ -231,7 +243,8 @@ void SceneOptions::check() const {
   vssoff::check<UsageError>(width >= 16 && height >= 16 && width <= 8192 && height <= 8192,
                             "synth frame size must be in [16, 8192] (got ", width, "x", height, ")");
   vssoff::check<UsageError>(fps.valid() && fps.value() <= 240, "invalid frame rate ", fps.num, "/", fps.den);
-  vssoff::check<UsageError>(noise_sigma < 0 || noise_sigma <= 50, "noise sigma must be in [0, 50] (got ", noise_sigma, ")");
+  vssoff::check<UsageError>(noise_sigma < 0 || noise_sigma <= 50, "noise sigma must be in [0, 50] (got ", noise_sigma,
+                            ")");
   vssoff::check<UsageError>(activity >= 0 && activity <= 10, "activity must be in [0, 10] (got ", activity, ")");
 }
 
@@ -242,29 +255,33 @@ struct SceneRenderer::Impl {
   Rng rng;
   std::array<Texture, kTexCount> tex;
   std::vector<Building> buildings;
-  std::vector<int> building_at;   // per integer world x: index into buildings or -1
-  std::vector<Object> statics;    // trees, poles, lamps
-  std::vector<Object> movers;     // vehicles and people
+  std::vector<int> building_at;  // per integer world x: index into buildings or -1
+  std::vector<Object> statics;   // trees, poles, lamps
+  std::vector<Object> movers;    // vehicles and people
   int next_track = 1;
   int64_t frame = -1;
   double t = 0, dt;
   double activity = 0.5, activity_target = 1.0, state_left_s = 0;
   double cloud_shadow = 1.0, cloud_target = 1.0, cloud_left_s = 0;
-  std::vector<int8_t> noise;      // gaussian table, indexed from a random offset each frame
+  std::vector<int8_t> noise;  // gaussian table, indexed from a random offset each frame
   // Per-frame buffers.
   std::vector<uint8_t> rgb, label, emissive;
   std::vector<uint16_t> slot;
-  std::vector<int64_t> drawn;     // per slot: pixels painted (before occlusion)
+  std::vector<int64_t> drawn;  // per slot: pixels painted (before occlusion)
   std::vector<int> slot_track, slot_class;
   // Camera, and per-frame tables of the world x of every pixel column.
   double cam_x = 0, cam_y = 180, zoom = 1, px_per_unit = 1;
   std::vector<double> col_wx;
-  std::vector<int> col_building;   // building index under each column, -1 = none
-  std::vector<uint8_t> col_window; // column falls on a window column of its building
+  std::vector<int> col_building;    // building index under each column, -1 = none
+  std::vector<uint8_t> col_window;  // column falls on a window column of its building
   int W, H;
 
   explicit Impl(const SceneOptions& o)
-      : opt(o), pre(preset_for(o.preset)), lay(layout_for(pre)), rng(o.seed), tex(make_textures(static_cast<uint32_t>(o.seed))) {
+      : opt(o),
+        pre(preset_for(o.preset)),
+        lay(layout_for(pre)),
+        rng(o.seed),
+        tex(make_textures(static_cast<uint32_t>(o.seed))) {
     W = o.width;
     H = o.height;
     dt = 1.0 / o.fps.value();
@@ -305,7 +322,8 @@ struct SceneRenderer::Impl {
       int idx = static_cast<int>(buildings.size());
       buildings.push_back(b);
       if (b.height > 0)
-        for (int wx = static_cast<int>(b.x0 - kWorldX0); wx < static_cast<int>(b.x1 - kWorldX0) && wx < (int)building_at.size(); ++wx)
+        for (int wx = static_cast<int>(b.x0 - kWorldX0);
+             wx < static_cast<int>(b.x1 - kWorldX0) && wx < (int)building_at.size(); ++wx)
           building_at[wx] = idx;
       x = b.x1 + (rng.chance(0.25) ? rng.range(5, 40) : 0);
     }
@@ -340,8 +358,8 @@ struct SceneRenderer::Impl {
     o.speed = leftward ? -sp : sp;
     double half_view = W / 2.0 / px_per_unit / zoom;
     o.x = leftward ? cam_x + half_view + 150 + rng.range(0, 80) : cam_x - half_view - 150 - rng.range(0, 80);
-    static const uint8_t paints[][3] = {{200, 30, 30}, {230, 230, 235}, {25, 25, 30},   {40, 70, 160},
-                                        {150, 150, 155}, {230, 190, 40}, {30, 110, 60}, {120, 20, 40}};
+    static const uint8_t paints[][3] = {{200, 30, 30},   {230, 230, 235}, {25, 25, 30},  {40, 70, 160},
+                                        {150, 150, 155}, {230, 190, 40},  {30, 110, 60}, {120, 20, 40}};
     const uint8_t* c = paints[rng.integer(0, 7)];
     o.r = c[0];
     o.g = c[1];
@@ -355,23 +373,32 @@ struct SceneRenderer::Impl {
   void spawn_person() {
     Object o{Kind::kPerson};
     double band = rng.uniform();
-    if (pre.pedestrian_road && band < 0.45) o.y = rng.range(lay.far_walk_end + 4, lay.road_end - 2);
-    else if (band < 0.7) o.y = rng.range(kHorizon + 6, lay.far_walk_end);
-    else o.y = rng.range(lay.road_end + 8, 352);
+    if (pre.pedestrian_road && band < 0.45)
+      o.y = rng.range(lay.far_walk_end + 4, lay.road_end - 2);
+    else if (band < 0.7)
+      o.y = rng.range(kHorizon + 6, lay.far_walk_end);
+    else
+      o.y = rng.range(lay.road_end + 8, 352);
     double sp = rng.range(pre.person_speed_lo, pre.person_speed_hi);
     bool leftward = rng.chance(0.5);
     o.speed = leftward ? -sp : sp;
     double half_view = W / 2.0 / px_per_unit / zoom;
     // People also appear from doors inside the view, not only from the edges.
-    if (rng.chance(0.3)) o.x = cam_x + rng.range(-half_view, half_view);
-    else o.x = leftward ? cam_x + half_view + 60 : cam_x - half_view - 60;
-    static const uint8_t shirts[][3] = {{180, 40, 40}, {40, 60, 150}, {230, 230, 220}, {30, 30, 30},
-                                        {60, 140, 70}, {220, 170, 50}, {150, 90, 160}, {200, 120, 90}};
+    if (rng.chance(0.3))
+      o.x = cam_x + rng.range(-half_view, half_view);
+    else
+      o.x = leftward ? cam_x + half_view + 60 : cam_x - half_view - 60;
+    static const uint8_t shirts[][3] = {{180, 40, 40}, {40, 60, 150},  {230, 230, 220}, {30, 30, 30},
+                                        {60, 140, 70}, {220, 170, 50}, {150, 90, 160},  {200, 120, 90}};
     static const uint8_t trousers[][3] = {{30, 40, 80}, {40, 40, 40}, {110, 90, 60}, {70, 70, 75}};
     const uint8_t* s = shirts[rng.integer(0, 7)];
     const uint8_t* tr = trousers[rng.integer(0, 3)];
-    o.r = s[0]; o.g = s[1]; o.b = s[2];
-    o.r2 = tr[0]; o.g2 = tr[1]; o.b2 = tr[2];
+    o.r = s[0];
+    o.g = s[1];
+    o.b = s[2];
+    o.r2 = tr[0];
+    o.g2 = tr[1];
+    o.b2 = tr[2];
     o.size = rng.range(0.85, 1.12);
     o.phase = rng.range(0, 2 * kPi);
     o.track_id = next_track++;
@@ -396,7 +423,8 @@ struct SceneRenderer::Impl {
     }
     cloud_shadow += (cloud_target - cloud_shadow) * std::min(1.0, dt / 0.8);
     // Camera: slow pan and zoom.
-    cam_x = pre.pan_amplitude * std::sin(2 * kPi * t / pre.pan_period_s) + 0.35 * pre.pan_amplitude * std::sin(2 * kPi * t / (pre.pan_period_s * 0.37) + 1.0);
+    cam_x = pre.pan_amplitude * std::sin(2 * kPi * t / pre.pan_period_s) +
+            0.35 * pre.pan_amplitude * std::sin(2 * kPi * t / (pre.pan_period_s * 0.37) + 1.0);
     zoom = 1.0 + pre.zoom_amplitude * (0.5 + 0.5 * std::sin(2 * kPi * t / pre.zoom_period_s));
     // Motion.
     for (auto& o : movers) {
@@ -431,7 +459,8 @@ struct SceneRenderer::Impl {
   }
 
   void shade(const Paint& p, double wx, double wy, uint8_t* out) const {
-    int tx = static_cast<int>(std::floor((wx - p.ox) * p.tex_scale)), ty = static_cast<int>(std::floor((wy - p.oy) * p.tex_scale));
+    int tx = static_cast<int>(std::floor((wx - p.ox) * p.tex_scale)),
+        ty = static_cast<int>(std::floor((wy - p.oy) * p.tex_scale));
     const uint8_t* c = p.tex->at(tx, ty);
     if (!p.modulate) {
       std::memcpy(out, c, 3);
@@ -445,7 +474,8 @@ struct SceneRenderer::Impl {
 
   // Axis-aligned rectangle [x0, x1) x [y0, y1) in world units.
   void fill_rect(double x0, double y0, double x1, double y1, const Paint& p) {
-    int u0 = std::max(0, to_px(x0)), u1 = std::min(W, to_px(x1)), v0 = std::max(0, to_py(y0)), v1 = std::min(H, to_py(y1));
+    int u0 = std::max(0, to_px(x0)), u1 = std::min(W, to_px(x1)), v0 = std::max(0, to_py(y0)),
+        v1 = std::min(H, to_py(y1));
     uint8_t c[3];
     for (int v = v0; v < v1; ++v) {
       double wy = to_wy(v);
@@ -524,17 +554,22 @@ struct SceneRenderer::Impl {
               bool lit = pre.night && (h & 1023) < b.lit_fraction * 1024;
               const uint8_t* g = tex[kTexGlass].at(static_cast<int>(wx * 2), static_cast<int>(wy * 2));
               if (lit) {
-                px[0] = 235; px[1] = 200 + (h >> 12) % 40; px[2] = 120 + (h >> 18) % 60;
+                px[0] = 235;
+                px[1] = 200 + (h >> 12) % 40;
+                px[2] = 120 + (h >> 18) % 60;
                 erow[u] = 1;
               } else {
-                px[0] = g[0] / 2; px[1] = g[1] / 2; px[2] = g[2] / 2 + 10;
+                px[0] = g[0] / 2;
+                px[1] = g[1] / 2;
+                px[2] = g[2] / 2 + 10;
               }
             } else {
               std::memcpy(px, tex[b.texture].at(static_cast<int>(wx * 2), static_cast<int>(wy * 2)), 3);
             }
             lrow[u] = kBuilding;
           } else {
-            const uint8_t* cl = tex[kTexClouds].at(static_cast<int>(wx * 0.7 + cloud_drift), static_cast<int>(wy * 1.4));
+            const uint8_t* cl =
+                tex[kTexClouds].at(static_cast<int>(wx * 0.7 + cloud_drift), static_cast<int>(wy * 1.4));
             double a = pre.night ? cl[0] / 255.0 * 0.15 : cl[0] / 255.0 * 0.8;
             px[0] = static_cast<uint8_t>(sr + (240 - sr) * a);
             px[1] = static_cast<uint8_t>(sg + (242 - sg) * a);
@@ -609,7 +644,8 @@ struct SceneRenderer::Impl {
           fill_ellipse(o.x + 8 * sc, o.y - 124 * sc, 8 * sc, 4 * sc, lamp);
         } else if (o.variant == 0) {
           fill_ellipse(o.x, o.y - 112 * sc, 11 * sc, 11 * sc, painted(200, 30, 30, kPoleSign, 0, o.x, o.y, 3.0 / sc));
-          fill_ellipse(o.x, o.y - 112 * sc, 7.5 * sc, 7.5 * sc, painted(240, 240, 240, kPoleSign, 0, o.x, o.y, 3.0 / sc));
+          fill_ellipse(o.x, o.y - 112 * sc, 7.5 * sc, 7.5 * sc,
+                       painted(240, 240, 240, kPoleSign, 0, o.x, o.y, 3.0 / sc));
         } else {
           Paint sign = painted(o.variant == 1 ? 30 : 20, o.variant == 1 ? 70 : 120, o.variant == 1 ? 170 : 50,
                                kPoleSign, 0, o.x, o.y, 3.0 / sc);
@@ -629,7 +665,8 @@ struct SceneRenderer::Impl {
         fill_rect(o.x + 0.13 * h + swing * 0.5, o.y - 0.80 * h, o.x + 0.19 * h + swing * 0.5, o.y - 0.52 * h, shirt);
         static const uint8_t skins[][3] = {{230, 190, 160}, {190, 140, 100}, {120, 80, 55}, {250, 215, 190}};
         const uint8_t* sk = skins[o.variant % 4];
-        fill_ellipse(o.x, o.y - 0.9 * h, 0.085 * h, 0.1 * h, painted(sk[0], sk[1], sk[2], kPerson, s, o.x, o.y, 4.0 / sc));
+        fill_ellipse(o.x, o.y - 0.9 * h, 0.085 * h, 0.1 * h,
+                     painted(sk[0], sk[1], sk[2], kPerson, s, o.x, o.y, 4.0 / sc));
         if (o.variant % 3 == 0)  // hair / hat
           fill_ellipse(o.x, o.y - 0.95 * h, 0.08 * h, 0.05 * h, painted(40, 30, 25, kPerson, s, o.x, o.y, 4.0 / sc));
         break;
@@ -637,9 +674,18 @@ struct SceneRenderer::Impl {
       default: {  // vehicles
         uint16_t s = new_slot(o, kVehicle);
         double L = 110, Hh = 42;
-        if (o.kind == Kind::kVan) { L = 130; Hh = 58; }
-        if (o.kind == Kind::kBus) { L = 230; Hh = 80; }
-        if (o.kind == Kind::kMotorbike) { L = 45; Hh = 38; }
+        if (o.kind == Kind::kVan) {
+          L = 130;
+          Hh = 58;
+        }
+        if (o.kind == Kind::kBus) {
+          L = 230;
+          Hh = 80;
+        }
+        if (o.kind == Kind::kMotorbike) {
+          L = 45;
+          Hh = 38;
+        }
         L *= sc;
         Hh *= sc;
         double dir = o.speed >= 0 ? 1 : -1, x0 = o.x - L / 2, x1 = o.x + L / 2, y = o.y;
@@ -663,7 +709,8 @@ struct SceneRenderer::Impl {
         int panes = o.kind == Kind::kCar ? 2 : o.kind == Kind::kVan ? 3 : 7;
         double pw = (c1 - c0 - 0.04 * L) / panes;
         for (int i = 0; i < panes; ++i)
-          fill_rect(c0 + 0.02 * L + i * pw + 0.08 * pw, y - 0.95 * Hh, c0 + 0.02 * L + (i + 1) * pw - 0.08 * pw, y - 0.74 * Hh, glass);
+          fill_rect(c0 + 0.02 * L + i * pw + 0.08 * pw, y - 0.95 * Hh, c0 + 0.02 * L + (i + 1) * pw - 0.08 * pw,
+                    y - 0.74 * Hh, glass);
         fill_ellipse(x0 + 0.2 * L, y - 0.17 * Hh, 0.17 * Hh, 0.17 * Hh, dark);
         fill_ellipse(x1 - 0.2 * L, y - 0.17 * Hh, 0.17 * Hh, 0.17 * Hh, dark);
         // Lights: headlights in front, tail lights behind; emissive at night.
@@ -691,7 +738,8 @@ struct SceneRenderer::Impl {
     // Lighting (global gain with passing clouds, slight colour drift), then sensor noise.
     double gain = pre.light * cloud_shadow * (1.0 + 0.06 * std::sin(2 * kPi * t / 23.0));
     double warm = 0.04 * std::sin(2 * kPi * t / 41.0);
-    int gr = static_cast<int>(256 * gain * (1 + warm)), gg = static_cast<int>(256 * gain), gb = static_cast<int>(256 * gain * (1 - warm));
+    int gr = static_cast<int>(256 * gain * (1 + warm)), gg = static_cast<int>(256 * gain),
+        gb = static_cast<int>(256 * gain * (1 - warm));
     size_t n = static_cast<size_t>(W) * H, off = rng.next() % (1 << 18);
     const int8_t* nz = noise.data() + off;
     for (size_t i = 0; i < n; ++i) {
@@ -749,8 +797,8 @@ struct SceneRenderer::Impl {
     boxes->clear();
     for (size_t s = 1; s < slot_track.size(); ++s) {
       if (barea[s] == 0) continue;
-      boxes->push_back({slot_track[s], slot_class[s], bx0[s], by0[s], bx1[s] - bx0[s] + 1, by1[s] - by0[s] + 1, barea[s],
-                        std::min(1.0, static_cast<double>(barea[s]) / std::max<int64_t>(1, drawn[s]))});
+      boxes->push_back({slot_track[s], slot_class[s], bx0[s], by0[s], bx1[s] - bx0[s] + 1, by1[s] - by0[s] + 1,
+                        barea[s], std::min(1.0, static_cast<double>(barea[s]) / std::max<int64_t>(1, drawn[s]))});
     }
   }
 };

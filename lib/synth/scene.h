@@ -51,18 +51,18 @@ struct SceneOptions {
   int width = 640, height = 360;
   video::Rational fps{30, 1};
   uint64_t seed = 1;
-  double noise_sigma = -1;   // sensor noise std-dev in 8-bit units; < 0 = the preset's
-  double activity = 1.0;     // multiplies spawn rates
+  double noise_sigma = -1;  // sensor noise std-dev in 8-bit units; < 0 = the preset's
+  double activity = 1.0;    // multiplies spawn rates
   void check() const;
 };
 
 // One visible object instance in one frame (for COCO boxes).
 struct ObjectBox {
-  int track_id;      // stable across frames
-  int class_id;      // kVehicle or kPerson
-  int x, y, w, h;    // visible extent in pixels (clipped to the frame)
-  int64_t area;      // visible pixels
-  double visibility; // visible / drawn-if-unoccluded pixels, in (0, 1]
+  int track_id;       // stable across frames
+  int class_id;       // kVehicle or kPerson
+  int x, y, w, h;     // visible extent in pixels (clipped to the frame)
+  int64_t area;       // visible pixels
+  double visibility;  // visible / drawn-if-unoccluded pixels, in (0, 1]
 };
 
 class SceneRenderer {

@@ -1,11 +1,10 @@
 #include "synth/synth.h"
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "codec/x264_encoder.h"
 #include "core/error.h"
@@ -26,7 +25,8 @@ void write_preview(const std::string& path, const video::Frame& rgb, const video
   video::Frame out;
   out.allocate(rgb.width * 2, rgb.height, video::PixelFormat::kRgb24);
   cv::Mat canvas(out.height, out.width, CV_8UC3, out.plane(0), out.stride(0));  // RGB order
-  cv::Mat(rgb.height, rgb.width, CV_8UC3, const_cast<uint8_t*>(rgb.plane(0))).copyTo(canvas(cv::Rect(0, 0, rgb.width, rgb.height)));
+  cv::Mat(rgb.height, rgb.width, CV_8UC3, const_cast<uint8_t*>(rgb.plane(0)))
+      .copyTo(canvas(cv::Rect(0, 0, rgb.width, rgb.height)));
   cv::Mat right = canvas(cv::Rect(rgb.width, 0, rgb.width, rgb.height));
   for (int y = 0; y < labels.height; ++y)
     for (int x = 0; x < labels.width; ++x) {
@@ -93,8 +93,11 @@ SynthResult synthesize(const SynthOptions& opt) {
     if (opt.preview_every > 0 && i % opt.preview_every == 0)
       write_preview((fs::path(tmp) / "preview" / video::frame_file_name(i)).string(), rgb, labels, boxes);
 
-    images.push_back({{"id", i + 1}, {"frame_index", i}, {"file_name", "labels/" + video::frame_file_name(i)},
-                      {"width", opt.scene.width}, {"height", opt.scene.height}});
+    images.push_back({{"id", i + 1},
+                      {"frame_index", i},
+                      {"file_name", "labels/" + video::frame_file_name(i)},
+                      {"width", opt.scene.width},
+                      {"height", opt.scene.height}});
     int vehicles = 0, people = 0;
     for (const auto& b : boxes) {
       (b.class_id == kVehicle ? vehicles : people)++;
@@ -122,8 +125,9 @@ SynthResult synthesize(const SynthOptions& opt) {
     if (c.id == kVehicle || c.id == kPerson)
       categories.push_back({{"id", c.id}, {"name", c.name}, {"supercategory", c.name}});
   }
-  Json coco = {{"info", {{"description", "vssoff synth " + opt.scene.preset + " seed " + std::to_string(opt.scene.seed)},
-                         {"version", "1"}}},
+  Json coco = {{"info",
+                {{"description", "vssoff synth " + opt.scene.preset + " seed " + std::to_string(opt.scene.seed)},
+                 {"version", "1"}}},
                {"images", images},
                {"annotations", annotations},
                {"categories", categories}};
@@ -132,18 +136,12 @@ SynthResult synthesize(const SynthOptions& opt) {
 
   std::string manifest_path = (fs::path(tmp) / "manifest.json").string();
   Json m = new_manifest("synth", kSynthManifestVersion);
-  m["params"] = {{"preset", opt.scene.preset},
-                 {"seed", opt.scene.seed},
-                 {"width", opt.scene.width},
-                 {"height", opt.scene.height},
-                 {"fps_num", opt.scene.fps.num},
-                 {"fps_den", opt.scene.fps.den},
-                 {"frames", opt.frames},
-                 {"noise_sigma", opt.scene.noise_sigma},
-                 {"activity", opt.scene.activity},
-                 {"video_qp", opt.video_qp},
-                 {"x264_preset", opt.x264_preset},
-                 {"segment_frames", opt.segment_frames}};
+  m["params"] = {{"preset", opt.scene.preset},     {"seed", opt.scene.seed},
+                 {"width", opt.scene.width},       {"height", opt.scene.height},
+                 {"fps_num", opt.scene.fps.num},   {"fps_den", opt.scene.fps.den},
+                 {"frames", opt.frames},           {"noise_sigma", opt.scene.noise_sigma},
+                 {"activity", opt.scene.activity}, {"video_qp", opt.video_qp},
+                 {"x264_preset", opt.x264_preset}, {"segment_frames", opt.segment_frames}};
   m["legend"] = legend;
   m["ignore_label"] = kIgnore;
   m["labels_pattern"] = "labels/%06d.png";

@@ -25,13 +25,13 @@ inline constexpr int kSynthManifestVersion = 1;
 
 struct SynthOptions {
   SceneOptions scene;
-  int64_t frames = 300;           // clip length
+  int64_t frames = 300;  // clip length
   std::string output_dir;
-  int video_qp = 12;              // x264 constant QP of the video (0 = lossless)
+  int video_qp = 12;                      // x264 constant QP of the video (0 = lossless)
   std::string x264_preset = "ultrafast";  // keeps synth above 60 frames/s on one core
-  int threads = 0;                // x264 threads; 0 = auto
-  int segment_frames = 30;        // keyframe interval
-  int preview_every = 0;          // write a preview every k frames; 0 = none
+  int threads = 0;                        // x264 threads; 0 = auto
+  int segment_frames = 30;                // keyframe interval
+  int preview_every = 0;                  // write a preview every k frames; 0 = none
   bool force = false;
   void check() const;
 };

@@ -26,8 +26,10 @@ void ffmpeg_log_callback(void* avcl, int level, const char* fmt, va_list args) {
   std::string text(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) return;
-  if (level <= AV_LOG_ERROR) log_warn("ffmpeg: ", text);
-  else log_debug("ffmpeg: ", text);
+  if (level <= AV_LOG_ERROR)
+    log_warn("ffmpeg: ", text);
+  else
+    log_debug("ffmpeg: ", text);
 }
 }  // namespace
 
@@ -44,9 +46,12 @@ std::string av_error_string(int err) {
 
 AVPixelFormat to_av_pix_fmt(PixelFormat f) {
   switch (f) {
-    case PixelFormat::kYuv420p: return AV_PIX_FMT_YUV420P;
-    case PixelFormat::kRgb24: return AV_PIX_FMT_RGB24;
-    case PixelFormat::kGray8: return AV_PIX_FMT_GRAY8;
+    case PixelFormat::kYuv420p:
+      return AV_PIX_FMT_YUV420P;
+    case PixelFormat::kRgb24:
+      return AV_PIX_FMT_RGB24;
+    case PixelFormat::kGray8:
+      return AV_PIX_FMT_GRAY8;
   }
   return AV_PIX_FMT_NONE;
 }
@@ -77,12 +82,11 @@ void extract_mb_qp(const AVFrame* src, Frame* out) {
 }
 }  // namespace
 
-void copy_avframe(const AVFrame* src, int out_w, int out_h, PixelFormat format, bool export_qp,
-                  Scaler& scaler, Frame* out) {
+void copy_avframe(const AVFrame* src, int out_w, int out_h, PixelFormat format, bool export_qp, Scaler& scaler,
+                  Frame* out) {
   int w = out_w > 0 ? out_w : src->width;
   int h = out_h > 0 ? out_h : src->height;
-  if (out->width != w || out->height != h || out->format != format || out->data.empty())
-    out->allocate(w, h, format);
+  if (out->width != w || out->height != h || out->format != format || out->data.empty()) out->allocate(w, h, format);
   bool palette_indices = format == PixelFormat::kGray8 && src->format == AV_PIX_FMT_PAL8;
   if (palette_indices) {
     // Palette label images (PASCAL VOC style): the indices are the labels, not the colours.
@@ -91,8 +95,7 @@ void copy_avframe(const AVFrame* src, int out_w, int out_h, PixelFormat format, 
   } else if (w == src->width && h == src->height && src->format == to_av_pix_fmt(format)) {
     for (int i = 0; i < out->planes(); ++i)
       av_image_copy_plane(out->plane(i), out->stride(i), src->data[i], src->linesize[i],
-                          out->plane_width(i) * (format == PixelFormat::kRgb24 ? 3 : 1),
-                          out->plane_height(i));
+                          out->plane_width(i) * (format == PixelFormat::kRgb24 ? 3 : 1), out->plane_height(i));
   } else {
     scaler.convert_planes(src->data, src->linesize, src->format, src->width, src->height, out);
   }

@@ -25,7 +25,7 @@ std::string av_pix_fmt_name(int f);
 
 // Copies (and converts if needed) a decoded AVFrame into `out` at out_w x out_h (0 = same)
 // in `format`; fills pict_type, packet_bytes and, when export_qp, the macroblock QPs.
-void copy_avframe(const AVFrame* src, int out_w, int out_h, PixelFormat format, bool export_qp,
-                  Scaler& scaler, Frame* out);
+void copy_avframe(const AVFrame* src, int out_w, int out_h, PixelFormat format, bool export_qp, Scaler& scaler,
+                  Frame* out);
 
 }  // namespace vssoff::video

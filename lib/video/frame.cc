@@ -6,9 +6,12 @@ namespace vssoff::video {
 
 const char* pixel_format_name(PixelFormat f) {
   switch (f) {
-    case PixelFormat::kYuv420p: return "yuv420p";
-    case PixelFormat::kRgb24: return "rgb24";
-    case PixelFormat::kGray8: return "gray";
+    case PixelFormat::kYuv420p:
+      return "yuv420p";
+    case PixelFormat::kRgb24:
+      return "rgb24";
+    case PixelFormat::kGray8:
+      return "gray";
   }
   return "?";
 }
@@ -25,13 +28,9 @@ void Frame::allocate(int w, int h, PixelFormat f) {
 
 int Frame::planes() const { return format == PixelFormat::kYuv420p ? 3 : 1; }
 
-int Frame::plane_width(int i) const {
-  return format == PixelFormat::kYuv420p && i > 0 ? (width + 1) / 2 : width;
-}
+int Frame::plane_width(int i) const { return format == PixelFormat::kYuv420p && i > 0 ? (width + 1) / 2 : width; }
 
-int Frame::plane_height(int i) const {
-  return format == PixelFormat::kYuv420p && i > 0 ? (height + 1) / 2 : height;
-}
+int Frame::plane_height(int i) const { return format == PixelFormat::kYuv420p && i > 0 ? (height + 1) / 2 : height; }
 
 int Frame::stride(int i) const { return format == PixelFormat::kRgb24 ? 3 * width : plane_width(i); }
 

@@ -26,19 +26,19 @@ struct Frame {
   std::vector<uint8_t> data;
 
   // Metadata filled by readers and decoders.
-  int64_t index = -1;        // position in the stream, from 0
-  double time_s = 0.0;       // presentation time in seconds
-  char pict_type = '?';      // 'I', 'P', 'B' as the decoder reports
-  int64_t packet_bytes = -1; // size of the compressed frame, if known
+  int64_t index = -1;         // position in the stream, from 0
+  double time_s = 0.0;        // presentation time in seconds
+  char pict_type = '?';       // 'I', 'P', 'B' as the decoder reports
+  int64_t packet_bytes = -1;  // size of the compressed frame, if known
   // Per-macroblock QPs [mb_rows x mb_cols], only when requested (ReaderOptions::export_qp).
   std::vector<uint8_t> mb_qp;
   int mb_cols = 0, mb_rows = 0;
 
   void allocate(int width, int height, PixelFormat format);
   int planes() const;
-  int plane_width(int i) const;   // in samples (bytes per row for kRgb24 is 3x this)
+  int plane_width(int i) const;  // in samples (bytes per row for kRgb24 is 3x this)
   int plane_height(int i) const;
-  int stride(int i) const;        // bytes per row
+  int stride(int i) const;  // bytes per row
   uint8_t* plane(int i);
   const uint8_t* plane(int i) const;
 };

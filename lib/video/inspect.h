@@ -14,10 +14,10 @@
 namespace vssoff::video {
 
 struct InspectOptions {
-  bool decode = false;        // decode every frame
-  bool export_qp = false;     // collect per-macroblock QPs (implies decode)
-  bool frame_stats = false;   // keep one row per frame (implies decode)
-  int threads = 0;            // decoder threads, 0 = auto
+  bool decode = false;       // decode every frame
+  bool export_qp = false;    // collect per-macroblock QPs (implies decode)
+  bool frame_stats = false;  // keep one row per frame (implies decode)
+  int threads = 0;           // decoder threads, 0 = auto
 };
 
 struct FrameStat {

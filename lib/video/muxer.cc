@@ -36,12 +36,12 @@ std::string H264Muxer::container_for(const std::string& path) {
   if (ext == ".mp4" || ext == ".mov" || ext == ".m4v") return "mp4";
   if (ext == ".mkv") return "matroska";
   if (ext == ".h264" || ext == ".264") return "h264";
-  throw UsageError(cat("cannot tell the container of ", path, " from its extension '", ext,
-                       "' (use .mp4, .mkv or .h264)"));
+  throw UsageError(
+      cat("cannot tell the container of ", path, " from its extension '", ext, "' (use .mp4, .mkv or .h264)"));
 }
 
-H264Muxer::H264Muxer(const std::string& path, int width, int height, Rational fps,
-                     const std::vector<uint8_t>& headers, bool force)
+H264Muxer::H264Muxer(const std::string& path, int width, int height, Rational fps, const std::vector<uint8_t>& headers,
+                     bool force)
     : impl_(std::make_unique<Impl>()) {
   std::string container = container_for(path);
   route_ffmpeg_log();

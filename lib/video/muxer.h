@@ -16,7 +16,7 @@ struct EncodedPacket {
   std::vector<uint8_t> data;  // Annex B NAL units of one frame
   int64_t pts = 0, dts = 0;   // in frames
   bool keyframe = false;
-  char type = '?';            // 'I', 'P', 'B'
+  char type = '?';  // 'I', 'P', 'B'
 };
 
 class H264Muxer {

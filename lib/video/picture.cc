@@ -4,12 +4,11 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 }
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -93,14 +92,15 @@ Frame read_image(const std::string& path, PixelFormat format) {
   VideoReader reader(path, ro);
   if (format == PixelFormat::kGray8)
     check<InputError>(reader.info().pixel_format == "gray" || reader.info().pixel_format == "pal8", path,
-                      ": expected an 8-bit label image (gray or palette), got pixel format ", reader.info().pixel_format);
+                      ": expected an 8-bit label image (gray or palette), got pixel format ",
+                      reader.info().pixel_format);
   Frame f;
   check<InputError>(reader.read(&f), "cannot decode image ", path);
   return f;
 }
 
-void write_grid_heatmap(const std::string& path, const Frame& background, const std::vector<double>& grid,
-                        int rows, int cols, const HeatmapStyle& style, bool force) {
+void write_grid_heatmap(const std::string& path, const Frame& background, const std::vector<double>& grid, int rows,
+                        int cols, const HeatmapStyle& style, bool force) {
   check<RuntimeError>(static_cast<int>(grid.size()) == rows * cols, "heatmap grid has ", grid.size(),
                       " cells, expected ", rows, "x", cols);
   check<UsageError>(style.vmax > style.vmin, "heatmap scale needs vmax > vmin");
@@ -161,10 +161,9 @@ std::string frame_file_name(int64_t index) {
 
 std::array<uint8_t, 3> label_color(int id) {
   static const uint8_t kPalette[][3] = {
-      {70, 130, 180}, {70, 70, 70},    {128, 64, 128}, {244, 35, 232}, {107, 142, 35}, {0, 0, 142},
-      {220, 20, 60},  {220, 220, 0},   {250, 170, 30}, {152, 251, 152}, {255, 0, 0},   {0, 0, 70},
-      {0, 60, 100},   {0, 80, 100},    {0, 0, 230},    {119, 11, 32},  {102, 102, 156}, {190, 153, 153},
-      {153, 153, 153}, {250, 170, 160}};
+      {70, 130, 180}, {70, 70, 70},   {128, 64, 128},  {244, 35, 232},  {107, 142, 35},  {0, 0, 142},    {220, 20, 60},
+      {220, 220, 0},  {250, 170, 30}, {152, 251, 152}, {255, 0, 0},     {0, 0, 70},      {0, 60, 100},   {0, 80, 100},
+      {0, 0, 230},    {119, 11, 32},  {102, 102, 156}, {190, 153, 153}, {153, 153, 153}, {250, 170, 160}};
   constexpr int n = sizeof(kPalette) / sizeof(kPalette[0]);
   if (id >= 0 && id < n) return {kPalette[id][0], kPalette[id][1], kPalette[id][2]};
   uint32_t h = static_cast<uint32_t>(id) * 2654435761u;

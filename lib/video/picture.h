@@ -27,8 +27,8 @@ struct HeatmapStyle {
 
 // Draws a [rows x cols] grid (row-major) over `background` (any format; converted to RGB),
 // each cell covering 16x16 pixels, blended, with grid lines and a labelled colour bar.
-void write_grid_heatmap(const std::string& path, const Frame& background, const std::vector<double>& grid,
-                        int rows, int cols, const HeatmapStyle& style, bool force);
+void write_grid_heatmap(const std::string& path, const Frame& background, const std::vector<double>& grid, int rows,
+                        int cols, const HeatmapStyle& style, bool force);
 
 }  // namespace vssoff::video
 

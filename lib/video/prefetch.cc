@@ -4,7 +4,10 @@ namespace vssoff::video {
 
 FramePrefetcher::FramePrefetcher(std::unique_ptr<VideoReader> reader, size_t capacity, int64_t first, int64_t last,
                                  int64_t every)
-    : reader_(std::move(reader)), capacity_(std::max<size_t>(1, capacity)), first_(first), last_(last),
+    : reader_(std::move(reader)),
+      capacity_(std::max<size_t>(1, capacity)),
+      first_(first),
+      last_(last),
       every_(std::max<int64_t>(1, every)) {
   thread_ = std::thread([this] { run(); });
 }

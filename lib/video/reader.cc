@@ -32,10 +32,10 @@ struct VideoReader::Impl {
   int stream_idx = -1;
   AVRational time_base{0, 1};
   int64_t start_ts = 0;
-  bool flushing = false;       // sent the final null packet
-  bool read_error = false;     // demuxer stopped on an error, not a clean EOF
+  bool flushing = false;    // sent the final null packet
+  bool read_error = false;  // demuxer stopped on an error, not a clean EOF
   bool seeked = false;
-  bool use_ts_index = false;   // after a seek, frame indices come from timestamps
+  bool use_ts_index = false;  // after a seek, frame indices come from timestamps
   int64_t next_index = 0, skip_until = 0, returned = 0, decoded_total = 0;
   int errors = 0;
   Scaler scaler;
@@ -76,7 +76,8 @@ struct VideoReader::Impl {
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (opt.export_qp) av_opt_set(dec, "export_side_data", "venc_params", 0);
     ret = avcodec_open2(dec, codec, nullptr);
-    if (ret < 0) throw InputError(cat("cannot open the ", codec->name, " decoder for ", path, ": ", av_error_string(ret)));
+    if (ret < 0)
+      throw InputError(cat("cannot open the ", codec->name, " decoder for ", path, ": ", av_error_string(ret)));
     pkt = av_packet_alloc();
     frame = av_frame_alloc();
     check<RuntimeError>(pkt && frame, "out of memory opening ", path);
@@ -92,8 +93,10 @@ struct VideoReader::Impl {
     AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : av_guess_frame_rate(fmt, st, nullptr);
     info.fps = {fr.num, fr.den};
     info.frame_count = st->nb_frames > 0 ? st->nb_frames : -1;
-    if (st->duration != AV_NOPTS_VALUE) info.duration_s = st->duration * av_q2d(st->time_base);
-    else if (fmt->duration != AV_NOPTS_VALUE) info.duration_s = fmt->duration / static_cast<double>(AV_TIME_BASE);
+    if (st->duration != AV_NOPTS_VALUE)
+      info.duration_s = st->duration * av_q2d(st->time_base);
+    else if (fmt->duration != AV_NOPTS_VALUE)
+      info.duration_s = fmt->duration / static_cast<double>(AV_TIME_BASE);
     info.bit_rate = st->codecpar->bit_rate > 0 ? st->codecpar->bit_rate : fmt->bit_rate;
   }
 
@@ -107,8 +110,9 @@ struct VideoReader::Impl {
   void check_complete() {
     if (seeked || !opt.strict_frame_count || info.frame_count < 0) return;
     if (decoded_total + kFrameCountSlack < info.frame_count) {
-      throw InputError(cat(path, ": header declares ", info.frame_count, " frames but the stream ends after ",
-                           decoded_total, read_error ? " (read error: truncated or corrupt file)" : " (truncated file or wrong header)"));
+      throw InputError(
+          cat(path, ": header declares ", info.frame_count, " frames but the stream ends after ", decoded_total,
+              read_error ? " (read error: truncated or corrupt file)" : " (truncated file or wrong header)"));
     }
   }
 
@@ -150,7 +154,8 @@ struct VideoReader::Impl {
 };
 
 VideoReader::VideoReader(const std::string& path, ReaderOptions options) : impl_(std::make_unique<Impl>()) {
-  check<UsageError>(options.width >= 0 && options.height >= 0, "invalid output size ", options.width, "x", options.height);
+  check<UsageError>(options.width >= 0 && options.height >= 0, "invalid output size ", options.width, "x",
+                    options.height);
   check<UsageError>(options.threads >= 0, "decoder threads must be >= 0 (got ", options.threads, ")");
   impl_->path = path;
   impl_->opt = options;
@@ -202,8 +207,8 @@ void VideoReader::seek(int64_t index) {
     m.skip_until = index;
     return;
   }
-  bool can_seek_ts = !(m.fmt->iformat->flags & AVFMT_NOTIMESTAMPS) && m.info.fps.valid() &&
-                     m.fmt->pb && (m.fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+  bool can_seek_ts = !(m.fmt->iformat->flags & AVFMT_NOTIMESTAMPS) && m.info.fps.valid() && m.fmt->pb &&
+                     (m.fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
   if (can_seek_ts) {
     int64_t ts = m.start_ts + av_rescale_q(index, AVRational{m.info.fps.den, m.info.fps.num}, m.time_base);
     if (av_seek_frame(m.fmt, m.stream_idx, ts, AVSEEK_FLAG_BACKWARD) >= 0) {

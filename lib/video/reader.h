@@ -53,8 +53,8 @@ class VideoReader {
   // container allows, otherwise reopens and decodes forward. InputError past the end.
   void seek(int64_t index);
 
-  int64_t frames_read() const;   // frames returned since opening (or since the last seek)
-  int decode_errors() const;     // corrupt packets concealed so far
+  int64_t frames_read() const;  // frames returned since opening (or since the last seek)
+  int decode_errors() const;    // corrupt packets concealed so far
 
  private:
   struct Impl;

@@ -17,14 +17,15 @@ struct Scaler::Impl {
 Scaler::Scaler() : impl_(std::make_unique<Impl>()) {}
 Scaler::~Scaler() = default;
 
-void Scaler::convert_planes(const uint8_t* const planes[4], const int strides[4], int av_pix_fmt, int width,
-                            int height, Frame* dst) {
+void Scaler::convert_planes(const uint8_t* const planes[4], const int strides[4], int av_pix_fmt, int width, int height,
+                            Frame* dst) {
   int flags = SWS_BILINEAR;
-  if (dst->width < width || dst->height < height) flags = SWS_AREA;
-  else if (dst->width > width || dst->height > height) flags = SWS_BICUBIC;
-  impl_->sws = sws_getCachedContext(impl_->sws, width, height, static_cast<AVPixelFormat>(av_pix_fmt),
-                                    dst->width, dst->height, to_av_pix_fmt(dst->format), flags, nullptr,
-                                    nullptr, nullptr);
+  if (dst->width < width || dst->height < height)
+    flags = SWS_AREA;
+  else if (dst->width > width || dst->height > height)
+    flags = SWS_BICUBIC;
+  impl_->sws = sws_getCachedContext(impl_->sws, width, height, static_cast<AVPixelFormat>(av_pix_fmt), dst->width,
+                                    dst->height, to_av_pix_fmt(dst->format), flags, nullptr, nullptr, nullptr);
   check<RuntimeError>(impl_->sws != nullptr, "swscale cannot convert ", width, "x", height, " ",
                       av_pix_fmt_name(av_pix_fmt), " to ", dst->width, "x", dst->height, " ",
                       pixel_format_name(dst->format));

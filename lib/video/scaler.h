@@ -23,8 +23,8 @@ class Scaler {
 
   // Low level: source planes in any FFmpeg pixel format (an AVPixelFormat value) into an
   // already allocated dst. Used by the readers.
-  void convert_planes(const uint8_t* const planes[4], const int strides[4], int av_pix_fmt, int width,
-                      int height, Frame* dst);
+  void convert_planes(const uint8_t* const planes[4], const int strides[4], int av_pix_fmt, int width, int height,
+                      Frame* dst);
 
  private:
   struct Impl;

@@ -17,8 +17,8 @@ std::string v(unsigned x) { return cat(x >> 16, ".", (x >> 8) & 0xff, ".", x & 0
 }  // namespace
 
 std::string ffmpeg_versions() {
-  return cat("FFmpeg ", av_version_info(), " (libavformat ", v(avformat_version()), ", libavcodec ", v(avcodec_version()),
-             ", libavutil ", v(avutil_version()), ", libswscale ", v(swscale_version()), ")");
+  return cat("FFmpeg ", av_version_info(), " (libavformat ", v(avformat_version()), ", libavcodec ",
+             v(avcodec_version()), ", libavutil ", v(avutil_version()), ", libswscale ", v(swscale_version()), ")");
 }
 
 std::string opencv_version() { return CV_VERSION; }

@@ -158,8 +158,7 @@ TEST_F(EncodeRoi, TooFewSegmentMapsIsAnErrorBeforeAnyOutput) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("needs 4"), std::string::npos) << e.what();
   }
-  EXPECT_TRUE(std::filesystem::is_empty(tmp_.path()) ||
-              !std::filesystem::exists(tmp_ / "x.mp4"));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp_.path()) || !std::filesystem::exists(tmp_ / "x.mp4"));
 }
 
 }  // namespace

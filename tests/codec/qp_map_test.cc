@@ -19,7 +19,8 @@ std::string message_of(const std::function<void()>& f) {
 
 TEST(QpMap, BareNpyAbsoluteAndOffsets) {
   test::TempDir dir;
-  write_npy(dir / "abs.npy", NpyArray::from<int32_t>({2, 2, 3}, {30, 30, 40, 40, 30, 30, 22, 22, 22, 22, 22, 51}), false);
+  write_npy(dir / "abs.npy", NpyArray::from<int32_t>({2, 2, 3}, {30, 30, 40, 40, 30, 30, 22, 22, 22, 22, 22, 51}),
+            false);
   QpMap m = read_qp_map(dir / "abs.npy", {});
   EXPECT_EQ(m.count, 2);
   EXPECT_EQ(m.rows, 2);

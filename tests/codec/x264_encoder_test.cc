@@ -51,8 +51,10 @@ void encode_and_check(int width, int height, int frames, const EncoderOptions& b
     for (int k = 0; k < rows * cols; ++k) {
       int got = out.mb_qp[k];
       int prev = k == 0 ? eo.base_qp : out.mb_qp[k - 1];
-      if (got == want[k]) ++s->exact;
-      else if (got == prev) ++s->inherited;  // no residual: H.264 keeps the previous QP
+      if (got == want[k])
+        ++s->exact;
+      else if (got == prev)
+        ++s->inherited;  // no residual: H.264 keeps the previous QP
       else {
         ++s->wrong;
         ADD_FAILURE() << "frame " << out.index << " mb " << k << ": QP " << got << ", wanted " << int(want[k]);
@@ -112,8 +114,9 @@ TEST(H264Encoder, UniformQpIsUniformInEveryFrameType) {
   eo.gop_frames = 4;
   Stats intra, inter;
   std::vector<char> types;
-  encode_and_check(160, 96, 9, eo, [](int, int rows, int cols) { return std::vector<uint8_t>(size_t(rows) * cols, 33); },
-                   &intra, &inter, &types);
+  encode_and_check(
+      160, 96, 9, eo, [](int, int rows, int cols) { return std::vector<uint8_t>(size_t(rows) * cols, 33); }, &intra,
+      &inter, &types);
   EXPECT_EQ(intra.inherited + intra.wrong + inter.inherited + inter.wrong, 0);
   // One IDR per segment of gop_frames, none elsewhere.
   EXPECT_EQ(types, (std::vector<char>{'I', 'P', 'P', 'P', 'I', 'P', 'P', 'P', 'I'}));

@@ -41,9 +41,13 @@ TEST(Npy, NumpyReadsOurs) {
 
 TEST(Npy, WeReadNumpysIncludingFortranOrderAndBigEndian) {
   test::TempDir dir;
-  std::string cmd = std::string(kPython) + " -c \"import numpy as np; a = np.arange(24, dtype='<i4').reshape(2, 3, 4);"
-                    "np.save('" + (dir / "c.npy") + "', a); np.save('" + (dir / "f.npy") + "', np.asfortranarray(a));"
-                    "np.save('" + (dir / "b.npy") + "', a.astype('>f8')); np.save('" + (dir / "s.npy") + "', np.float32(2.5))\"";
+  std::string cmd = std::string(kPython) +
+                    " -c \"import numpy as np; a = np.arange(24, dtype='<i4').reshape(2, 3, 4);"
+                    "np.save('" +
+                    (dir / "c.npy") + "', a); np.save('" + (dir / "f.npy") +
+                    "', np.asfortranarray(a));"
+                    "np.save('" +
+                    (dir / "b.npy") + "', a.astype('>f8')); np.save('" + (dir / "s.npy") + "', np.float32(2.5))\"";
   ASSERT_EQ(test::run(cmd), 0);
   for (const char* name : {"c.npy", "f.npy", "b.npy"}) {
     NpyArray a = read_npy(dir / name);
@@ -56,9 +60,7 @@ TEST(Npy, WeReadNumpysIncludingFortranOrderAndBigEndian) {
   EXPECT_EQ(scalar.to_double().at(0), 2.5);
 }
 
-void write_raw(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+void write_raw(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 std::string header_v1(const std::string& dict) {
   std::string h = dict;
@@ -84,11 +86,13 @@ TEST(Npy, BadInputsGiveClearErrors) {
   test::TempDir dir;
   write_raw(dir / "magic.npy", "PK\x03\x04 not numpy at all");
   expect_input_error(dir / "magic.npy", "bad magic");
-  write_raw(dir / "dtype.npy", header_v1("{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }") + std::string(32, '\0'));
+  write_raw(dir / "dtype.npy",
+            header_v1("{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }") + std::string(32, '\0'));
   expect_input_error(dir / "dtype.npy", "<c16");
   write_raw(dir / "obj.npy", header_v1("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }"));
   expect_input_error(dir / "obj.npy", "structured");
-  write_raw(dir / "short.npy", header_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (10, 10), }") + std::string(12, '\0'));
+  write_raw(dir / "short.npy",
+            header_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (10, 10), }") + std::string(12, '\0'));
   expect_input_error(dir / "short.npy", "truncated NPY data");
   write_raw(dir / "shape.npy", header_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (a, b), }"));
   expect_input_error(dir / "shape.npy", "invalid NPY shape");

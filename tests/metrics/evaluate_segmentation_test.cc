@@ -90,12 +90,14 @@ TEST(EvaluateSegmentation, MismatchesAreClearErrors) {
 TEST(EvaluateSegmentation, PaletteLabelImagesAreReadAsIndices) {
   test::TempDir dir;
   std::filesystem::create_directories(dir / "pal");
-  std::string cmd = "/usr/bin/python3 -c \"\nimport struct, zlib\n"
-                    "def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))\n"
-                    "png = b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 4, 1, 8, 3, 0, 0, 0))\n"
-                    "png += chunk(b'PLTE', bytes([250, 0, 0, 0, 250, 0, 0, 0, 250, 9, 9, 9, 8, 8, 8, 200, 200, 200]))\n"
-                    "png += chunk(b'IDAT', zlib.compress(bytes([0, 0, 1, 2, 5]))) + chunk(b'IEND', b'')\n"
-                    "open('" + (dir / "pal/000000.png") + "', 'wb').write(png)\n\"";
+  std::string cmd =
+      "/usr/bin/python3 -c \"\nimport struct, zlib\n"
+      "def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))\n"
+      "png = b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 4, 1, 8, 3, 0, 0, 0))\n"
+      "png += chunk(b'PLTE', bytes([250, 0, 0, 0, 250, 0, 0, 0, 250, 9, 9, 9, 8, 8, 8, 200, 200, 200]))\n"
+      "png += chunk(b'IDAT', zlib.compress(bytes([0, 0, 1, 2, 5]))) + chunk(b'IEND', b'')\n"
+      "open('" +
+      (dir / "pal/000000.png") + "', 'wb').write(png)\n\"";
   ASSERT_EQ(test::run(cmd), 0);
   video::Frame f = video::read_image(dir / "pal/000000.png", video::PixelFormat::kGray8);
   ASSERT_EQ(f.width, 4);

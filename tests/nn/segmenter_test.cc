@@ -93,7 +93,7 @@ TEST_F(SegmenterTest, LabelsAndStatsFromAKnownModelInEveryOutputForm) {
     EXPECT_GT(st.mean_max_prob, 0.99);  // logits differ by 7.6: softmax is nearly one-hot
     EXPECT_LT(st.mean_norm_entropy, 0.05);
     EXPECT_EQ(st.frac_below_050, 0.0);
-    ASSERT_EQ(out[0].logits.size(), 6u);  // [C=3 x 2 samples]
+    ASSERT_EQ(out[0].logits.size(), 6u);                    // [C=3 x 2 samples]
     EXPECT_NEAR(out[0].logits[0], 220 / 255.0 * 10, 1e-4);  // class 0 at pixel 0 (red)
   }
 }
@@ -145,13 +145,16 @@ TEST(SoftmaxStats, MatchesTheDefinitions) {
   EXPECT_NEAR(st.frac_below_070, below07 / n, 1e-12);
   for (int c = 0; c < C; ++c) {
     EXPECT_NEAR(st.class_share[c], share[c] / n, 1e-12);
-    if (share[c] > 0) EXPECT_NEAR(st.class_confidence[c], confsum[c] / share[c], 1e-6);
-    else EXPECT_TRUE(std::isnan(st.class_confidence[c]));
+    if (share[c] > 0)
+      EXPECT_NEAR(st.class_confidence[c], confsum[c] / share[c], 1e-6);
+    else
+      EXPECT_TRUE(std::isnan(st.class_confidence[c]));
   }
 }
 
 TEST_F(SegmenterTest, BareTorchScriptGetsTheAssumedCard) {
-  std::filesystem::copy_file(*dir_ / "stripes.pt", *dir_ / "bare.pt", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(*dir_ / "stripes.pt", *dir_ / "bare.pt",
+                             std::filesystem::copy_options::overwrite_existing);
   Segmenter seg(*dir_ / "bare.pt", {});
   EXPECT_EQ(seg.card().architecture, "torchscript");
   EXPECT_EQ(seg.card().stride, 32);

@@ -84,8 +84,10 @@ TEST(Scene, PresetsDifferAsNamed) {
     for (int i = 0; i < 150; ++i) {
       scene.render(&rgb, &labels, &boxes);
       for (const auto& b : boxes) {
-        if (b.class_id == kPerson) ++people[p];
-        else vehicles[p].insert(b.track_id);
+        if (b.class_id == kPerson)
+          ++people[p];
+        else
+          vehicles[p].insert(b.track_id);
       }
     }
     brightness[p] = mean(rgb);

@@ -45,9 +45,7 @@ TEST(Muxer, WritesMp4MkvAndRawStreamsThatReadBack) {
 TEST(Muxer, UnknownExtensionAndUnfinishedOutput) {
   test::TempDir dir;
   EXPECT_THROW(H264Muxer::container_for("x.webm"), UsageError);
-  {
-    H264Muxer mux(dir / "x.mp4", 64, 48, {25, 1}, {}, false);
-  }  // destroyed without finish(): nothing appears
+  { H264Muxer mux(dir / "x.mp4", 64, 48, {25, 1}, {}, false); }  // destroyed without finish(): nothing appears
   EXPECT_FALSE(std::filesystem::exists(dir / "x.mp4"));
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }

@@ -1,7 +1,7 @@
 #include "video/reader.h"
 
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
@@ -59,25 +59,24 @@ TEST_P(ReaderFormats, DecodesEveryFrameAtTheRightSize) {
   EXPECT_EQ(f.data.size(), 32u * 18 * 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Inputs, ReaderFormats,
-    ::testing::Values(Case{"a.mp4", 64, 48, "-c:v libx264 -pix_fmt yuv420p", "yuv420p"},
-                      Case{"a.mkv", 64, 48, "-c:v libx264 -pix_fmt yuv420p", "yuv420p"},
-                      Case{"a.avi", 64, 48, "-c:v mpeg4", "yuv420p"},
-                      Case{"a.y4m", 64, 48, "-pix_fmt yuv420p", "yuv420p"},
-                      Case{"a.h264", 64, 48, "-c:v libx264 -pix_fmt yuv420p", "yuv420p"},
-                      Case{"frame_%03d.png", 64, 48, "", "rgb24"},
-                      Case{"odd.mkv", 97, 55, "-c:v ffv1 -pix_fmt yuv420p", "yuv420p"},
-                      Case{"y422.mkv", 64, 48, "-c:v ffv1 -pix_fmt yuv422p", "yuv422p"},
-                      Case{"y444.mkv", 64, 48, "-c:v libx264 -pix_fmt yuv444p", "yuv444p"},
-                      Case{"gray.mkv", 64, 48, "-c:v ffv1 -pix_fmt gray", "gray"},
-                      Case{"ten.mkv", 64, 48, "-c:v ffv1 -pix_fmt yuv420p10le", "yuv420p10le"}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      std::string s = info.param.name;
-      for (char& ch : s)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return s;
-    });
+INSTANTIATE_TEST_SUITE_P(Inputs, ReaderFormats,
+                         ::testing::Values(Case{"a.mp4", 64, 48, "-c:v libx264 -pix_fmt yuv420p", "yuv420p"},
+                                           Case{"a.mkv", 64, 48, "-c:v libx264 -pix_fmt yuv420p", "yuv420p"},
+                                           Case{"a.avi", 64, 48, "-c:v mpeg4", "yuv420p"},
+                                           Case{"a.y4m", 64, 48, "-pix_fmt yuv420p", "yuv420p"},
+                                           Case{"a.h264", 64, 48, "-c:v libx264 -pix_fmt yuv420p", "yuv420p"},
+                                           Case{"frame_%03d.png", 64, 48, "", "rgb24"},
+                                           Case{"odd.mkv", 97, 55, "-c:v ffv1 -pix_fmt yuv420p", "yuv420p"},
+                                           Case{"y422.mkv", 64, 48, "-c:v ffv1 -pix_fmt yuv422p", "yuv422p"},
+                                           Case{"y444.mkv", 64, 48, "-c:v libx264 -pix_fmt yuv444p", "yuv444p"},
+                                           Case{"gray.mkv", 64, 48, "-c:v ffv1 -pix_fmt gray", "gray"},
+                                           Case{"ten.mkv", 64, 48, "-c:v ffv1 -pix_fmt yuv420p10le", "yuv420p10le"}),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           std::string s = info.param.name;
+                           for (char& ch : s)
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return s;
+                         });
 
 TEST(Reader, PixelsMatchTheFfmpegCommandLine) {
   test::TempDir dir;
@@ -121,7 +120,13 @@ TEST(Reader, SeeksForwardAndBackward) {
       }
     }
     // Past the end: at once when the header knows the count, else at the next read.
-    EXPECT_THROW({ reader.seek(25); reader.read(&f); }, InputError) << name;
+    EXPECT_THROW(
+        {
+          reader.seek(25);
+          reader.read(&f);
+        },
+        InputError)
+        << name;
   }
 }
 
