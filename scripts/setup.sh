@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 
 PACKAGES=(
-  g++ cmake ninja-build pkg-config git
+  g++ cmake ninja-build pkg-config git clang-format
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
   libx264-dev x264
   libtorch-dev libopenblas0-pthread

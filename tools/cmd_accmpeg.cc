@@ -4,13 +4,15 @@
 #include <filesystem>
 #include <memory>
 
-#include "accmpeg/api.h"
+#include "accmpeg/accgrad.h"
+#include "accmpeg/cheap_model.h"
 #include "accmpeg/qp_maps.h"
 #include "codec/qp_map.h"
 #include "common.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/plugin.h"
 #include "video/picture.h"
 #include "video/reader.h"
 
@@ -22,7 +24,7 @@ void setup_accgrad(CLI::App& app) {
   auto opt = std::make_shared<accmpeg::AccGradOptions>();
   CLI::App* sub =
       add_subcommand(app, "accgrad", "AccMPEG ground truth: per-macroblock accuracy gradients of a server model", [=] {
-        accmpeg::AccGradResult r = accmpeg::accmpeg_api().accgrad(*opt);
+        accmpeg::AccGradResult r = VSSOFF_PLUGIN_CALL(vssoff::accmpeg::accgrad)(*opt);
         log_info("wrote ", opt->output, ": ", r.frames, " frames x ", r.rows, "x", r.cols, " macroblocks in ",
                  r.seconds, " s");
       });
@@ -48,7 +50,7 @@ void setup_train_cheap_model(CLI::App& app) {
   auto opt = std::make_shared<accmpeg::TrainCheapOptions>();
   CLI::App* sub =
       add_subcommand(app, "train-cheap-model", "Train AccMPEG's camera-side cheap model on accgrad outputs", [=] {
-        accmpeg::TrainCheapResult r = accmpeg::accmpeg_api().train_cheap_model(*opt);
+        accmpeg::TrainCheapResult r = VSSOFF_PLUGIN_CALL(vssoff::accmpeg::train_cheap_model)(*opt);
         log_info("wrote ", opt->output, ": ", r.epochs, " epochs in ", r.seconds, " s; held-out AUC ", r.val_auc,
                  ", precision ", r.val_precision, ", recall ", r.val_recall, " (", r.val_frames, " frames)");
       });
@@ -141,7 +143,7 @@ void run_qpmap(const QpMapCommand& c) {
                         server.at("weights_sha256").get<std::string>().substr(0, 12), "), not for ", c.server_model,
                         " (", sha.substr(0, 12), "); retrain it with train-cheap-model");
     }
-    accmpeg::ImportanceResult r = accmpeg::accmpeg_api().predict_importance(io);
+    accmpeg::ImportanceResult r = VSSOFF_PLUGIN_CALL(vssoff::accmpeg::predict_importance)(io);
     // A graded map needs how much each macroblock matters: the model's log-importance channel.
     check<InputError>(
         params.graded == 0 || !r.relative.empty(), c.cheap_model,

@@ -6,9 +6,10 @@
 
 #include "common.h"
 #include "core/log.h"
-#include "penance/api.h"
+#include "core/plugin.h"
 #include "penance/estimators.h"
 #include "penance/plan.h"
+#include "penance/profile.h"
 
 namespace vssoff::tools {
 
@@ -19,7 +20,7 @@ void setup_profile(CLI::App& app) {
       app, "profile", "Penance configuration table: bytes, accuracy, cost, softmax statistics per segment and action",
       [=] {
         penance::parse_shard(*shard, &opt->shard_index, &opt->shard_count);
-        penance::ProfileResult r = penance::penance_api().profile(*opt);
+        penance::ProfileResult r = VSSOFF_PLUGIN_CALL(vssoff::penance::profile)(*opt);
         log_info("wrote ", opt->output, ": ", r.rows, " rows, ", r.segments, " segments (", r.skipped_segments,
                  " resumed) in ", r.seconds, " s");
       });

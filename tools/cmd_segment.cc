@@ -5,7 +5,8 @@
 
 #include "common.h"
 #include "core/log.h"
-#include "nn/api.h"
+#include "core/plugin.h"
+#include "nn/segment_video.h"
 
 namespace vssoff::tools {
 
@@ -13,7 +14,7 @@ void setup_segment(CLI::App& app) {
   auto opt = std::make_shared<nn::SegmentOptions>();
   CLI::App* sub =
       add_subcommand(app, "segment", "Segment a video: labels, softmax statistics, confidence, logits samples", [=] {
-        nn::SegmentResult r = nn::nn_api().segment_video(*opt);
+        nn::SegmentResult r = VSSOFF_PLUGIN_CALL(vssoff::nn::segment_video)(*opt);
         log_info("wrote ", opt->output_dir, ": ", r.frames, " frames, ", r.frames / r.seconds, " frames/s overall, ",
                  r.frames / r.inference_seconds, " frames/s inference");
       });

@@ -5,7 +5,8 @@
 
 #include "common.h"
 #include "core/log.h"
-#include "nn/api.h"
+#include "core/plugin.h"
+#include "nn/train.h"
 
 namespace vssoff::tools {
 
@@ -13,7 +14,7 @@ void setup_train_model(CLI::App& app) {
   auto opt = std::make_shared<nn::TrainOptions>();
   CLI::App* sub =
       add_subcommand(app, "train-model", "Train a built-in segmentation model on synthetic street scenes", [=] {
-        nn::TrainResult r = nn::nn_api().train_model(*opt);
+        nn::TrainResult r = VSSOFF_PLUGIN_CALL(vssoff::nn::train_model)(*opt);
         log_info("wrote ", opt->output, ": ", r.steps, " steps in ", r.seconds, " s, best validation mIoU ",
                  r.best_val_miou);
       });

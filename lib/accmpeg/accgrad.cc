@@ -8,6 +8,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/npy.h"
+#include "core/plugin.h"
 #include "nn/segmenter.h"
 #include "video/picture.h"
 #include "video/reader.h"
@@ -138,5 +139,7 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   r.manifest = m;
   return r;
 }
+
+VSSOFF_PLUGIN_ENTRY(vssoff::accmpeg::accgrad);
 
 }  // namespace vssoff::accmpeg

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/plugin.h"
 #include "nn/model_card.h"
 #include "nn/segnet.h"
 #include "video/prefetch.h"
@@ -412,5 +413,8 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
+
+VSSOFF_PLUGIN_ENTRY(vssoff::accmpeg::train_cheap_model);
+VSSOFF_PLUGIN_ENTRY(vssoff::accmpeg::predict_importance);
 
 }  // namespace vssoff::accmpeg

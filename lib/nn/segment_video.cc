@@ -11,6 +11,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/npy.h"
+#include "core/plugin.h"
 #include "video/picture.h"
 #include "video/prefetch.h"
 
@@ -192,5 +193,7 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   r.manifest = m;
   return r;
 }
+
+VSSOFF_PLUGIN_ENTRY(vssoff::nn::segment_video);
 
 }  // namespace vssoff::nn

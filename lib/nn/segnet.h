@@ -2,7 +2,7 @@
 // depthwise-separable blocks (output stride 16) and a light decoder that fuses the 1/16
 // features with 1/4 features, then upsamples the logits to the input size. One width
 // parameter sets the cost: about 0.1 GFLOPs at width 8 to 3 at width 64 (640x360).
-// Internal to lib/nn (includes LibTorch).
+// Internal to LibTorch code (includes LibTorch).
 #pragma once
 
 #include <torch/torch.h>

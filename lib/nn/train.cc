@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/plugin.h"
 #include "nn/model_card.h"
 #include "nn/segnet.h"
 #include "synth/scene.h"
@@ -318,5 +319,7 @@ TrainResult train_model(const TrainOptions& opt) {
   r.card = read_manifest(opt.output, "modelcard", kModelCardVersion);
   return r;
 }
+
+VSSOFF_PLUGIN_ENTRY(vssoff::nn::train_model);
 
 }  // namespace vssoff::nn

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/plugin.h"
 #include "video/reader.h"
 #include "video/scaler.h"
 
@@ -149,5 +150,9 @@ std::vector<double> predict_bitrate_cnn(const std::string& weights_path, const B
   torch::Tensor p = net->forward(images(s), features(s)).exp().to(torch::kDouble).contiguous();
   return std::vector<double>(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
 }
+
+VSSOFF_PLUGIN_ENTRY(vssoff::penance::bitrate_cnn_inputs);
+VSSOFF_PLUGIN_ENTRY(vssoff::penance::train_bitrate_cnn);
+VSSOFF_PLUGIN_ENTRY(vssoff::penance::predict_bitrate_cnn);
 
 }  // namespace vssoff::penance

@@ -1,4 +1,4 @@
-// Penance's camera-side bitrate CNN (runs in the model plugin; see penance/api.h): from a
+// Penance's camera-side bitrate CNN (runs in the model plugin; see core/plugin.h): from a
 // segment's first frame (luma, downscaled to 64x36) and its mean absolute frame-difference
 // map (same size), plus the complexity and probe features, the log-bytes of every (QP, scale).
 // A small convolutional trunk (three 3x3 convolutions, global average pooling) and a

@@ -12,7 +12,8 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
-#include "penance/api.h"
+#include "core/plugin.h"
+#include "penance/bitrate_cnn.h"
 #include "penance/profile.h"
 
 namespace fs = std::filesystem;
@@ -136,8 +137,8 @@ void Estimators::check_fits(const ProfileTable& t) const {
 
 namespace {
 BitrateSamples table_samples(const ProfileTable& t, size_t outputs, bool with_targets) {
-  BitrateSamples s = penance_api().bitrate_cnn_inputs(t.video, t.segment_frames, static_cast<int64_t>(t.rows.size()),
-                                                      t.intra, t.inter, t.probe26, t.probe38);
+  BitrateSamples s = VSSOFF_PLUGIN_CALL(vssoff::penance::bitrate_cnn_inputs)(
+      t.video, t.segment_frames, static_cast<int64_t>(t.rows.size()), t.intra, t.inter, t.probe26, t.probe38);
   if (with_targets)
     for (const auto& seg : t.rows)
       for (size_t k = 0; k < outputs; ++k)
@@ -151,7 +152,8 @@ std::vector<std::vector<double>> Estimators::predict_table_bytes(const ProfileTa
   std::vector<std::vector<double>> out(t.rows.size(), std::vector<double>(K));
   if (cnn) {
     check<UsageError>(!cnn_weights.empty(), "these estimators have no bitrate CNN (trained with --no-cnn)");
-    std::vector<double> p = penance_api().predict_bitrate_cnn(cnn_weights, table_samples(t, K, false), int(K), threads);
+    std::vector<double> p = VSSOFF_PLUGIN_CALL(vssoff::penance::predict_bitrate_cnn)(
+        cnn_weights, table_samples(t, K, false), int(K), threads);
     for (size_t s = 0; s < t.rows.size(); ++s)
       for (size_t k = 0; k < K; ++k) out[s][k] = p[s * K + k];
   } else {
@@ -387,7 +389,8 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
     for (const auto& t : held) append(ho, table_samples(t, K, true));
     e.cnn_weights =
         (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".bitrate.pt")).string();
-    BitrateCnnResult r = penance_api().train_bitrate_cnn(tr, ho, int(K), e.cnn_weights, 1, opt.threads);
+    BitrateCnnResult r =
+        VSSOFF_PLUGIN_CALL(vssoff::penance::train_bitrate_cnn)(tr, ho, int(K), e.cnn_weights, 1, opt.threads);
     e.metrics["train"]["bitrate_cnn_mdape"] = r.train_mdape;
     if (!held.empty()) e.metrics["holdout"]["bitrate_cnn_mdape"] = r.holdout_mdape;
   }

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/plugin.h"
 #include "metrics/evaluate_segmentation.h"
 #include "metrics/segmentation.h"
 #include "nn/segmenter.h"
@@ -442,5 +443,7 @@ ProfileResult profile(const ProfileOptions& opt) {
   r.manifest = m;
   return r;
 }
+
+VSSOFF_PLUGIN_ENTRY(vssoff::penance::profile);
 
 }  // namespace vssoff::penance
