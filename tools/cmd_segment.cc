@@ -37,6 +37,9 @@ void setup_segment(CLI::App& app) {
   sub->add_flag("--bf16", opt->segmenter.bf16, "bfloat16 inference where the CPU supports it natively");
   sub->add_flag("--channels-last", opt->segmenter.channels_last,
                 "NHWC activations (can help standard-convolution models)");
+  sub->add_option("--device", opt->segmenter.device,
+                  "Where the model runs: cpu, cuda (an error where LibTorch sees no GPU) or auto")
+      ->capture_default_str();
   sub->add_option("--decode-threads", opt->decode_threads, "Decoder threads (0 = auto)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Replace an existing output directory");
 }

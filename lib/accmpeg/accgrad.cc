@@ -9,13 +9,57 @@
 #include "core/log.h"
 #include "core/npy.h"
 #include "core/plugin.h"
-#include "nn/segmenter.h"
+#include "nn/runner.h"
 #include "video/picture.h"
 #include "video/reader.h"
 
 namespace fs = std::filesystem;
 
 namespace vssoff::accmpeg {
+namespace {
+
+torch::Tensor rgb_tensor(const video::Frame& f) {  // [1,3,H,W] float in [0, 1]
+  check<RuntimeError>(f.format == video::PixelFormat::kRgb24, "accuracy_gradient: frames must be RGB");
+  torch::Tensor t = torch::from_blob(const_cast<uint8_t*>(f.plane(0)), {1, f.height, f.width, 3}, torch::kUInt8);
+  return t.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f);
+}
+
+}  // namespace
+
+std::vector<float> accuracy_gradient(nn::ModelRunner& model, const video::Frame& high, const video::Frame* low, int mb,
+                                     const std::vector<int>& classes, int* num_classes) {
+  check<RuntimeError>(model.options().differentiable, "accuracy_gradient needs a differentiable model runner");
+  check<RuntimeError>(!low || (low->width == high.width && low->height == high.height),
+                      "accuracy_gradient: the two frames differ in size");
+  const std::string& where = model.card().weights_path();
+  torch::Tensor hq = rgb_tensor(high);
+  torch::Tensor reference;
+  {
+    torch::NoGradGuard no_grad;
+    torch::Tensor logits = nn::dense_output(model.forward_frames(hq), 1, where);
+    const size_t card_classes = model.card().classes.size();
+    check<InputError>(card_classes == 0 || logits.size(1) == static_cast<int64_t>(card_classes), where,
+                      ": the model outputs ", logits.size(1), " classes, its card lists ", card_classes);
+    if (num_classes) *num_classes = static_cast<int>(logits.size(1));
+    reference = logits.argmax(1, /*keepdim=*/true);  // at the model's resolution
+  }
+  torch::Tensor x = (low ? rgb_tensor(*low) : hq.clone()).requires_grad_(true);
+  torch::Tensor logits = nn::dense_output(model.forward_frames(x), 1, where);
+  torch::Tensor logp = torch::log_softmax(logits, 1).gather(1, reference);
+  if (!classes.empty()) {
+    torch::Tensor keep = torch::zeros_like(reference, torch::kBool);
+    for (int c : classes) keep |= reference == c;
+    logp = logp * keep;
+  }
+  logp.sum().backward();
+  torch::Tensor g = x.grad().abs();          // [1,3,H,W]
+  if (low) g = g * (hq - x.detach()).abs();  // Taylor: |gradient| x |high - low|
+  g = g.sum(1, /*keepdim=*/true);            // L1 over RGB
+  const int64_t rows = (high.height + mb - 1) / mb, cols = (high.width + mb - 1) / mb;
+  g = torch::constant_pad_nd(g, {0, cols * mb - high.width, 0, rows * mb - high.height});
+  g = g.view({rows, mb, cols, mb}).sum({1, 3}).contiguous();
+  return std::vector<float>(g.data_ptr<float>(), g.data_ptr<float>() + g.numel());
+}
 
 void AccGradOptions::check() const {
   vssoff::check<UsageError>(!input.empty() && !model.empty() && !output.empty(),
@@ -38,10 +82,13 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   const std::string manifest_path = manifest_path_for(opt.output);
   check_output_path(manifest_path, opt.force);
 
-  nn::SegmenterOptions so;
-  so.threads = opt.threads;
-  so.differentiable = true;
-  nn::Segmenter seg(opt.model, so);
+  nn::RunnerOptions ro_model;
+  ro_model.threads = opt.threads;
+  ro_model.differentiable = true;
+  nn::ModelRunner model(opt.model, ro_model);
+  const nn::ModelCard& card = model.card();
+  check<InputError>(card.task == "segmentation", card.card_path, ": a \"", card.task,
+                    "\" model; accuracy gradients need a segmentation model");
 
   video::ReaderOptions ro;
   ro.format = video::PixelFormat::kRgb24;
@@ -82,12 +129,13 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   }
   std::vector<float> values;
   std::vector<int64_t> indices;
+  int num_classes = 0;
   Progress progress("differentiated", expected, "frames");
   video::Frame hq, lq, first;
   for (int64_t i = 0; (end < 0 || i < end) && high.read(&hq); ++i) {
     if (low) check<InputError>(low->read(&lq), low_path, ": the low-quality encode ended at frame ", i);
     if (i < opt.start || (i - opt.start) % opt.every != 0) continue;
-    std::vector<float> g = seg.accuracy_gradient(hq, low ? &lq : nullptr, kMacroblock, opt.classes);
+    std::vector<float> g = accuracy_gradient(model, hq, low ? &lq : nullptr, kMacroblock, opt.classes, &num_classes);
     values.insert(values.end(), g.begin(), g.end());
     indices.push_back(i);
     if (indices.size() == 1) first = hq;
@@ -97,7 +145,6 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   check<InputError>(!indices.empty(), opt.input, ": no frames in the range asked for");
 
   const int64_t n = static_cast<int64_t>(indices.size());
-  const nn::ModelCard& card = seg.card();
   Json m = new_manifest("accgrad", kAccGradVersion);
   m["params"] = {{"mode", opt.mode},
                  {"qp_lo", opt.mode == "taylor" ? Json(opt.qp_lo) : Json(nullptr)},
@@ -114,7 +161,7 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   m["server_model"] = {{"name", card.name},
                        {"weights_sha256", sha256_file(card.weights_path())},
                        {"card", card.card_path},
-                       {"classes", seg.num_classes()}};
+                       {"classes", num_classes}};
   m["frames"] = indices;
   add_input(m, "video", fs::absolute(opt.input).string());
   add_input(m, "model", card.weights_path());

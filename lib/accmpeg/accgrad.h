@@ -1,6 +1,6 @@
 // accgrad: AccMPEG's ground truth. For a server segmentation model (a zoo card or a
 // TorchScript file) and a video, the accuracy gradient of every sampled frame per 16x16
-// macroblock (see Segmenter::accuracy_gradient): how much the server model's confidence in
+// macroblock (see accuracy_gradient below): how much the server model's confidence in
 // its own high-quality answer moves with the pixels of each macroblock.
 //
 // Modes: "grad" (gradient at the frame as decoded from the input) and "taylor" (gradient
@@ -17,6 +17,11 @@
 #include <vector>
 
 #include "core/manifest.h"
+#include "video/frame.h"
+
+namespace vssoff::nn {
+class ModelRunner;
+}
 
 namespace vssoff::accmpeg {
 
@@ -45,6 +50,19 @@ struct AccGradResult {
 };
 
 AccGradResult accgrad(const AccGradOptions& options);
+
+// The accuracy gradient of one kRgb24 frame for a segmentation model, per mb x mb block
+// ([rows x cols], rows = ceil(H / mb)). The reference labels are the model's own argmax on
+// `high`; the proxy is the summed log-probability of those labels, differentiated with
+// respect to the RGB pixels in [0, 1] through the runner's differentiable forward pass.
+// Without `low`: sum over each block of |d proxy / d pixel|_1 at `high`. With `low` (the
+// same frame after compression): the Taylor form, sum over each block of
+// |gradient at low| . |high - low|, per channel. `classes`: only pixels whose reference
+// label is one of these count in the proxy (empty = all pixels), to match an accuracy that
+// only scores those classes. num_classes (optional): the model's output classes. Needs a
+// runner made with differentiable = true (RuntimeError otherwise). In the model plugin.
+std::vector<float> accuracy_gradient(nn::ModelRunner& model, const video::Frame& high, const video::Frame* low, int mb,
+                                     const std::vector<int>& classes = {}, int* num_classes = nullptr);
 
 // Reads an accgrad NPY (or its manifest): values [frames x rows x cols] with the manifest.
 struct AccGrad {

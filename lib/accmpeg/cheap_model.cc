@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/plugin.h"
 #include "nn/model_card.h"
+#include "nn/runner.h"
 #include "nn/segnet.h"
 #include "video/prefetch.h"
 #include "video/reader.h"
@@ -357,17 +358,10 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
                     "\"); train one with train-cheap-model");
   check<InputError>(card.arch_params.value("macroblock", 0) == kMacroblock, opt.model, ": trained for ",
                     card.arch_params.value("macroblock", 0), "-pixel macroblocks, this vssoff uses ", kMacroblock);
-  const int width = card.arch_params.value("width", 0);
-  check<InputError>(width >= 2 && width <= 64, opt.model, ": cheapnet needs arch_params.width in [2, 64]");
-  set_threads(opt.threads);
   const bool has_rel = card.arch_params.value("log_importance", false);
-  CheapNet net(width, has_rel ? 3 : 2);
-  try {
-    torch::load(net, card.weights_path());
-  } catch (const c10::Error& e) {
-    throw InputError(cat(card.weights_path(), ": cannot load the cheap model: ", e.what_without_backtrace()));
-  }
-  net->eval();
+  nn::RunnerOptions runner_options;
+  runner_options.threads = opt.threads;
+  nn::ModelRunner net(card, runner_options);
   video::ReaderOptions ro;
   ro.format = video::PixelFormat::kRgb24;
   auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
@@ -390,9 +384,12 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
       ++next;
     }
     auto tm = std::chrono::steady_clock::now();
-    torch::Tensor x =
-        normalise(torch::from_blob(f.plane(0), {1, f.height, f.width, 3}, torch::kUInt8).permute({0, 3, 1, 2}));
-    torch::Tensor out = net->forward(x);
+    torch::Tensor x = torch::from_blob(f.plane(0), {1, f.height, f.width, 3}, torch::kUInt8)
+                          .permute({0, 3, 1, 2})
+                          .to(torch::kFloat32)
+                          .div(255.0f);
+    // The network runs on the frame as it is: its stride-2 layers round the grid up.
+    torch::Tensor out = nn::dense_output(net.forward_frames(x, /*resize=*/false), 1, card.weights_path());
     torch::Tensor p = torch::softmax(out.narrow(1, 0, 2), 1)[0][1].contiguous();
     if (has_rel) {
       torch::Tensor rel = torch::exp2(out[0][2]).contiguous();
@@ -414,6 +411,17 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   return r;
 }
 
+namespace {
+
+std::unique_ptr<nn::LoadedModel> load_cheapnet(const nn::ModelCard& card) {
+  const int width = card.arch_params.value("width", 0);
+  check<InputError>(width >= 2 && width <= 64, card.card_path, ": cheapnet needs arch_params.width in [2, 64]");
+  return nn::load_module(CheapNet(width, card.arch_params.value("log_importance", false) ? 3 : 2), card);
+}
+
+}  // namespace
+
+VSSOFF_REGISTER_LOADER("cheapnet", load_cheapnet);
 VSSOFF_PLUGIN_ENTRY(vssoff::accmpeg::train_cheap_model);
 VSSOFF_PLUGIN_ENTRY(vssoff::accmpeg::predict_importance);
 

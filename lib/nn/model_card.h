@@ -2,9 +2,11 @@
 //
 // Format "vssoff.modelcard", version 1 (plus the common manifest fields):
 //   "name":         "segnet-w16"
-//   "task":         "segmentation" | "mb-importance" (AccMPEG's cheap model: 2 logits per
-//                   16x16 macroblock, class 1 = important)
-//   "architecture": "segnet" | "cheapnet" (built in, weights saved by vssoff) | "torchscript"
+//   "task":         what the model's head does: "segmentation" (nn/segmenter.h), or a task
+//                   a system defines (AccMPEG's "mb-importance")
+//   "architecture": a loader of the model runner (nn/runner.h): "torchscript", or a built-in
+//                   architecture registered by its domain ("segnet" by nn, "cheapnet" by
+//                   accmpeg; weights saved by vssoff)
 //   "arch_params":  {"width": 16}                 for built-in architectures
 //   "classes":      [{"id": 0, "name": "sky"}, ...]
 //   "input":        {"color": "rgb", "scale": 1/255, "mean": [3], "std": [3],

@@ -163,6 +163,7 @@ SegmentResult segment_video(const SegmentOptions& opt) {
                  {"batch", opt.batch},
                  {"threads", opt.segmenter.threads},
                  {"channels_last", opt.segmenter.channels_last},
+                 {"device", opt.segmenter.device},
                  {"bf16", seg.using_bf16()},
                  {"logit_samples", opt.logit_samples},
                  {"seed", opt.seed}};

@@ -13,50 +13,20 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
-#include "nn/segnet.h"
+#include "nn/runner.h"
 
 namespace vssoff::nn {
 
-bool cpu_has_bf16() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("flags", 0) == 0)
-      return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
-  return false;
-}
-
-void SegmenterOptions::check() const {
-  vssoff::check<UsageError>(threads >= 0 && threads <= 256, "threads must be in [0, 256] (got ", threads, ")");
-}
+void SegmenterOptions::check() const { RunnerOptions::check(); }
 
 struct Segmenter::Impl {
-  ModelCard card;
+  Impl(const std::string& model, const SegmenterOptions& options) : runner(model, options), opt(options) {}
+  ModelRunner runner;
   SegmenterOptions opt;
-  SegNet builtin{nullptr};
-  torch::jit::Module script;
-  bool is_script = false, bf16 = false;
   int classes = 0;
 
-  torch::Tensor forward(const torch::Tensor& x) {
-    if (!is_script) return builtin->forward(x);
-    torch::IValue out = script.forward({x});
-    const std::string& where = card.weights_path();
-    if (out.isTuple())
-      out = out.toTupleRef().elements().at(0);
-    else if (out.isGenericDict()) {
-      auto dict = out.toGenericDict();
-      check<InputError>(dict.contains("out"), where, ": forward() returned a dict without \"out\"");
-      out = dict.at("out");
-    }
-    check<InputError>(out.isTensor(), where, ": forward() returned ", out.tagKind(), ", not a segmentation tensor");
-    torch::Tensor t = out.toTensor();
-    check<InputError>(t.dim() == 4 && t.size(0) == x.size(0), where, ": forward() returned a tensor of shape ",
-                      t.sizes(), ", expected [N, C, H, W] with N = ", x.size(0));
-    return t;
-  }
-
   void check_classes(const torch::Tensor& logits) {
+    ModelCard& card = runner.card();
     if (classes == 0) {  // a bare TorchScript model: the output says how many classes
       classes = static_cast<int>(logits.size(1));
       for (int k = 0; k < classes; ++k) card.classes.push_back(std::to_string(k));
@@ -66,116 +36,24 @@ struct Segmenter::Impl {
     check<InputError>(classes <= 255, card.weights_path(), ": ", classes, " classes do not fit 8-bit labels");
   }
 
-  // [N,3,H,W] RGB in [0, 1] -> logits [N,C,h,w] at the model's input size (differentiable).
-  torch::Tensor forward_frames(torch::Tensor x) {
-    const ModelCard& c = card;
-    const int64_t H = x.size(2), W = x.size(3);
-    int64_t ih = c.input_height > 0 ? c.input_height : (H + c.stride - 1) / c.stride * c.stride;
-    int64_t iw = c.input_width > 0 ? c.input_width : (W + c.stride - 1) / c.stride * c.stride;
-    if (ih != H || iw != W) {
-      namespace F = torch::nn::functional;
-      x = F::interpolate(x, F::InterpolateFuncOptions()
-                                .size(std::vector<int64_t>{ih, iw})
-                                .mode(torch::kBilinear)
-                                .align_corners(false)
-                                .antialias(ih < H || iw < W));
-    }
-    torch::Tensor mean = torch::tensor({c.mean[0], c.mean[1], c.mean[2]}).view({1, 3, 1, 1});
-    torch::Tensor stdv = torch::tensor({c.std[0], c.std[1], c.std[2]}).view({1, 3, 1, 1});
-    x = (x - mean) / stdv;
-    if (opt.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-    if (bf16) x = x.to(torch::kBFloat16);
-    try {
-      return forward(x).to(torch::kFloat32);
-    } catch (const Error&) {
-      throw;
-    } catch (const std::exception& e) {  // c10::Error, or the TorchScript interpreter's runtime_error
-      std::string what = e.what();
-      while (!what.empty() && what.back() == '\n') what.pop_back();
-      std::string reason = what.substr(what.rfind('\n') + 1);  // the last line says why
-      throw InputError(
-          cat(c.weights_path(), ": the model failed on a ", iw, "x", ih,
-              " input (does it need a fixed input size? set input.width and input.height in its card): ", reason));
-    }
+  // [N,3,H,W] RGB in [0, 1] -> logits [N,C,h,w] at the model's input size.
+  torch::Tensor forward_frames(const torch::Tensor& x) {
+    return dense_output(runner.forward_frames(x), x.size(0), runner.card().weights_path());
   }
 };
 
-Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options) : impl_(std::make_unique<Impl>()) {
-  options.check();
-  Impl& m = *impl_;
-  m.opt = options;
-  int threads =
-      options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(threads);
-
-  namespace fs = std::filesystem;
-  bool is_card = fs::path(model).extension() == ".json";
-  if (is_card)
-    m.card = read_model_card(model);
-  else if (fs::exists(model + ".json"))
-    m.card = read_model_card(model + ".json");
-  else {
-    check_input_file(model, "model");
-    m.card = assumed_card(model);
-    log_warn(model, ": no model card (", model,
-             ".json); assuming RGB in [0, 1] normalised with the ImageNet mean and "
-             "std, any input size rounded to a multiple of 32, and logits [N, C, H, W] out");
-  }
-  check<InputError>(m.card.task == "segmentation", m.card.card_path, ": a \"", m.card.task,
+Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options)
+    : impl_(std::make_unique<Impl>(model, options)) {
+  const ModelCard& card = impl_->runner.card();
+  check<InputError>(card.task == "segmentation", card.card_path, ": a \"", card.task,
                     "\" model, not a segmentation model");
-  const std::string weights = m.card.weights_path();
-  check_input_file(weights, "model weights");
-  try {
-    if (m.card.architecture == "segnet") {
-      int width = m.card.arch_params.value("width", 0);
-      check<InputError>(width >= 4 && width <= 256, m.card.card_path, ": segnet needs arch_params.width in [4, 256]");
-      m.builtin = SegNet(width, static_cast<int>(m.card.classes.size()));
-      torch::load(m.builtin, weights);
-      m.builtin->eval();
-      m.classes = static_cast<int>(m.card.classes.size());
-    } else {
-      m.script = torch::jit::load(weights);
-      m.script.eval();
-      m.is_script = true;
-      m.classes = static_cast<int>(m.card.classes.size());  // 0 for a bare file: the output tells
-      if (!options.differentiable)
-        try {  // constant-fold the weights and fuse conv + BN; not every model survives freezing
-          m.script = torch::jit::optimize_for_inference(m.script);
-        } catch (const std::exception& e) {
-          log_debug(weights, ": optimize_for_inference failed, running unfrozen: ", e.what());
-        }
-    }
-  } catch (const c10::Error& e) {
-    throw InputError(cat(weights, ": cannot load the model: ", e.what_without_backtrace()));
-  }
-  if (options.differentiable) {  // gradients flow to the input only
-    if (m.is_script)
-      for (at::Tensor p : m.script.parameters()) p.requires_grad_(false);
-    else
-      for (at::Tensor& p : m.builtin->parameters()) p.requires_grad_(false);
-  }
-  if (options.bf16) {
-    if (!cpu_has_bf16()) {
-      log_warn("this CPU has no native bfloat16 (AVX512-BF16 or AMX): running in float32");
-    } else {
-      m.bf16 = true;
-      if (m.is_script)
-        m.script.to(torch::kBFloat16);
-      else
-        m.builtin->to(torch::kBFloat16);
-    }
-  }
-  if (options.channels_last && !m.is_script) {
-    torch::NoGradGuard no_grad;
-    for (auto& p : m.builtin->parameters())
-      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
-  }
+  impl_->classes = static_cast<int>(card.classes.size());  // 0 for a bare file: the output tells
 }
 
 Segmenter::~Segmenter() = default;
-const ModelCard& Segmenter::card() const { return impl_->card; }
+const ModelCard& Segmenter::card() const { return impl_->runner.card(); }
 int Segmenter::num_classes() const { return impl_->classes; }
-bool Segmenter::using_bf16() const { return impl_->bf16; }
+bool Segmenter::using_bf16() const { return impl_->runner.using_bf16(); }
 
 // One pass over the logits of a frame ([C, H, W], contiguous): labels, top-1 probability
 // and the softmax statistics, without materialising the probabilities. Rows are summed in
@@ -289,45 +167,6 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
     }
   }
   return out;
-}
-
-namespace {
-torch::Tensor rgb_tensor(const video::Frame& f) {  // [1,3,H,W] float in [0, 1]
-  check<RuntimeError>(f.format == video::PixelFormat::kRgb24, "accuracy_gradient: frames must be RGB");
-  torch::Tensor t = torch::from_blob(const_cast<uint8_t*>(f.plane(0)), {1, f.height, f.width, 3}, torch::kUInt8);
-  return t.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f);
-}
-}  // namespace
-
-std::vector<float> Segmenter::accuracy_gradient(const video::Frame& high, const video::Frame* low, int mb,
-                                                const std::vector<int>& classes) {
-  Impl& m = *impl_;
-  check<RuntimeError>(m.opt.differentiable, "accuracy_gradient needs a Segmenter made with differentiable = true");
-  check<RuntimeError>(!low || (low->width == high.width && low->height == high.height),
-                      "accuracy_gradient: the two frames differ in size");
-  torch::Tensor hq = rgb_tensor(high);
-  torch::Tensor reference;
-  {
-    torch::NoGradGuard no_grad;
-    torch::Tensor logits = m.forward_frames(hq);
-    m.check_classes(logits);
-    reference = logits.argmax(1, /*keepdim=*/true);  // [1,1,h,w] at the model's resolution
-  }
-  torch::Tensor x = (low ? rgb_tensor(*low) : hq.clone()).requires_grad_(true);
-  torch::Tensor logp = torch::log_softmax(m.forward_frames(x), 1).gather(1, reference);
-  if (!classes.empty()) {
-    torch::Tensor keep = torch::zeros_like(reference, torch::kBool);
-    for (int c : classes) keep |= reference == c;
-    logp = logp * keep;
-  }
-  logp.sum().backward();
-  torch::Tensor g = x.grad().abs();          // [1,3,H,W]
-  if (low) g = g * (hq - x.detach()).abs();  // Taylor: |gradient| x |high - low|
-  g = g.sum(1, /*keepdim=*/true);            // L1 over RGB
-  const int64_t rows = (high.height + mb - 1) / mb, cols = (high.width + mb - 1) / mb;
-  g = torch::constant_pad_nd(g, {0, cols * mb - high.width, 0, rows * mb - high.height});
-  g = g.view({rows, mb, cols, mb}).sum({1, 3}).contiguous();
-  return std::vector<float>(g.data_ptr<float>(), g.data_ptr<float>() + g.numel());
 }
 
 }  // namespace vssoff::nn

@@ -1,15 +1,14 @@
-// Segmentation inference behind one interface, whatever the model is:
-//  - a model card (.json) naming a built-in architecture ("segnet") and vssoff weights, or
-//    a TorchScript file with its card;
-//  - a TorchScript file (torch.jit.trace or script) without a card: vssoff assumes what
-//    assumed_card() says and warns. forward() may return a Tensor [N,C,H,W], a tuple whose
-//    first element is one, or a dict with "out" (torchvision's segmentation models).
+// The segmentation head on the model runner (nn/runner.h): whatever the model is (a card
+// naming a built-in architecture or a TorchScript file, or a bare TorchScript file with the
+// assumptions of assumed_card() and a warning), frames in, labels and softmax statistics out.
+// forward() may return a Tensor [N,C,H,W], a tuple whose first element is one, or a dict
+// with "out" (torchvision's segmentation models).
 //
 // Frames (kRgb24, any size) are resized to the model's input size (or rounded to its
 // stride), normalised as the card says, run in inference mode with an explicit thread
-// count, channels-last, and optionally bfloat16; logits are resized back to the frame size.
-// Not thread-safe; one Segmenter per thread. Errors: InputError for a model that is not a
-// segmentation model or disagrees with its card.
+// count, layout, precision and device (RunnerOptions); logits are resized back to the frame
+// size. Not thread-safe; one Segmenter per thread. Errors: InputError for a model that is not
+// a segmentation model or disagrees with its card.
 #pragma once
 
 #include <cstdint>
@@ -18,11 +17,13 @@
 #include <vector>
 
 #include "nn/model_card.h"
+#include "nn/runner_options.h"
 #include "video/frame.h"
 
 namespace vssoff::nn {
 
-// Softmax statistics of one frame (Penance's performance-encoder inputs).
+// Confidence summaries of one frame's softmax (what a system that judges a result by its
+// confidence reads: Penance's accuracy predictor, calibration).
 struct SoftmaxStats {
   double mean_max_prob = 0;                                           // mean over pixels of the top-1 probability
   double mean_norm_entropy = 0;                                       // mean of entropy / log(C)
@@ -39,12 +40,8 @@ struct Segmentation {
   SoftmaxStats stats;
 };
 
-struct SegmenterOptions {
-  int threads = 0;              // intra-op threads; 0 = one per core
-  bool channels_last = false;   // NHWC activations: off, measured 8% slower for the depthwise zoo models
-  bool bf16 = false;            // bfloat16 inference, only where the CPU has native support
+struct SegmenterOptions : RunnerOptions {
   bool confidence_map = false;  // fill Segmentation::confidence
-  bool differentiable = false;  // keep the model as loaded (no freezing) so that accuracy_gradient works
   void check() const;
 };
 
@@ -67,17 +64,6 @@ class Segmenter {
   std::vector<Segmentation> run(const std::vector<const video::Frame*>& frames,
                                 const std::vector<int64_t>& sample_pixels = {}, int out_width = 0, int out_height = 0);
 
-  // AccMPEG's accuracy gradient of one kRgb24 frame, per mb x mb block ([rows x cols],
-  // rows = ceil(H / mb)). The reference labels are the model's own argmax on `high`; the
-  // proxy is the summed log-probability of those labels, differentiated with respect to
-  // the RGB pixels in [0, 1]. Without `low`: sum over each block of |d proxy / d pixel|_1 at
-  // `high`. With `low` (the same frame after compression): the Taylor form, sum over each
-  // block of |gradient at low| . |high - low|, per channel. `classes`: only pixels whose
-  // reference label is one of these count in the proxy (empty = all pixels), to match an
-  // accuracy that only scores those classes. Needs options.differentiable.
-  std::vector<float> accuracy_gradient(const video::Frame& high, const video::Frame* low, int mb,
-                                       const std::vector<int>& classes = {});
-
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -87,8 +73,5 @@ class Segmenter {
 // logits [C, H, W] (contiguous float), in one pass; the result does not depend on the
 // thread count.
 void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence, SoftmaxStats* stats);
-
-// True when this CPU runs bfloat16 natively (AVX512-BF16 or AMX).
-bool cpu_has_bf16();
 
 }  // namespace vssoff::nn

@@ -1,5 +1,8 @@
 #include "nn/segnet.h"
 
+#include "core/error.h"
+#include "nn/runner.h"
+
 namespace vssoff::nn {
 namespace {
 torch::nn::Conv2dOptions conv(int in, int out, int k, int stride, int groups = 1) {
@@ -63,5 +66,21 @@ double SegNetImpl::gflops(int h, int w) const {
   macs += double(H4) * W4 * 4 * width * classes;                                          // head
   return 2 * macs / 1e9;
 }
+
+}  // namespace vssoff::nn
+
+namespace vssoff::nn {
+namespace {
+
+std::unique_ptr<LoadedModel> load_segnet(const ModelCard& card) {
+  const int width = card.arch_params.value("width", 0);
+  check<InputError>(width >= 4 && width <= 256, card.card_path, ": segnet needs arch_params.width in [4, 256]");
+  check<InputError>(!card.classes.empty(), card.card_path, ": segnet needs its classes");
+  return load_module(SegNet(width, static_cast<int>(card.classes.size())), card);
+}
+
+}  // namespace
+
+VSSOFF_REGISTER_LOADER("segnet", load_segnet);
 
 }  // namespace vssoff::nn

@@ -1,9 +1,12 @@
+#include "accmpeg/accgrad.h"
+
 #include <filesystem>
 
 #include "accmpeg/cheap_model.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "nn/model_card.h"
+#include "nn/runner.h"
 #include "nn/segmenter.h"
 #include "test_util.h"
 
@@ -46,12 +49,12 @@ video::Frame noise_frame(int w, int h, uint32_t seed) {
 TEST(AccuracyGradient, ZeroWhereTheModelDoesNotLookAndTaylorZeroWithoutChange) {
   test::TempDir dir;
   export_left_half(dir.path());
-  nn::SegmenterOptions so;
-  so.differentiable = true;
-  so.threads = 1;
-  nn::Segmenter seg(dir / "left.json", so);
+  nn::RunnerOptions ro;
+  ro.differentiable = true;
+  ro.threads = 1;
+  nn::ModelRunner seg(dir / "left.json", ro);
   video::Frame f = noise_frame(72, 40, 7);  // 3 x 5 macroblocks (the last column and row partial)
-  std::vector<float> g = seg.accuracy_gradient(f, nullptr, 16);
+  std::vector<float> g = accuracy_gradient(seg, f, nullptr, 16);
   ASSERT_EQ(g.size(), 15u);
   for (int r = 0; r < 3; ++r) {
     EXPECT_GT(g[r * 5 + 0], 0) << r;
@@ -59,14 +62,14 @@ TEST(AccuracyGradient, ZeroWhereTheModelDoesNotLookAndTaylorZeroWithoutChange) {
     EXPECT_EQ(g[r * 5 + 3], 0) << r;  // pixels 48..63: right half
     EXPECT_EQ(g[r * 5 + 4], 0) << r;
   }
-  for (float v : seg.accuracy_gradient(f, &f, 16)) EXPECT_EQ(v, 0);  // high == low: nothing to gain
+  for (float v : accuracy_gradient(seg, f, &f, 16)) EXPECT_EQ(v, 0);  // high == low: nothing to gain
   video::Frame low = noise_frame(72, 40, 8);
-  std::vector<float> t = seg.accuracy_gradient(f, &low, 16);
+  std::vector<float> t = accuracy_gradient(seg, f, &low, 16);
   EXPECT_GT(t[0], 0);
   EXPECT_EQ(t[4], 0);
-  // An inference-only Segmenter refuses.
-  nn::Segmenter plain(dir / "left.json", {});
-  EXPECT_THROW(plain.accuracy_gradient(f, nullptr, 16), RuntimeError);
+  // An inference-only runner refuses.
+  nn::ModelRunner plain(dir / "left.json", nn::RunnerOptions{});
+  EXPECT_THROW(accuracy_gradient(plain, f, nullptr, 16), RuntimeError);
 }
 
 }  // namespace

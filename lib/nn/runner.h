@@ -1,0 +1,135 @@
+// One model runner for every task: a model card (or a bare TorchScript file) in, a loaded
+// model that runs with an explicit thread count, precision, layout and device out. Task
+// heads sit on top (nn/segmenter.h for segmentation; detection and feature split next) and
+// systems use it directly (AccMPEG's gradients, its cheap model).
+//
+// Loading: a registry of loaders by the card's "architecture". Built-in architectures are
+// registered by the domain that owns them, in their own file (segnet by nn, cheapnet by
+// accmpeg), with VSSOFF_REGISTER_LOADER; "torchscript" loads a file saved by
+// torch.jit.trace or torch.jit.script, frozen and optimised for inference unless the runner
+// is differentiable (a model that does not survive freezing runs unfrozen).
+//
+// Outputs: forward() returns what the model returns (a Tensor, a tuple, a dict such as
+// torchvision's {"out": ...}, or a list of dicts such as torchvision's detectors); the
+// unpacking helpers below turn it into what a task needs, with errors that name the model.
+// Inputs are RGB in [0, 1], [N, 3, H, W] float, on the CPU; outputs come back on the CPU.
+//
+// Not thread-safe: one runner per thread. Errors: InputError for a model that cannot be
+// loaded or that fails on its input (naming the weights and the reason), UsageError for
+// a device that is not there.
+// Internal to LibTorch code (includes LibTorch).
+#pragma once
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "nn/model_card.h"
+#include "nn/runner_options.h"
+
+namespace vssoff::nn {
+
+// A model as loaded by a loader.
+class LoadedModel {
+ public:
+  virtual ~LoadedModel() = default;
+  virtual torch::IValue forward(const torch::Tensor& x) = 0;
+  virtual std::vector<torch::Tensor> parameters() = 0;
+  virtual void to(torch::Device device, torch::Dtype dtype) = 0;
+  virtual void to_channels_last() {}  // weights in NHWC where the model allows it
+  virtual void optimise_for_inference() {}
+};
+
+// Makes a model from a card (weights at card.weights_path(), checked to exist).
+using Loader = std::function<std::unique_ptr<LoadedModel>(const ModelCard& card)>;
+bool register_loader(const std::string& architecture, Loader loader);
+std::vector<std::string> loader_names();
+
+#define VSSOFF_LOADER_CONCAT2(a, b) a##b
+#define VSSOFF_LOADER_CONCAT(a, b) VSSOFF_LOADER_CONCAT2(a, b)
+#define VSSOFF_REGISTER_LOADER(architecture, loader)                                  \
+  [[maybe_unused]] static const bool VSSOFF_LOADER_CONCAT(vssoff_loader_, __LINE__) = \
+      ::vssoff::nn::register_loader(architecture, loader)
+
+// A LoadedModel around a libtorch C++ module (built-in architectures).
+template <typename ModuleHolder>
+class ModuleModel : public LoadedModel {
+ public:
+  explicit ModuleModel(ModuleHolder module) : module_(std::move(module)) {}
+  torch::IValue forward(const torch::Tensor& x) override { return module_->forward(x); }
+  std::vector<torch::Tensor> parameters() override { return module_->parameters(); }
+  void to(torch::Device device, torch::Dtype dtype) override { module_->to(device, dtype); }
+  void to_channels_last() override {
+    torch::NoGradGuard no_grad;
+    for (auto& p : module_->parameters())
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  ModuleHolder& module() { return module_; }
+
+ private:
+  ModuleHolder module_;
+};
+
+// Loads libtorch weights saved by torch::save into `module` (eval mode); InputError naming the file.
+template <typename ModuleHolder>
+std::unique_ptr<LoadedModel> load_module(ModuleHolder module, const ModelCard& card) {
+  try {
+    torch::load(module, card.weights_path());
+  } catch (const c10::Error& e) {
+    throw InputError(cat(card.weights_path(), ": cannot load the model: ", e.what_without_backtrace()));
+  }
+  module->eval();
+  return std::make_unique<ModuleModel<ModuleHolder>>(std::move(module));
+}
+
+class ModelRunner {
+ public:
+  // model: a card (.json), or a TorchScript file (its card beside it as FILE.json if any;
+  // without one, assumed_card() and a warning).
+  ModelRunner(const std::string& model, const RunnerOptions& options);
+  ModelRunner(const ModelCard& card, const RunnerOptions& options);
+  ~ModelRunner();
+  ModelRunner(const ModelRunner&) = delete;
+  ModelRunner& operator=(const ModelRunner&) = delete;
+
+  ModelCard& card();  // a bare TorchScript model's classes are filled in by its head
+  const RunnerOptions& options() const;
+  bool using_bf16() const;
+  torch::Device device() const;
+
+  // The model on an input already prepared (normalised, on the runner's device and dtype).
+  torch::IValue forward(const torch::Tensor& x);
+  // Frames as RGB in [0, 1] ([N, 3, H, W] float, CPU): resized to the card's input size (or
+  // rounded up to its stride) unless resize is false, normalised as the card says, in the
+  // runner's layout, precision and device, then run. Differentiable with respect to rgb01
+  // when the runner is. Failures become InputError naming the model and the input size.
+  torch::IValue forward_frames(torch::Tensor rgb01, bool resize = true);
+
+ private:
+  void load(const RunnerOptions& options);
+  ModelCard card_;
+  RunnerOptions options_;
+  std::unique_ptr<LoadedModel> model_;
+  torch::Device device_{torch::kCPU};
+  bool bf16_ = false;
+};
+
+// A dense output [N, C, H, W] as float on the CPU: a Tensor, the first element of a tuple,
+// or the "out" entry of a dict. `where` names the model in errors; n: the batch size.
+torch::Tensor dense_output(const torch::IValue& out, int64_t n, const std::string& where);
+
+// Detections per image: boxes [K, 4] (x1, y1, x2, y2, pixels of the model's input), scores
+// [K], labels [K] (int64), on the CPU. From a list of dicts with "boxes", "scores" and
+// "labels" (torchvision's detectors), a tuple whose last element is such a list (their
+// scripted form returns (losses, detections)), or a tuple (boxes, scores, labels) of one image.
+struct Detections {
+  torch::Tensor boxes, scores, labels;
+};
+std::vector<Detections> detection_output(const torch::IValue& out, const std::string& where);
+
+}  // namespace vssoff::nn
