@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/manifest.h"
+#include "video/frame_range.h"
 
 namespace vssoff::accmpeg {
 
@@ -30,11 +31,12 @@ struct AccGradOptions {
   std::string mode = "grad";                  // "grad" | "taylor"
   int qp_lo = 40;                             // taylor: uniform QP of the low-quality encode
   std::vector<int> classes;                   // proxy over pixels of these reference classes only (empty = all)
-  int64_t start = 0, frames = -1, every = 1;  // frame range and sampling
+  int64_t start = 0, frames = -1, every = 1;  // frames start, start + every, ... below start + frames
   int threads = 0;                            // 0 = one per core
   std::string heatmap;                        // PNG of the first sampled frame's gradient
   bool force = false;
   void check() const;
+  video::FrameRange range() const { return {start, frames, every}; }
 };
 
 struct AccGradResult {

@@ -376,8 +376,9 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   r.rows = (r.height + kMacroblock - 1) / kMacroblock;
   r.cols = (r.width + kMacroblock - 1) / kMacroblock;
   const int64_t total = opt.frames.empty() ? reader->info().frame_count : static_cast<int64_t>(opt.frames.size());
-  const int64_t last = opt.frames.empty() ? -1 : opt.frames.back() + 1;
-  video::FramePrefetcher frames(std::move(reader), 4, 0, last, 1);
+  video::FrameRange range;  // all frames up to the last one asked for
+  if (!opt.frames.empty()) range.count = opt.frames.back() + 1;
+  video::FramePrefetcher frames(std::move(reader), 4, range);
   Progress progress("scored", total);
   torch::InferenceMode guard;
   size_t next = 0;

@@ -97,4 +97,16 @@ expect_exit 1 "exactly one of" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" -
 expect_exit 1 "mode must be grad or taylor" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/x.npy" --mode hessian
 expect_exit 1 "must not exceed qp-lo" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --importance "$T/g.npy" --qp-hi 40 --qp-lo 30
 [ ! -e "$T/x.npy" ] && ok || fail "a failed qpmap left $T/x.npy"
+# One frame-selection rule: segment and accgrad pick the same frames for the same range.
+expect_exit 0 "" "$VSSOFF" segment "$clip/video.mp4" -o "$T/seg_range" --model "$M/segnet-tiny.json" \
+  --start 1 --every 2 --frames 4
+expect_exit 0 "" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/g_range.npy" \
+  --start 1 --every 2 --frames 4
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import json, os, sys
+t = sys.argv[1]
+labels = sorted(int(f[:-4]) for f in os.listdir(f"{t}/seg_range/labels"))
+grads = json.load(open(f"{t}/g_range.npy.json"))["frames"]
+assert labels == grads == [1, 3], (labels, grads)
+PY
 finish
