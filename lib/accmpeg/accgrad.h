@@ -49,10 +49,14 @@ struct AccGradResult {
 AccGradResult accgrad(const AccGradOptions& options);
 
 // Reads an accgrad NPY (or its manifest): values [frames x rows x cols] with the manifest.
+// InputError naming the manifest if a field is missing or of the wrong type.
 struct AccGrad {
   Json manifest;
   std::string npy_path, video_path;  // the video it was computed on
   std::vector<int64_t> frame_indices;
+  std::string server_model_name, server_weights_sha256;  // manifest["server_model"]
+  std::string mode;                                      // params.mode: "grad" | "taylor"
+  int macroblock = 0;                                    // params.macroblock
   int rows = 0, cols = 0, width = 0, height = 0;
   std::vector<float> values;
 };
