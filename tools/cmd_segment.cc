@@ -26,7 +26,7 @@ void setup_segment(CLI::App& app) {
   sub->add_option("--batch", opt->batch, "Frames per forward pass")->capture_default_str();
   sub->add_option("--start", opt->start, "First frame index")->capture_default_str();
   sub->add_option("--frames", opt->frames, "Number of frames from --start (-1 = to the end)")->capture_default_str();
-  sub->add_option("--every", opt->every, "Segment every k-th frame")->capture_default_str();
+  sub->add_option("--every", opt->every, "Segment every k-th frame, counting from --start")->capture_default_str();
   sub->add_flag("--confidence", opt->segmenter.confidence_map, "Write confidence/NNNNNN.png (top-1 probability x 255)");
   sub->add_option("--overlay-every", opt->overlay_every,
                   "Write overlay/NNNNNN.png every k-th segmented frame (0 = none)")

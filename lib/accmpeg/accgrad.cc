@@ -67,9 +67,7 @@ void AccGradOptions::check() const {
   vssoff::check<UsageError>(fs::path(output).extension() == ".npy", "output must end in .npy (got ", output, ")");
   vssoff::check<UsageError>(mode == "grad" || mode == "taylor", "mode must be grad or taylor (got ", mode, ")");
   vssoff::check<UsageError>(qp_lo >= 0 && qp_lo <= 51, "qp-lo must be in [0, 51] (got ", qp_lo, ")");
-  vssoff::check<UsageError>(start >= 0, "start must be >= 0 (got ", start, ")");
-  vssoff::check<UsageError>(frames == -1 || frames > 0, "frames must be > 0 or -1 (got ", frames, ")");
-  vssoff::check<UsageError>(every >= 1, "every must be >= 1 (got ", every, ")");
+  range().check();
   for (int c : classes) vssoff::check<UsageError>(c >= 0 && c < 255, "classes must be in [0, 254] (got ", c, ")");
   vssoff::check<UsageError>(threads >= 0 && threads <= 256, "threads must be in [0, 256] (got ", threads, ")");
 }
@@ -106,7 +104,7 @@ AccGradResult accgrad(const AccGradOptions& opt) {
     eo.output = low_path;
     eo.qp = opt.qp_lo;
     eo.force = true;
-    if (opt.frames > 0) eo.max_frames = opt.start + opt.frames;
+    if (opt.range().end() >= 0) eo.max_frames = opt.range().end();
     log_info("encoding the low-quality reference at QP ", opt.qp_lo);
     codec::encode_roi(eo);
     low = std::make_unique<video::VideoReader>(low_path, ro);
@@ -119,11 +117,11 @@ AccGradResult accgrad(const AccGradOptions& opt) {
     }
   } remove_temp{low_path};
 
-  int64_t end = opt.frames > 0 ? opt.start + opt.frames : -1;
+  const video::FrameRange range = opt.range();
+  const int64_t end = range.end();
   int64_t expected = -1;
   if (info.frame_count > 0) {
-    int64_t last = end > 0 ? std::min(end, info.frame_count) : info.frame_count;
-    expected = last > opt.start ? (last - opt.start + opt.every - 1) / opt.every : 0;
+    expected = range.selected(info.frame_count);
     check<InputError>(expected > 0, opt.input, ": start frame ", opt.start, " is past the end (", info.frame_count,
                       " frames)");
   }
@@ -134,7 +132,7 @@ AccGradResult accgrad(const AccGradOptions& opt) {
   video::Frame hq, lq, first;
   for (int64_t i = 0; (end < 0 || i < end) && high.read(&hq); ++i) {
     if (low) check<InputError>(low->read(&lq), low_path, ": the low-quality encode ended at frame ", i);
-    if (i < opt.start || (i - opt.start) % opt.every != 0) continue;
+    if (!range.contains(i)) continue;
     std::vector<float> g = accuracy_gradient(model, hq, low ? &lq : nullptr, kMacroblock, opt.classes, &num_classes);
     values.insert(values.end(), g.begin(), g.end());
     indices.push_back(i);

@@ -18,6 +18,7 @@
 
 #include "core/manifest.h"
 #include "video/frame.h"
+#include "video/frame_range.h"
 
 namespace vssoff::nn {
 class ModelRunner;
@@ -35,11 +36,12 @@ struct AccGradOptions {
   std::string mode = "grad";                  // "grad" | "taylor"
   int qp_lo = 40;                             // taylor: uniform QP of the low-quality encode
   std::vector<int> classes;                   // proxy over pixels of these reference classes only (empty = all)
-  int64_t start = 0, frames = -1, every = 1;  // frame range and sampling
+  int64_t start = 0, frames = -1, every = 1;  // frames start, start + every, ... below start + frames
   int threads = 0;                            // 0 = one per core
   std::string heatmap;                        // PNG of the first sampled frame's gradient
   bool force = false;
   void check() const;
+  video::FrameRange range() const { return {start, frames, every}; }
 };
 
 struct AccGradResult {
@@ -65,10 +67,14 @@ std::vector<float> accuracy_gradient(nn::ModelRunner& model, const video::Frame&
                                      const std::vector<int>& classes = {}, int* num_classes = nullptr);
 
 // Reads an accgrad NPY (or its manifest): values [frames x rows x cols] with the manifest.
+// InputError naming the manifest if a field is missing or of the wrong type.
 struct AccGrad {
   Json manifest;
   std::string npy_path, video_path;  // the video it was computed on
   std::vector<int64_t> frame_indices;
+  std::string server_model_name, server_weights_sha256;  // manifest["server_model"]
+  std::string mode;                                      // params.mode: "grad" | "taylor"
+  int macroblock = 0;                                    // params.macroblock
   int rows = 0, cols = 0, width = 0, height = 0;
   std::vector<float> values;
 };

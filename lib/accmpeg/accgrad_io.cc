@@ -15,16 +15,24 @@ AccGrad read_accgrad(const std::string& path) {
   const bool is_manifest = fs::path(path).extension() == ".json";
   const std::string manifest_path = is_manifest ? path : manifest_path_for(path);
   check_input_file(manifest_path, "accgrad manifest");
-  a.manifest = read_manifest(manifest_path, "accgrad", kAccGradVersion);
-  a.npy_path = sidecar_path(a.manifest, manifest_path, "accgrad");
-  const Json& p = a.manifest.at("params");
-  a.rows = json_get<int>(p, "mb_rows", manifest_path);
-  a.cols = json_get<int>(p, "mb_cols", manifest_path);
-  a.width = json_get<int>(p, "width", manifest_path);
-  a.height = json_get<int>(p, "height", manifest_path);
-  a.frame_indices = a.manifest.at("frames").get<std::vector<int64_t>>();
-  for (const Json& in : a.manifest.at("inputs"))
-    if (in.at("role") == "video") a.video_path = in.at("path").get<std::string>();
+  read_artefact(manifest_path, [&] {
+    a.manifest = read_manifest(manifest_path, "accgrad", kAccGradVersion);
+    a.npy_path = sidecar_path(a.manifest, manifest_path, "accgrad");
+    const Json& p = a.manifest.at("params");
+    a.rows = json_get<int>(p, "mb_rows", manifest_path);
+    a.cols = json_get<int>(p, "mb_cols", manifest_path);
+    a.width = json_get<int>(p, "width", manifest_path);
+    a.height = json_get<int>(p, "height", manifest_path);
+    a.frame_indices = a.manifest.at("frames").get<std::vector<int64_t>>();
+    for (const Json& in : a.manifest.at("inputs"))
+      if (in.at("role") == "video") a.video_path = in.at("path").get<std::string>();
+    // What consumers (train-cheap-model, qpmap) check against: present and typed here.
+    const Json& sm = a.manifest.at("server_model");
+    a.server_model_name = sm.at("name").get<std::string>();
+    a.server_weights_sha256 = sm.at("weights_sha256").get<std::string>();
+    a.mode = json_get<std::string>(p, "mode", manifest_path);
+    a.macroblock = json_get<int>(p, "macroblock", manifest_path);
+  });
   NpyArray arr = read_npy(a.npy_path);
   const int64_t n = static_cast<int64_t>(a.frame_indices.size());
   check<InputError>(arr.shape == std::vector<int64_t>{n, a.rows, a.cols}, a.npy_path, ": shape ", arr.shape_string(),

@@ -173,21 +173,21 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
   // Load every sampled frame with its labels; all inputs must come from one server model and grid.
   std::vector<Clip> clips;
   Json server, inputs = Json::array();
-  std::string server_from;
+  std::string server_from, server_name, server_sha;
   int64_t positives = 0, cells = 0, train_frames = 0, val_frames = 0;
   for (const std::string& path : opt.accgrad) {
     AccGrad g = read_accgrad(path);
-    const Json& sm = g.manifest.at("server_model");
     if (server.is_null()) {
-      server = sm;
+      server = g.manifest["server_model"];  // read_accgrad checked its name and weights_sha256
       server_from = path;
+      server_name = g.server_model_name;
+      server_sha = g.server_weights_sha256;
     }
-    check<InputError>(sm.at("weights_sha256") == server.at("weights_sha256"), path,
-                      ": accuracy gradients of server model ", sm.at("name").get<std::string>(), ", but ", server_from,
-                      " has ", server.at("name").get<std::string>(),
+    check<InputError>(g.server_weights_sha256 == server_sha, path, ": accuracy gradients of server model ",
+                      g.server_model_name, ", but ", server_from, " has ", server_name,
                       " (different weights): train one cheap model per server model");
-    check<InputError>(g.manifest.at("params").at("macroblock") == kMacroblock, path, ": macroblock ",
-                      g.manifest.at("params").at("macroblock").dump(), ", this vssoff uses ", kMacroblock);
+    check<InputError>(g.macroblock == kMacroblock, path, ": macroblock ", g.macroblock, ", this vssoff uses ",
+                      kMacroblock);
     check_input_file(g.video_path, cat("video of ", path));
     Clip clip;
     clip.source = path;
@@ -371,8 +371,9 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   r.rows = (r.height + kMacroblock - 1) / kMacroblock;
   r.cols = (r.width + kMacroblock - 1) / kMacroblock;
   const int64_t total = opt.frames.empty() ? reader->info().frame_count : static_cast<int64_t>(opt.frames.size());
-  const int64_t last = opt.frames.empty() ? -1 : opt.frames.back() + 1;
-  video::FramePrefetcher frames(std::move(reader), 4, 0, last, 1);
+  video::FrameRange range;  // all frames up to the last one asked for
+  if (!opt.frames.empty()) range.count = opt.frames.back() + 1;
+  video::FramePrefetcher frames(std::move(reader), 4, range);
   Progress progress("scored", total);
   torch::InferenceMode guard;
   size_t next = 0;

@@ -48,17 +48,18 @@ QpMap read_qp_map(const std::string& path, const QpMapDefaults& defaults) {
   else if (std::filesystem::exists(manifest_path_for(path)))
     manifest_path = manifest_path_for(path);
 
-  if (!manifest_path.empty()) {
-    Json m = read_manifest(manifest_path, "qpmap", kQpMapVersion);
-    const Json& p = m.at("params");
-    map.kind = parse_qp_map_kind(json_get<std::string>(p, "kind", manifest_path));
-    map.granularity = parse_qp_map_granularity(json_get<std::string>(p, "granularity", manifest_path));
-    if (map.kind == QpMapKind::kOffset) map.base_qp = json_get<int>(p, "base_qp", manifest_path);
-    map.segment_frames = p.value("segment_frames", 0);
-    map.width = p.value("width", 0);
-    map.height = p.value("height", 0);
-    npy_path = sidecar_path(m, manifest_path, "qp");
-  }
+  if (!manifest_path.empty())
+    read_artefact(manifest_path, [&] {
+      Json m = read_manifest(manifest_path, "qpmap", kQpMapVersion);
+      const Json& p = m.at("params");
+      map.kind = parse_qp_map_kind(json_get<std::string>(p, "kind", manifest_path));
+      map.granularity = parse_qp_map_granularity(json_get<std::string>(p, "granularity", manifest_path));
+      if (map.kind == QpMapKind::kOffset) map.base_qp = json_get<int>(p, "base_qp", manifest_path);
+      map.segment_frames = p.value("segment_frames", 0);
+      map.width = p.value("width", 0);
+      map.height = p.value("height", 0);
+      npy_path = sidecar_path(m, manifest_path, "qp");
+    });
   map.source = npy_path;
   NpyArray a = read_npy(npy_path);
   check<InputError>(a.shape.size() == 2 || a.shape.size() == 3, npy_path, ": a QP map must have shape ",

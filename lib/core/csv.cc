@@ -58,6 +58,15 @@ double CsvTable::number(size_t row, const std::string& name) const {
   return v;
 }
 
+int64_t CsvTable::integer(size_t row, const std::string& name) const {
+  const std::string& s = rows.at(row).at(column(name));
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  check<InputError>(!s.empty() && ec == std::errc() && end == s.data() + s.size(), path, ": row ", row + 2,
+                    ", column \"", name, "\": not a whole number: \"", s, "\"");
+  return v;
+}
+
 CsvTable read_csv(const std::string& path) {
   std::string text = read_file(path);
   CsvTable t;

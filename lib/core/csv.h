@@ -3,6 +3,7 @@
 // Every table that is an artefact also gets a manifest (TABLE.csv.json).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct CsvTable {
   size_t column(const std::string& name) const;
   // rows[row][column(name)] parsed as a number; InputError naming file, row and value if not.
   double number(size_t row, const std::string& name) const;
+  // The same for a whole number (a frame or segment index): InputError unless it is one.
+  int64_t integer(size_t row, const std::string& name) const;
 };
 
 // InputError on a missing file, a row with the wrong field count, or an unterminated quote.

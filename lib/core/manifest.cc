@@ -108,6 +108,21 @@ T json_get(const Json& j, const std::string& key, const std::string& file) {
   }
 }
 
+void rethrow_as_input_error(const std::string& file) {
+  try {
+    throw;
+  } catch (const Json::exception& e) {
+    std::string what = e.what();  // "[json.exception.out_of_range.403] key 'ridge' not found"
+    if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos)
+      what = what.substr(what.find("] ") + 2);
+    throw InputError(cat(file, ": malformed (", what, ")"));
+  } catch (const std::invalid_argument& e) {
+    throw InputError(cat(file, ": malformed: a value is not a number (", e.what(), ")"));
+  } catch (const std::out_of_range& e) {
+    throw InputError(cat(file, ": malformed: a value is out of range (", e.what(), ")"));
+  }
+}
+
 template int json_get<int>(const Json&, const std::string&, const std::string&);
 template int64_t json_get<int64_t>(const Json&, const std::string&, const std::string&);
 template double json_get<double>(const Json&, const std::string&, const std::string&);

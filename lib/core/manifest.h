@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace vssoff {
 
 using Json = nlohmann::json;
@@ -49,5 +51,24 @@ inline std::string manifest_path_for(const std::string& artefact_path) { return 
 // Typed field access with errors that name the file and the key.
 template <typename T>
 T json_get(const Json& j, const std::string& key, const std::string& file);
+
+// Every artefact reader runs its body through read_artefact(file, body): what a damaged
+// artefact makes library code throw becomes InputError (exit 2) naming the file:
+//   nlohmann::json exceptions (a missing key, named as the JSON library names it: "key
+//   'ridge' not found"; a value of the wrong type), and std::invalid_argument and
+//   std::out_of_range (std::stoll and friends on a corrupt number, .at() past the end).
+// vssoff errors (already carrying their context) and anything else pass through unchanged.
+// Returns what body returns.
+[[noreturn]] void rethrow_as_input_error(const std::string& file);  // only inside a catch block
+template <typename F>
+auto read_artefact(const std::string& file, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Error&) {
+    throw;
+  } catch (...) {
+    rethrow_as_input_error(file);
+  }
+}
 
 }  // namespace vssoff

@@ -41,18 +41,19 @@ LabelSet open_label_set(const std::string& path) {
   check<InputError>(fs::is_directory(path, ec), "label set is not a directory: ", path);
   fs::path dir = path;
   fs::path manifest = fs::path(path) / "manifest.json";
-  if (fs::exists(manifest)) {
-    Json m = Json::parse(read_file(manifest.string()), nullptr, false);
-    if (m.is_object() && m.contains("labels_pattern")) {
-      dir = (fs::path(path) / m["labels_pattern"].get<std::string>()).parent_path();
-      if (m.contains("legend"))
-        for (const Json& c : m["legend"]) {
-          size_t id = c.at("id").get<size_t>();
-          if (set.class_names.size() <= id) set.class_names.resize(id + 1);
-          set.class_names[id] = c.at("name").get<std::string>();
-        }
-    }
-  }
+  if (fs::exists(manifest))
+    read_artefact(manifest.string(), [&] {
+      Json m = Json::parse(read_file(manifest.string()), nullptr, false);
+      if (m.is_object() && m.contains("labels_pattern")) {
+        dir = (fs::path(path) / m["labels_pattern"].get<std::string>()).parent_path();
+        if (m.contains("legend"))
+          for (const Json& c : m["legend"]) {
+            size_t id = c.at("id").get<size_t>();
+            if (set.class_names.size() <= id) set.class_names.resize(id + 1);
+            set.class_names[id] = c.at("name").get<std::string>();
+          }
+      }
+    });
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().extension() != ".png") continue;
     int64_t idx = frame_index_of(entry.path().stem().string());

@@ -39,9 +39,7 @@ void SegmentOptions::check() const {
   vssoff::check<UsageError>(!input.empty() && !output_dir.empty() && !model.empty(),
                             "give the input video, the output directory (-o) and the model (--model)");
   vssoff::check<UsageError>(batch >= 1 && batch <= 64, "batch must be in [1, 64] (got ", batch, ")");
-  vssoff::check<UsageError>(start >= 0, "start frame must be >= 0 (got ", start, ")");
-  vssoff::check<UsageError>(frames == -1 || frames > 0, "frames must be > 0 or -1 (got ", frames, ")");
-  vssoff::check<UsageError>(every >= 1, "every must be >= 1 (got ", every, ")");
+  range().check();
   vssoff::check<UsageError>(overlay_every >= 0, "overlay interval must be >= 0 (got ", overlay_every, ")");
   vssoff::check<UsageError>(logit_samples >= 0 && logit_samples <= 1'000'000,
                             "logit samples per frame must be in [0, 1e6]");
@@ -62,15 +60,14 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   ro.threads = opt.decode_threads;
   auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
   const video::VideoInfo info = reader->info();
-  int64_t last = opt.frames > 0 ? opt.start + opt.frames : -1;
+  const video::FrameRange range = opt.range();
   int64_t expected = -1;
   if (info.frame_count > 0) {
-    int64_t end = last > 0 ? std::min(last, info.frame_count) : info.frame_count;
-    expected = end > opt.start ? (end - opt.start + opt.every - 1) / opt.every : 0;
+    expected = range.selected(info.frame_count);
     check<InputError>(expected > 0, opt.input, ": start frame ", opt.start, " is past the end (", info.frame_count,
                       " frames)");
   }
-  video::FramePrefetcher frames(std::move(reader), static_cast<size_t>(2 * opt.batch), opt.start, last, opt.every);
+  video::FramePrefetcher frames(std::move(reader), static_cast<size_t>(2 * opt.batch), range);
 
   std::vector<std::string> columns = {"frame",
                                       "time_s",

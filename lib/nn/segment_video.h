@@ -18,6 +18,7 @@
 
 #include "core/manifest.h"
 #include "nn/segmenter.h"
+#include "video/frame_range.h"
 
 namespace vssoff::nn {
 
@@ -29,13 +30,14 @@ struct SegmentOptions {
   int batch = 1;          // frames per forward pass
   int64_t start = 0;      // first frame index
   int64_t frames = -1;    // how many frames from start (-1 = to the end)
-  int64_t every = 1;      // process every k-th frame
+  int64_t every = 1;      // process every k-th of them: start, start + every, ... (video/frame_range.h)
   int overlay_every = 0;  // write an overlay every k-th processed frame (0 = none)
   int logit_samples = 0;  // pixels sampled per frame for logits.npy (0 = none)
   uint64_t seed = 1;      // for pixel sampling
   int decode_threads = 0;
   bool force = false;
   void check() const;
+  video::FrameRange range() const { return {start, frames, every}; }
 };
 
 struct SegmentResult {

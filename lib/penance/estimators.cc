@@ -53,60 +53,64 @@ ProfileTable read_profile_table(const std::string& path) {
   t.path = path;
   const std::string mp = manifest_path_for(path);
   check_input_file(mp, "profile manifest");
-  t.manifest = read_manifest(mp, "profile", kProfileVersion);
-  const Json& p = t.manifest.at("params");
-  check<InputError>(t.manifest.at("shard").at("count").get<int>() == 1, path,
-                    ": a shard of a table; join the shards with profile-merge first");
-  for (const Json& m : p.at("models")) t.models.push_back(m.at("name").get<std::string>());
-  t.qps = p.at("qps").get<std::vector<int>>();
-  t.scales = p.at("scales").get<std::vector<double>>();
-  t.segment_frames = p.at("segment_frames").get<int>();
-  t.server_input = p.value("server_input", std::string("original"));  // version 1 tables
-  t.fps = p.at("fps").get<double>();
-  for (const Json& in : t.manifest.at("inputs"))
-    if (in.at("role") == "video") t.video = in.at("path").get<std::string>();
-  const int64_t segments = p.at("segments").get<int64_t>();
-  for (const auto& m : t.models)
-    for (int q : t.qps)
-      for (double s : t.scales) t.actions.push_back({m, q, s});
-  std::map<Action, size_t> index;
-  for (size_t i = 0; i < t.actions.size(); ++i) index[t.actions[i]] = i;
+  return read_artefact(mp, [&] {
+    t.manifest = read_manifest(mp, "profile", kProfileVersion);
+    const Json& p = t.manifest.at("params");
+    check<InputError>(t.manifest.at("shard").at("count").get<int>() == 1, path,
+                      ": a shard of a table; join the shards with profile-merge first");
+    for (const Json& m : p.at("models")) t.models.push_back(m.at("name").get<std::string>());
+    t.qps = p.at("qps").get<std::vector<int>>();
+    t.scales = p.at("scales").get<std::vector<double>>();
+    t.segment_frames = p.at("segment_frames").get<int>();
+    t.server_input = p.value("server_input", std::string("original"));  // version 1 tables
+    t.fps = p.at("fps").get<double>();
+    for (const Json& in : t.manifest.at("inputs"))
+      if (in.at("role") == "video") t.video = in.at("path").get<std::string>();
+    const int64_t segments = p.at("segments").get<int64_t>();
+    for (const auto& m : t.models)
+      for (int q : t.qps)
+        for (double s : t.scales) t.actions.push_back({m, q, s});
+    std::map<Action, size_t> index;
+    for (size_t i = 0; i < t.actions.size(); ++i) index[t.actions[i]] = i;
 
-  CsvTable csv = read_csv(sidecar_path(t.manifest, mp, "table"));
-  const size_t first_stat = csv.column("mean_max_prob");
-  for (size_t c = first_stat; c < csv.columns.size(); ++c) t.stat_names.push_back(csv.columns[c]);
-  t.rows.assign(segments, std::vector<SegmentRow>(t.actions.size()));
-  t.frames.assign(segments, 0);
-  t.intra.assign(segments, 0);
-  t.inter.assign(segments, 0);
-  t.probe26.assign(segments, 1);
-  t.probe38.assign(segments, 1);
-  std::vector<std::vector<bool>> seen(segments, std::vector<bool>(t.actions.size(), false));
-  const size_t c_model = csv.column("model");
-  for (size_t r = 0; r < csv.rows.size(); ++r) {
-    const auto& row = csv.rows[r];
-    int64_t s = static_cast<int64_t>(csv.number(r, "segment"));
-    Action a{row[c_model], static_cast<int>(csv.number(r, "qp")), csv.number(r, "scale")};
-    auto it = index.find(a);
-    check<InputError>(s >= 0 && s < segments && it != index.end(), path, ": row ", r + 2, " (segment ", s, ", ",
-                      a.name(), ") is outside the grid its manifest states");
-    SegmentRow& out = t.rows[s][it->second];
-    out.bytes = csv.number(r, "bytes");
-    out.accuracy = csv.number(r, "miou");
-    out.gflops = csv.number(r, "gflops");
-    for (size_t c = first_stat; c < row.size(); ++c) out.stats.push_back(num(row[c]));
-    t.frames[s] = static_cast<int>(csv.number(r, "frames"));
-    t.intra[s] = csv.number(r, "intra_complexity");
-    t.inter[s] = csv.number(r, "inter_complexity");
-    t.probe26[s] = csv.number(r, "probe_bytes_qp26");
-    t.probe38[s] = csv.number(r, "probe_bytes_qp38");
-    seen[s][it->second] = true;
-  }
-  for (int64_t s = 0; s < segments; ++s)
-    for (size_t a = 0; a < t.actions.size(); ++a)
-      check<InputError>(seen[s][a], path, ": no row for segment ", s, " and action ", t.actions[a].name(),
-                        " (an incomplete table; profile --resume finishes it)");
-  return t;
+    CsvTable csv = read_csv(sidecar_path(t.manifest, mp, "table"));
+    read_artefact(csv.path, [&] {
+      const size_t first_stat = csv.column("mean_max_prob");
+      for (size_t c = first_stat; c < csv.columns.size(); ++c) t.stat_names.push_back(csv.columns[c]);
+      t.rows.assign(segments, std::vector<SegmentRow>(t.actions.size()));
+      t.frames.assign(segments, 0);
+      t.intra.assign(segments, 0);
+      t.inter.assign(segments, 0);
+      t.probe26.assign(segments, 1);
+      t.probe38.assign(segments, 1);
+      std::vector<std::vector<bool>> seen(segments, std::vector<bool>(t.actions.size(), false));
+      const size_t c_model = csv.column("model");
+      for (size_t r = 0; r < csv.rows.size(); ++r) {
+        const auto& row = csv.rows[r];
+        int64_t s = static_cast<int64_t>(csv.number(r, "segment"));
+        Action a{row[c_model], static_cast<int>(csv.number(r, "qp")), csv.number(r, "scale")};
+        auto it = index.find(a);
+        check<InputError>(s >= 0 && s < segments && it != index.end(), path, ": row ", r + 2, " (segment ", s, ", ",
+                          a.name(), ") is outside the grid its manifest states");
+        SegmentRow& out = t.rows[s][it->second];
+        out.bytes = csv.number(r, "bytes");
+        out.accuracy = csv.number(r, "miou");
+        out.gflops = csv.number(r, "gflops");
+        for (size_t c = first_stat; c < row.size(); ++c) out.stats.push_back(num(row[c]));
+        t.frames[s] = static_cast<int>(csv.number(r, "frames"));
+        t.intra[s] = csv.number(r, "intra_complexity");
+        t.inter[s] = csv.number(r, "inter_complexity");
+        t.probe26[s] = csv.number(r, "probe_bytes_qp26");
+        t.probe38[s] = csv.number(r, "probe_bytes_qp38");
+        seen[s][it->second] = true;
+      }
+      for (int64_t s = 0; s < segments; ++s)
+        for (size_t a = 0; a < t.actions.size(); ++a)
+          check<InputError>(seen[s][a], path, ": no row for segment ", s, " and action ", t.actions[a].name(),
+                            " (an incomplete table; profile --resume finishes it)");
+    });
+    return t;
+  });
 }
 
 double Estimators::predict_bytes(int qi, int si, double intra, double inter, double probe26, double probe38) const {
@@ -441,39 +445,41 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
 
 Estimators read_estimators(const std::string& path) {
   check_input_file(path, "estimators");
-  Json m = read_manifest(path, "penance-estimators", kEstimatorsVersion);
-  Estimators e;
-  const Json& p = m.at("params");
-  e.models = p.at("models").get<std::vector<std::string>>();
-  e.qps = p.at("qps").get<std::vector<int>>();
-  e.scales = p.at("scales").get<std::vector<double>>();
-  e.stat_names = p.at("stat_names").get<std::vector<std::string>>();
-  e.server_input = p.value("server_input", std::string("original"));  // estimators before table version 2
-  for (const auto& name : p.at("accuracy_statistics").get<std::vector<std::string>>()) {
-    auto it = std::find(e.stat_names.begin(), e.stat_names.end(), name);
-    check<InputError>(it != e.stat_names.end(), path, ": the accuracy predictor uses \"", name,
-                      "\", which is not among its statistics (a damaged file?)");
-    e.acc_stats.push_back(static_cast<size_t>(it - e.stat_names.begin()));
-  }
-  e.ridge = p.at("ridge").get<double>();
-  for (const auto& mm : e.models)
-    for (int q : e.qps)
-      for (double s : e.scales) e.actions.push_back({mm, q, s});
-  for (const Json& c : m.at("bitrate").at("coefficients"))
-    e.rate.push_back({c.at(0), c.at(1), c.at(2), c.at(3), c.at(4)});
-  e.acc_w = m.at("accuracy").at("weights").get<std::vector<std::vector<double>>>();
-  e.acc_sd = m.at("accuracy").at("error_sd").get<std::vector<double>>();
-  e.change_sd = m.at("accuracy").at("change_sd").get<std::vector<double>>();
-  if (m.at("accuracy").contains("mean"))  // version 3
-    e.mean_accuracy = m.at("accuracy").at("mean").get<std::vector<double>>();
-  check<InputError>(e.rate.size() == e.qps.size() * e.scales.size() && e.acc_w.size() == accuracy_feature_count(e) &&
-                        e.acc_sd.size() == e.actions.size() && e.change_sd.size() == e.actions.size() &&
-                        (e.mean_accuracy.empty() || e.mean_accuracy.size() == e.actions.size()),
-                    path, ": coefficient counts do not match its grid (a damaged file?)");
-  e.metrics = m.value("metrics", Json::object());
-  if (m.contains("sidecars") && m["sidecars"].contains("bitrate_cnn"))
-    e.cnn_weights = sidecar_path(m, path, "bitrate_cnn");
-  return e;
+  return read_artefact(path, [&] {
+    Json m = read_manifest(path, "penance-estimators", kEstimatorsVersion);
+    Estimators e;
+    const Json& p = m.at("params");
+    e.models = p.at("models").get<std::vector<std::string>>();
+    e.qps = p.at("qps").get<std::vector<int>>();
+    e.scales = p.at("scales").get<std::vector<double>>();
+    e.stat_names = p.at("stat_names").get<std::vector<std::string>>();
+    e.server_input = p.value("server_input", std::string("original"));  // estimators before table version 2
+    for (const auto& name : p.at("accuracy_statistics").get<std::vector<std::string>>()) {
+      auto it = std::find(e.stat_names.begin(), e.stat_names.end(), name);
+      check<InputError>(it != e.stat_names.end(), path, ": the accuracy predictor uses \"", name,
+                        "\", which is not among its statistics (a damaged file?)");
+      e.acc_stats.push_back(static_cast<size_t>(it - e.stat_names.begin()));
+    }
+    e.ridge = p.at("ridge").get<double>();
+    for (const auto& mm : e.models)
+      for (int q : e.qps)
+        for (double s : e.scales) e.actions.push_back({mm, q, s});
+    for (const Json& c : m.at("bitrate").at("coefficients"))
+      e.rate.push_back({c.at(0), c.at(1), c.at(2), c.at(3), c.at(4)});
+    e.acc_w = m.at("accuracy").at("weights").get<std::vector<std::vector<double>>>();
+    e.acc_sd = m.at("accuracy").at("error_sd").get<std::vector<double>>();
+    e.change_sd = m.at("accuracy").at("change_sd").get<std::vector<double>>();
+    if (m.at("accuracy").contains("mean"))  // version 3
+      e.mean_accuracy = m.at("accuracy").at("mean").get<std::vector<double>>();
+    check<InputError>(e.rate.size() == e.qps.size() * e.scales.size() && e.acc_w.size() == accuracy_feature_count(e) &&
+                          e.acc_sd.size() == e.actions.size() && e.change_sd.size() == e.actions.size() &&
+                          (e.mean_accuracy.empty() || e.mean_accuracy.size() == e.actions.size()),
+                      path, ": coefficient counts do not match its grid (a damaged file?)");
+    e.metrics = m.value("metrics", Json::object());
+    if (m.contains("sidecars") && m["sidecars"].contains("bitrate_cnn"))
+      e.cnn_weights = sidecar_path(m, path, "bitrate_cnn");
+    return e;
+  });
 }
 
 }  // namespace vssoff::penance

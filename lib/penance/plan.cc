@@ -33,36 +33,38 @@ double BandwidthTrace::mean_kbps(double t0, double t1) const {
 
 BandwidthTrace read_trace(const std::string& path) {
   check_input_file(path, "bandwidth trace");
-  BandwidthTrace t;
-  t.path = path;
-  std::string text = read_file(path);
-  if (text.find(',') != std::string::npos) {
-    CsvTable csv = read_csv(path);
-    for (size_t r = 0; r < csv.rows.size(); ++r) {
-      double time = csv.number(r, "time_s"), kbps = csv.number(r, "kbps");
-      check<InputError>(kbps >= 0 && (t.times.empty() || time > t.times.back()), path, ": row ", r + 2,
-                        ": times must increase and kbps be >= 0 (got ", time, ", ", kbps, ")");
-      t.times.push_back(time);
-      t.kbps.push_back(kbps);
+  return read_artefact(path, [&] {
+    BandwidthTrace t;
+    t.path = path;
+    std::string text = read_file(path);
+    if (text.find(',') != std::string::npos) {
+      CsvTable csv = read_csv(path);
+      for (size_t r = 0; r < csv.rows.size(); ++r) {
+        double time = csv.number(r, "time_s"), kbps = csv.number(r, "kbps");
+        check<InputError>(kbps >= 0 && (t.times.empty() || time > t.times.back()), path, ": row ", r + 2,
+                          ": times must increase and kbps be >= 0 (got ", time, ", ", kbps, ")");
+        t.times.push_back(time);
+        t.kbps.push_back(kbps);
+      }
+      check<InputError>(t.times.size() >= 2 && t.times[0] == 0, path,
+                        ": a CSV trace starts at time_s 0 and has two rows or more");
+      t.duration_s = t.times.back();  // the last row only marks the end
+    } else {
+      std::istringstream in(text);
+      std::string line;
+      for (int n = 1; std::getline(in, line); ++n) {
+        if (line.empty()) continue;
+        char* end = nullptr;
+        double ms = std::strtod(line.c_str(), &end);
+        check<InputError>(end && *end == '\0' && ms >= 0 && (t.deliveries_ms.empty() || ms >= t.deliveries_ms.back()),
+                          path, ": line ", n, ": not a Mahimahi delivery time in ms (\"", line, "\")");
+        t.deliveries_ms.push_back(ms);
+      }
+      check<InputError>(!t.deliveries_ms.empty(), path, ": empty trace");
+      t.duration_s = t.deliveries_ms.back() / 1000;
     }
-    check<InputError>(t.times.size() >= 2 && t.times[0] == 0, path,
-                      ": a CSV trace starts at time_s 0 and has two rows or more");
-    t.duration_s = t.times.back();  // the last row only marks the end
-  } else {
-    std::istringstream in(text);
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-      if (line.empty()) continue;
-      char* end = nullptr;
-      double ms = std::strtod(line.c_str(), &end);
-      check<InputError>(end && *end == '\0' && ms >= 0 && (t.deliveries_ms.empty() || ms >= t.deliveries_ms.back()),
-                        path, ": line ", n, ": not a Mahimahi delivery time in ms (\"", line, "\")");
-      t.deliveries_ms.push_back(ms);
-    }
-    check<InputError>(!t.deliveries_ms.empty(), path, ": empty trace");
-    t.duration_s = t.deliveries_ms.back() / 1000;
-  }
-  return t;
+    return t;
+  });
 }
 
 void PlanOptions::check() const {
@@ -150,7 +152,8 @@ PlanResult plan(const PlanOptions& opt) {
     for (size_t a = 0; a < A; ++a) seg_cost[s][a] = t.rows[s][a].gflops * t.frames[s];
   auto cost = [&](size_t s, size_t a) { return seg_cost[s][a]; };
   // Chameleon's price for profiling a segment: every action on the frames the table scored.
-  const int acc_frames = t.manifest.at("params").value("acc_frames", 0);
+  const int acc_frames =
+      read_artefact(manifest_path_for(t.path), [&] { return t.manifest.at("params").value("acc_frames", 0); });
   auto profiling_cost = [&](size_t s) {
     double c = 0;
     const int scored = acc_frames > 0 ? std::min(acc_frames, t.frames[s]) : t.frames[s];

@@ -217,12 +217,14 @@ ProfileResult profile(const ProfileOptions& opt) {
                           before.value(k, Json()).dump(), ", this run ", v.dump(),
                           "); run with those settings, or pass --force to start over");
     }
-    Table t = read_table(partial);
+    Table t = read_table(partial);  // segment, qp and scale checked to be numbers
     check<InputError>(t.header == header, partial, ": its columns differ from this run's (other models or classes?)");
     std::map<int64_t, size_t> per_segment;
-    for (auto& r : t.rows) ++per_segment[std::stoll(r[0])];
-    for (auto& r : t.rows)
-      if (per_segment[std::stoll(r[0])] == actions) rows.push_back(r);
+    read_artefact(partial, [&] {
+      for (auto& r : t.rows) ++per_segment[std::stoll(r[0])];
+      for (auto& r : t.rows)
+        if (per_segment[std::stoll(r[0])] == actions) rows.push_back(r);
+    });
     for (auto [s, n] : per_segment)
       if (n == actions) done.insert(s);
     log_info("resuming: ", done.size(), " segment(s) already in ", partial);

@@ -21,6 +21,12 @@ namespace vssoff::penance {
 Table read_table(const std::string& path) {
   Table t;
   CsvTable csv = read_csv(path);
+  // The key columns sort_rows and the resume logic parse must hold numbers.
+  for (size_t r = 0; r < csv.rows.size(); ++r) {
+    csv.integer(r, "segment");
+    csv.integer(r, "qp");
+    csv.number(r, "scale");
+  }
   t.header = csv.columns;
   t.rows = std::move(csv.rows);
   return t;
@@ -70,50 +76,53 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
   for (const std::string& path : tables) {
     const std::string mp = manifest_path_for(path);
     check_input_file(mp, "profile manifest");
-    Json m = read_manifest(mp, "profile", kProfileVersion);
-    Json p = m.at("params");
-    if (first.is_null()) {
-      first = m;
-      merged_models = p["models"];
-      for (const auto& model : p["models"]) names.push_back(model.at("name").get<std::string>());
-    } else {
-      auto without_timing = [](Json params) {  // measured ms differ between shards
-        for (auto& model : params["models"]) model.erase("ms_per_frame"), model.erase("ms_per_frame_by_scale");
-        return params;
-      };
-      check<InputError>(without_timing(first.at("params")) == without_timing(p), path,
-                        ": made with other parameters than ", tables[0], " (models, QPs, scales, ",
-                        "segments or reference differ)");
-      auto sha = [](const Json& mm) {
-        for (const auto& in : mm.at("inputs"))
-          if (in.at("role") == "video") return in.value("sha256", std::string());
-        return std::string();
-      };
-      check<InputError>(sha(m) == sha(first), path, ": profiled another video than ", tables[0]);
-    }
-    for (const auto& model : p["models"]) {
-      const std::string name = model["name"].get<std::string>();
-      auto add = [&](int si, const Json& v) {
-        if (v.is_null()) return;
-        auto& e = ms[{name, si}];
-        e.first += v.get<double>();
-        e.second += 1;
-      };
-      add(-1, model["ms_per_frame"]);
-      const Json by_scale = model.value("ms_per_frame_by_scale", Json::array());
-      for (size_t si = 0; si < by_scale.size(); ++si) add(static_cast<int>(si), by_scale[si]);
-    }
-    Table t = read_table(sidecar_path(m, mp, "table"));
-    if (header.empty()) header = t.header;
-    check<InputError>(t.header == header, path, ": its columns differ from ", tables[0]);
-    std::set<int64_t> mine;
-    for (auto& r : t.rows) mine.insert(std::stoll(r[0]));
-    for (int64_t s : mine)
-      check<InputError>(segments.insert(s).second, path, ": segment ", s,
-                        " is also in another table (overlapping shards)");
-    rows.insert(rows.end(), t.rows.begin(), t.rows.end());
+    read_artefact(mp, [&] {
+      Json m = read_manifest(mp, "profile", kProfileVersion);
+      Json p = m.at("params");
+      if (first.is_null()) {
+        first = m;
+        merged_models = p["models"];
+        for (const auto& model : p["models"]) names.push_back(model.at("name").get<std::string>());
+      } else {
+        auto without_timing = [](Json params) {  // measured ms differ between shards
+          for (auto& model : params["models"]) model.erase("ms_per_frame"), model.erase("ms_per_frame_by_scale");
+          return params;
+        };
+        check<InputError>(without_timing(first.at("params")) == without_timing(p), path,
+                          ": made with other parameters than ", tables[0], " (models, QPs, scales, ",
+                          "segments or reference differ)");
+        auto sha = [](const Json& mm) {
+          for (const auto& in : mm.at("inputs"))
+            if (in.at("role") == "video") return in.value("sha256", std::string());
+          return std::string();
+        };
+        check<InputError>(sha(m) == sha(first), path, ": profiled another video than ", tables[0]);
+      }
+      for (const auto& model : p["models"]) {
+        const std::string name = model["name"].get<std::string>();
+        auto add = [&](int si, const Json& v) {
+          if (v.is_null()) return;
+          auto& e = ms[{name, si}];
+          e.first += v.get<double>();
+          e.second += 1;
+        };
+        add(-1, model["ms_per_frame"]);
+        const Json by_scale = model.value("ms_per_frame_by_scale", Json::array());
+        for (size_t si = 0; si < by_scale.size(); ++si) add(static_cast<int>(si), by_scale[si]);
+      }
+      Table t = read_table(sidecar_path(m, mp, "table"));
+      if (header.empty()) header = t.header;
+      check<InputError>(t.header == header, path, ": its columns differ from ", tables[0]);
+      std::set<int64_t> mine;
+      for (auto& r : t.rows) mine.insert(std::stoll(r[0]));
+      for (int64_t s : mine)
+        check<InputError>(segments.insert(s).second, path, ": segment ", s,
+                          " is also in another table (overlapping shards)");
+      rows.insert(rows.end(), t.rows.begin(), t.rows.end());
+    });
   }
-  const int64_t want = first.at("params").at("segments").get<int64_t>();
+  const int64_t want =
+      read_artefact(manifest_path_for(tables[0]), [&] { return first.at("params").at("segments").get<int64_t>(); });
   for (int64_t s = 0; s < want; ++s)
     check<InputError>(segments.count(s), "segment ", s, " of ", want, " is in none of the tables (a shard is missing)");
   sort_rows(&rows, names);

@@ -2,13 +2,9 @@
 
 namespace vssoff::video {
 
-FramePrefetcher::FramePrefetcher(std::unique_ptr<VideoReader> reader, size_t capacity, int64_t first, int64_t last,
-                                 int64_t every)
-    : reader_(std::move(reader)),
-      capacity_(std::max<size_t>(1, capacity)),
-      first_(first),
-      last_(last),
-      every_(std::max<int64_t>(1, every)) {
+FramePrefetcher::FramePrefetcher(std::unique_ptr<VideoReader> reader, size_t capacity, FrameRange range)
+    : reader_(std::move(reader)), capacity_(std::max<size_t>(1, capacity)), range_(range) {
+  range_.check();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -23,7 +19,8 @@ FramePrefetcher::~FramePrefetcher() {
 
 void FramePrefetcher::run() {
   try {
-    if (first_ > 0) reader_->seek(first_);
+    if (range_.start > 0) reader_->seek(range_.start);
+    const int64_t end = range_.end();
     Frame f;
     while (true) {
       {
@@ -31,8 +28,8 @@ void FramePrefetcher::run() {
         cv_.wait(lock, [&] { return stop_ || queue_.size() < capacity_; });
         if (stop_) break;
       }
-      if (!reader_->read(&f) || (last_ >= 0 && f.index >= last_)) break;
-      if (f.index % every_ != 0) continue;
+      if (!reader_->read(&f) || (end >= 0 && f.index >= end)) break;
+      if (!range_.contains(f.index)) continue;
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back(f);
       cv_.notify_all();

@@ -8,16 +8,16 @@
 #include <mutex>
 #include <thread>
 
+#include "video/frame_range.h"
 #include "video/reader.h"
 
 namespace vssoff::video {
 
 class FramePrefetcher {
  public:
-  // Takes over the reader. Only frames with index in [first, last) (last < 0: to the end)
-  // and index % every == 0 are delivered.
-  FramePrefetcher(std::unique_ptr<VideoReader> reader, size_t capacity, int64_t first = 0, int64_t last = -1,
-                  int64_t every = 1);
+  // Takes over the reader. Only the frames that `range` selects are delivered (see
+  // frame_range.h); the reader is seeked to range.start first. UsageError on a bad range.
+  FramePrefetcher(std::unique_ptr<VideoReader> reader, size_t capacity, FrameRange range = {});
   ~FramePrefetcher();
   // Next frame; false at the end. Rethrows a reader error on the caller's thread.
   bool next(Frame* frame);
@@ -26,7 +26,7 @@ class FramePrefetcher {
   void run();
   std::unique_ptr<VideoReader> reader_;
   size_t capacity_;
-  int64_t first_, last_, every_;
+  FrameRange range_;
   std::deque<Frame> queue_;
   bool done_ = false, stop_ = false;
   std::exception_ptr error_;

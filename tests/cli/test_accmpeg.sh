@@ -97,4 +97,42 @@ expect_exit 1 "exactly one of" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" -
 expect_exit 1 "mode must be grad or taylor" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/x.npy" --mode hessian
 expect_exit 1 "must not exceed qp-lo" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/x.npy" --importance "$T/g.npy" --qp-hi 40 --qp-lo 30
 [ ! -e "$T/x.npy" ] && ok || fail "a failed qpmap left $T/x.npy"
+# One frame-selection rule: segment and accgrad pick the same frames for the same range.
+expect_exit 0 "" "$VSSOFF" segment "$clip/video.mp4" -o "$T/seg_range" --model "$M/segnet-tiny.json" \
+  --start 1 --every 2 --frames 4
+expect_exit 0 "" "$VSSOFF" accgrad "$clip/video.mp4" --model "$M/segnet-tiny.json" -o "$T/g_range.npy" \
+  --start 1 --every 2 --frames 4
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import json, os, sys
+t = sys.argv[1]
+labels = sorted(int(f[:-4]) for f in os.listdir(f"{t}/seg_range/labels"))
+grads = json.load(open(f"{t}/g_range.npy.json"))["frames"]
+assert labels == grads == [1, 3], (labels, grads)
+PY
+# qpmap checks every option before writing: a heatmap segment past the end leaves no map.
+expect_exit 1 "heatmap segment must be in [0, 3] (got 99)" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/h99.npy" \
+  --importance "$T/g.npy" --segment-frames 10 --heatmap "$T/h99.png" --heatmap-segment 99
+[ ! -e "$T/h99.npy" ] && [ ! -e "$T/h99.npy.json" ] && [ ! -e "$T/h99.png" ] && ok || fail "a refused qpmap wrote files"
+
+# Damaged artefacts (a key deleted): exit 2, naming the file and the key.
+"$PY" - "$T" <<'PY'
+import json, shutil, sys
+t = sys.argv[1]
+def damage(src, dst, edit):
+    m = json.load(open(src)); edit(m); json.dump(m, open(dst, "w"))
+damage(f"{t}/g.npy.json", f"{t}/g_noserver.json", lambda m: m.pop("server_model"))
+damage(f"{t}/oracle.npy.json", f"{t}/oracle_noparams.json", lambda m: m.pop("params"))
+shutil.copytree(f"{t}/seg_range", f"{t}/seg_bad")
+damage(f"{t}/seg_range/manifest.json", f"{t}/seg_bad/manifest.json", lambda m: m["legend"][0].pop("id"))
+PY
+expect_exit 2 "$T/g_noserver.json: malformed (key 'server_model' not found)" "$VSSOFF" qpmap "$clip/video.mp4" \
+  -o "$T/x.npy" --importance "$T/g_noserver.json"
+expect_exit 2 "$T/g_noserver.json: malformed (key 'server_model' not found)" "$VSSOFF" train-cheap-model \
+  "$T/g_noserver.json" -o "$T/c5.json" --epochs 1 --width 4
+expect_exit 2 "$T/oracle_noparams.json: malformed (key 'params' not found)" "$VSSOFF" encode-roi "$clip/video.mp4" \
+  -o "$T/x.mp4" --qp-map "$T/oracle_noparams.json" --segment 10
+expect_exit 2 "$T/seg_bad/manifest.json: malformed (key 'id' not found)" "$VSSOFF" evaluate "$T/seg_bad" "$clip" \
+  -o "$T/x.json" --subset
+[ ! -e "$T/x.npy" ] && [ ! -e "$T/c5.json" ] && [ ! -e "$T/x.mp4" ] && [ ! -e "$T/x.json" ] && ok ||
+  fail "a refused run wrote its output"
 finish

@@ -194,4 +194,28 @@ expect_exit 1 "confidence must be in" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv"
 expect_exit 1 "acc-feedback must be in" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --acc-feedback 2
 expect_exit 1 "unknown policy" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --policies greedy
 expect_exit 0 "no action meets both" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --targets 0.99
+# Damaged artefacts: exit 2, naming the file (and the key where one is missing).
+"$PY" - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+e = json.load(open(f"{t}/est.json")); del e["params"]["ridge"]; json.dump(e, open(f"{t}/noridge.json", "w"))
+m = json.load(open(f"{t}/full.csv.json")); del m["params"]["fps"]; json.dump(m, open(f"{t}/nofps.csv.json", "w"))
+PY
+cp "$T/full.csv" "$T/nofps.csv"
+sed -i 's/"full.csv"/"nofps.csv"/' "$T/nofps.csv.json"
+expect_exit 2 "$T/noridge.json: malformed (key 'ridge' not found)" "$VSSOFF" plan "$T/full.csv" -o "$T/dmg.csv" \
+  --estimators "$T/noridge.json" --trace "$T/trace.csv"
+expect_exit 2 "$T/nofps.csv.json: malformed (key 'fps' not found)" "$VSSOFF" plan "$T/nofps.csv" -o "$T/dmg.csv" \
+  --estimators "$T/est.json" --trace "$T/trace.csv"
+# A corrupt number (same size, so the sidecar check passes): the table, its row and column.
+cp "$T/full.csv" "$T/badnum.csv" && cp "$T/full.csv.json" "$T/badnum.csv.json"
+sed -i 's/"full.csv"/"badnum.csv"/' "$T/badnum.csv.json"
+sed -i '3s/^0,/x,/' "$T/badnum.csv"
+expect_exit 2 "$T/badnum.csv: row 3, column \"segment\": not a number" "$VSSOFF" plan "$T/badnum.csv" -o "$T/dmg.csv" \
+  --estimators "$T/est.json" --trace "$T/trace.csv"
+head -n 9 "$T/full.csv" > "$T/corrupt.csv.partial"
+sed -i '3s/^0,/x,/' "$T/corrupt.csv.partial"
+expect_exit 2 "$T/corrupt.csv.partial: row 3, column \"segment\": not a whole number" "$VSSOFF" profile \
+  "$clip/video.mp4" -o "$T/corrupt.csv" "${P[@]}" --resume
+[ ! -e "$T/dmg.csv" ] && [ ! -e "$T/corrupt.csv" ] && ok || fail "a refused run wrote its output"
 finish
