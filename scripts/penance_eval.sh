@@ -94,7 +94,7 @@ plan_all() {
       local name
       name=$(basename "$tr"); name=${name%.*}
       $V -q plan "$WORK/test_$p.csv" --estimators "$WORK/estimators.json" --trace "$tr" --targets "$TARGETS" \
-        --policies penance,oracle,static,bandwidth,largest,chameleon,persistence "${knobs[@]}" -o "$WORK/plan_${p}_$name.csv" --force
+        --policies penance,oracle,static,bandwidth,largest,chameleon,persistence,bandwidth-bound,accuracy-bound "${knobs[@]}" -o "$WORK/plan_${p}_$name.csv" --force
       # penance's cost against its failures as its accuracy margin grows
       for m in $MARGINS; do
         $V -q plan "$WORK/test_$p.csv" --estimators "$WORK/estimators.json" --trace "$tr" --targets "$TARGETS" \

@@ -9,6 +9,7 @@
 #include "core/plugin.h"
 #include "penance/estimators.h"
 #include "penance/plan.h"
+#include "penance/policy.h"
 #include "penance/profile.h"
 
 namespace vssoff::tools {
@@ -119,10 +120,10 @@ void setup_plan(CLI::App& app) {
   sub->add_option("--targets", opt->targets, "Accuracy (mIoU) targets, comma-separated")
       ->delimiter(',')
       ->capture_default_str();
-  sub->add_option("--policies", opt->policies,
-                  "Policies: penance, oracle, static, bandwidth, largest, chameleon, persistence")
-      ->delimiter(',')
-      ->capture_default_str();
+  std::string policies = "Policies, comma-separated (the oracle always runs for the cost ratio):";
+  for (const auto& p : penance::policy_registry())
+    policies += cat("\n  ", p.name, p.by_default ? "" : " (not by default)", ": ", p.description);
+  sub->add_option("--policies", opt->policies, policies)->delimiter(',')->capture_default_str();
   sub->add_option("--initial-kbps", opt->initial_kbps,
                   "The sender's bandwidth estimate before the first segment (0: the trace's rate over it)")
       ->capture_default_str();

@@ -152,6 +152,38 @@ for r in csv.DictReader(open(f"{t}/plan_ch.csv")):
         assert r["predicted_accuracy"] == r["accuracy"], r
 PY
 
+# The oracle's cost is the ratio's denominator whether or not it is listed: with a segment that
+# nothing fits (1 kbit/s during segment 2), penance's ratio is the same either way.
+printf 'time_s,kbps\n0,2000\n0.6,1\n1.05,2000\n2.0,2000\n' > "$T/dead.csv"
+expect_exit 0 "no action meets both" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_dead_o.csv" --estimators "$T/est.json" \
+  --trace "$T/dead.csv" --targets 0.3 --policies penance,oracle
+expect_exit 0 "" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_dead.csv" --estimators "$T/est.json" --trace "$T/dead.csv" \
+  --targets 0.3 --policies penance
+# The bounds: choices in hindsight recorded in the summary.
+expect_exit 0 "" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_bounds.csv" --estimators "$T/est.json" --trace "$T/dead.csv" \
+  --targets 0.3,0.5 --policies oracle,bandwidth-bound,accuracy-bound
+expect_exit 0 "" "$PY" - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+with_oracle = {x["policy"]: x for x in json.load(open(f"{t}/plan_dead_o.csv.json"))["summary"]}
+alone = json.load(open(f"{t}/plan_dead.csv.json"))
+assert alone["infeasible_segments"] >= 1 and [x["policy"] for x in alone["summary"]] == ["penance"], alone
+p, o = with_oracle["penance"], with_oracle["oracle"]
+assert abs(alone["summary"][0]["cost_relative_to_oracle"] - p["cost_gflop"] / o["cost_gflop"]) < 1e-9, (alone, o)
+assert abs(p["cost_relative_to_oracle"] - alone["summary"][0]["cost_relative_to_oracle"]) < 1e-12
+for x in json.load(open(f"{t}/plan_bounds.csv.json"))["summary"]:
+    if x["policy"] == "bandwidth-bound":
+        s = x["settings"]
+        assert s["share"] in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3) and s["selection"]["segments"] == x["feasible_segments"], x
+    elif x["policy"] == "accuracy-bound":
+        s = x["settings"]
+        assert s["window"] in (1, 2, 3, 5, 8) and s["aggregate"] in ("mean", "min"), x
+        assert s["margin"] in (0, 0.01, 0.02, 0.03, 0.05, 0.08), x
+        assert s["selection"]["cost_gflop"] >= s["selection"]["oracle_cost_gflop"] - 1e-9, x
+    else:
+        assert "settings" not in x, x
+PY
+
 # Before anything is sent the sender's estimate is --initial-kbps: at 50 kbit/s the first segment
 # goes at the fewest bytes, where the trace's 2 Mbit/s carries a better quality.
 expect_exit 0 "" "$VSSOFF" plan "$T/full.csv" -o "$T/plan_slow.csv" --estimators "$T/est.json" --trace "$T/trace.csv" \
@@ -192,7 +224,13 @@ expect_exit 2 "segment 1 of 4 is in none" "$VSSOFF" profile-merge "$T/s0.csv" -o
 expect_exit 1 "shard must be i/n" "$VSSOFF" profile "$clip/video.mp4" -o "$T/x.csv" "${P[@]}" --shard 2/2
 expect_exit 1 "confidence must be in" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --confidence -1
 expect_exit 1 "acc-feedback must be in" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --acc-feedback 2
-expect_exit 1 "unknown policy" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --policies greedy
+expect_exit 1 "unknown policy \"greedy\" (known: penance, " "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --policies greedy
+# Every registered policy (the error names them all) is documented in the man page.
+names=$(sed -n 's/.*(known: \(.*\)).*/\1/p' "$T/stderr" | tr -d ',')
+[ "$(wc -w <<< "$names")" -ge 9 ] && ok || fail "the unknown-policy error lists too few policies: $names"
+for p in $names; do
+  grep -qE "^\.B $(sed 's/-/\\\\-/g' <<< "$p")\$" "$VSSOFF_SOURCE_DIR/man/vssoff-plan.1" && ok || fail "man/vssoff-plan.1 does not describe policy $p"
+done
 expect_exit 0 "no action meets both" "$VSSOFF" plan "$T/full.csv" -o "$T/x.csv" --estimators "$T/est.json" --trace "$T/trace.csv" --targets 0.99
 # Damaged artefacts: exit 2, naming the file (and the key where one is missing).
 "$PY" - "$T" <<'PY'
