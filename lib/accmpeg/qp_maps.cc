@@ -6,6 +6,7 @@
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 
+#include "core/coco.h"
 #include "core/error.h"
 #include "core/fs.h"
 
@@ -181,35 +182,19 @@ codec::QpMap qp_map_from_boxes(const std::string& coco_path, int width, int heig
                                const QpMapParams& p, double margin) {
   p.check();
   check<UsageError>(margin >= 0, "box margin must be >= 0 (got ", margin, ")");
-  check_input_file(coco_path, "boxes");
-  Json coco;
-  try {
-    coco = Json::parse(read_file(coco_path));
-  } catch (const Json::exception& e) {
-    throw InputError(cat(coco_path, ": not JSON: ", e.what()));
-  }
-  check<InputError>(coco.contains("annotations") && coco["annotations"].is_array(), coco_path,
-                    ": no \"annotations\" array (COCO dataset form expected)");
-  std::map<int64_t, int64_t> frame_of;  // image id -> frame index
-  if (coco.contains("images"))
-    for (const Json& im : coco["images"]) {
-      int64_t id = im.at("id").get<int64_t>();
-      frame_of[id] = im.contains("frame_index") ? im["frame_index"].get<int64_t>() : id - 1;
-      if (im.contains("width") && im.contains("height"))
-        check<InputError>(im["width"] == width && im["height"] == height, coco_path, ": image ", id, " is ",
-                          im["width"].dump(), "x", im["height"].dump(), ", the video ", width, "x", height);
-    }
+  const coco::Dataset boxes = coco::read_dataset(coco_path);
+  for (const coco::Image& im : boxes.images)
+    check<InputError>(im.width == 0 || (im.width == width && im.height == height), coco_path, ": image ", im.id, " is ",
+                      im.width, "x", im.height, ", the video ", width, "x", height);
   codec::QpMap map = empty_map(width, height, total_frames, p);
   const size_t cells = static_cast<size_t>(map.rows) * map.cols;
   std::vector<cv::Mat> masks;
   for (int s = 0; s < map.count; ++s) masks.push_back(cv::Mat::zeros(map.rows, map.cols, CV_8U));
-  for (const Json& a : coco["annotations"]) {
-    int64_t id = a.at("image_id").get<int64_t>();
-    int64_t frame = frame_of.count(id) ? frame_of[id] : id - 1;
+  for (const coco::Box& a : boxes.annotations) {
+    const int64_t frame = boxes.frame_of(a.image_id);
     if (frame < 0 || frame >= total_frames) continue;
-    const Json& b = a.at("bbox");
-    double x0 = b.at(0).get<double>() - margin, y0 = b.at(1).get<double>() - margin;
-    double x1 = x0 + b.at(2).get<double>() + 2 * margin, y1 = y0 + b.at(3).get<double>() + 2 * margin;
+    double x0 = a.x - margin, y0 = a.y - margin;
+    double x1 = x0 + a.w + 2 * margin, y1 = y0 + a.h + 2 * margin;
     int c0 = std::max(0, static_cast<int>(std::floor(x0 / 16))),
         c1 = std::min(map.cols - 1, static_cast<int>(std::ceil(x1 / 16)) - 1);
     int r0 = std::max(0, static_cast<int>(std::floor(y0 / 16))),

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "codec/x264_encoder.h"
+#include "core/coco.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -76,7 +77,8 @@ SynthResult synthesize(const SynthOptions& opt) {
   video::H264Muxer muxer(video_path, opt.scene.width, opt.scene.height, opt.scene.fps, encoder.headers(), false);
   video::Scaler scaler;
 
-  Json images = Json::array(), annotations = Json::array(), activity = Json::array(), counts = Json::array();
+  coco::Dataset boxes_out;
+  Json activity = Json::array(), counts = Json::array();
   int64_t ann_id = 1;
   video::Frame rgb, labels, yuv;
   std::vector<ObjectBox> boxes;
@@ -93,22 +95,24 @@ SynthResult synthesize(const SynthOptions& opt) {
     if (opt.preview_every > 0 && i % opt.preview_every == 0)
       write_preview((fs::path(tmp) / "preview" / video::frame_file_name(i)).string(), rgb, labels, boxes);
 
-    images.push_back({{"id", i + 1},
-                      {"frame_index", i},
-                      {"file_name", "labels/" + video::frame_file_name(i)},
-                      {"width", opt.scene.width},
-                      {"height", opt.scene.height}});
+    boxes_out.images.push_back({.id = i + 1,
+                                .frame_index = i,
+                                .file_name = "labels/" + video::frame_file_name(i),
+                                .width = opt.scene.width,
+                                .height = opt.scene.height});
     int vehicles = 0, people = 0;
     for (const auto& b : boxes) {
       (b.class_id == kVehicle ? vehicles : people)++;
-      annotations.push_back({{"id", ann_id++},
-                             {"image_id", i + 1},
-                             {"category_id", b.class_id},
-                             {"bbox", {b.x, b.y, b.w, b.h}},
-                             {"area", b.area},
-                             {"iscrowd", 0},
-                             {"track_id", b.track_id},
-                             {"visibility", std::round(b.visibility * 1000) / 1000}});
+      boxes_out.annotations.push_back({.id = ann_id++,
+                                       .image_id = i + 1,
+                                       .category_id = b.class_id,
+                                       .x = double(b.x),
+                                       .y = double(b.y),
+                                       .w = double(b.w),
+                                       .h = double(b.h),
+                                       .area = double(b.area),
+                                       .track_id = b.track_id,
+                                       .visibility = std::round(b.visibility * 1000) / 1000});
     }
     activity.push_back(std::round(scene.activity() * 1000) / 1000);
     counts.push_back({vehicles, people});
@@ -119,20 +123,15 @@ SynthResult synthesize(const SynthOptions& opt) {
   muxer.finish();
   progress.finish();
 
-  Json categories = Json::array(), legend = Json::array();
+  Json legend = Json::array();
   for (const auto& c : class_legend()) {
     legend.push_back({{"id", c.id}, {"name", c.name}, {"color", {c.r, c.g, c.b}}});
-    if (c.id == kVehicle || c.id == kPerson)
-      categories.push_back({{"id", c.id}, {"name", c.name}, {"supercategory", c.name}});
+    if (c.id == kVehicle || c.id == kPerson) boxes_out.categories.push_back({c.id, c.name, c.name});
   }
-  Json coco = {{"info",
-                {{"description", "vssoff synth " + opt.scene.preset + " seed " + std::to_string(opt.scene.seed)},
-                 {"version", "1"}}},
-               {"images", images},
-               {"annotations", annotations},
-               {"categories", categories}};
+  boxes_out.info = {{"description", "vssoff synth " + opt.scene.preset + " seed " + std::to_string(opt.scene.seed)},
+                    {"version", "1"}};
   std::string boxes_path = (fs::path(tmp) / "boxes.json").string();
-  write_file_atomic(boxes_path, coco.dump(), false);
+  coco::write_dataset(boxes_path, boxes_out, false);
 
   std::string manifest_path = (fs::path(tmp) / "manifest.json").string();
   Json m = new_manifest("synth", kSynthManifestVersion);
