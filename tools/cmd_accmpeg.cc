@@ -1,12 +1,11 @@
 // AccMPEG: vssoff accgrad, train-cheap-model and qpmap.
-#include "cmd_accmpeg.h"
-
 #include <cmath>
 #include <memory>
 
 #include "accmpeg/accgrad.h"
 #include "accmpeg/cheap_model.h"
 #include "accmpeg/make_qp_map.h"
+#include "commands.h"
 #include "common.h"
 #include "core/log.h"
 #include "core/plugin.h"

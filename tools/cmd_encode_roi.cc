@@ -1,10 +1,9 @@
 // vssoff encode-roi: H.264 encode with a per-macroblock QP map (or a uniform QP).
-#include "cmd_encode_roi.h"
-
 #include <cstdio>
 #include <memory>
 
 #include "codec/encode_roi.h"
+#include "commands.h"
 #include "common.h"
 #include "core/log.h"
 

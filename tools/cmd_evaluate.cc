@@ -1,8 +1,7 @@
 // vssoff evaluate: predicted segmentation labels against reference labels.
-#include "cmd_evaluate.h"
-
 #include <memory>
 
+#include "commands.h"
 #include "common.h"
 #include "metrics/evaluate_segmentation.h"
 

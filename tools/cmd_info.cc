@@ -1,10 +1,9 @@
 // vssoff info: what a video holds; with --decode, what its bitstream carries per frame.
-#include "cmd_info.h"
-
 #include <cmath>
 #include <iostream>
 #include <memory>
 
+#include "commands.h"
 #include "common.h"
 #include "core/csv.h"
 #include "core/fs.h"

@@ -1,9 +1,8 @@
 // Penance: vssoff profile and profile-merge.
-#include "cmd_penance.h"
-
 #include <cstdio>
 #include <memory>
 
+#include "commands.h"
 #include "common.h"
 #include "core/log.h"
 #include "core/plugin.h"

@@ -1,8 +1,7 @@
 // vssoff segment: run a segmentation model (built-in or TorchScript) over a video.
-#include "cmd_segment.h"
-
 #include <memory>
 
+#include "commands.h"
 #include "common.h"
 #include "core/log.h"
 #include "core/plugin.h"

@@ -1,8 +1,7 @@
 // vssoff synth: render a synthetic street clip with labels and boxes.
-#include "cmd_synth.h"
-
 #include <memory>
 
+#include "commands.h"
 #include "common.h"
 #include "core/log.h"
 #include "synth/synth.h"

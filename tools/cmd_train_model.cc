@@ -1,8 +1,7 @@
 // vssoff train-model: train a built-in segmentation network on synthetic scenes.
-#include "cmd_train_model.h"
-
 #include <memory>
 
+#include "commands.h"
 #include "common.h"
 #include "core/log.h"
 #include "core/plugin.h"

@@ -1,20 +1,13 @@
 // vssoff: one executable, one subcommand per step. This file only registers the
-// subcommands and maps errors to exit codes:
+// subcommands (listed in commands.h) and maps errors to exit codes:
 //   0 ok, 1 usage, 2 input or I/O, 3 runtime (see man/vssoff.1).
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 #include <new>
 
-#include "cmd_accmpeg.h"
-#include "cmd_encode_roi.h"
-#include "cmd_evaluate.h"
-#include "cmd_info.h"
-#include "cmd_penance.h"
-#include "cmd_segment.h"
-#include "cmd_synth.h"
-#include "cmd_train_model.h"
 #include "codec/x264_encoder.h"
+#include "commands.h"
 #include "common.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -60,19 +53,9 @@ int main(int argc, char** argv) {
   app.add_flag_callback(
       "-v,--verbose", [] { set_log_level(LogLevel::kDebug); }, "Debug messages on stderr");
 
-  tools::setup_synth(app);
-  tools::setup_encode_roi(app);
-  tools::setup_info(app);
-  tools::setup_train_model(app);
-  tools::setup_segment(app);
-  tools::setup_evaluate(app);
-  tools::setup_accgrad(app);
-  tools::setup_train_cheap_model(app);
-  tools::setup_qpmap(app);
-  tools::setup_profile(app);
-  tools::setup_profile_merge(app);
-  tools::setup_train_estimators(app);
-  tools::setup_plan(app);
+#define VSSOFF_SETUP_COMMAND(name) tools::setup_##name(app);
+  VSSOFF_COMMANDS(VSSOFF_SETUP_COMMAND)
+#undef VSSOFF_SETUP_COMMAND
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,27 @@
+// Every subcommand, in the order `vssoff --help` lists them: one line each. A subcommand's
+// tools/cmd_*.cc file defines its setup_<name>(CLI::App&), which registers its options and
+// calls one library function (common.h's add_subcommand).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#define VSSOFF_COMMANDS(X) \
+  X(synth)                 \
+  X(encode_roi)            \
+  X(info)                  \
+  X(train_model)           \
+  X(segment)               \
+  X(evaluate)              \
+  X(accgrad)               \
+  X(train_cheap_model)     \
+  X(qpmap)                 \
+  X(profile)               \
+  X(profile_merge)         \
+  X(train_estimators)      \
+  X(plan)
+
+namespace vssoff::tools {
+#define VSSOFF_DECLARE_COMMAND(name) void setup_##name(CLI::App& app);
+VSSOFF_COMMANDS(VSSOFF_DECLARE_COMMAND)
+#undef VSSOFF_DECLARE_COMMAND
+}  // namespace vssoff::tools
