@@ -15,7 +15,8 @@
 # accuracy (vehicles and people; B5 is judged on it) and mIoU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --eval
+source scripts/lib.sh
 V=${BUILD_DIR:-build}/tools/vssoff
 WORK=${WORK:-out/accmpeg}
 SERVER=${SERVER:-models/segnet-w24.json}
@@ -50,20 +51,20 @@ train() {
   for i in "${!PRESETS[@]}"; do
     for k in 1 2 3 4 5 6 7 8 9; do
       local name=train_${PRESETS[$i]}_$k seed=$((3000 + 10 * i + k))
-      [ -f "$WORK/$name/manifest.json" ] || $V -q synth -o "$WORK/$name" --preset "${PRESETS[$i]}" --seed $seed --frames 120 --force
-      [ -f "$WORK/$name.grad.npy.json" ] || $V accgrad "$WORK/$name/video.mp4" --model "$SERVER" -o "$WORK/$name.grad.npy" --every 3 \
+      cached "$WORK/$name/manifest.json" $V -q synth -o "$WORK/$name" --preset "${PRESETS[$i]}" --seed $seed --frames 120 --force
+      cached "$WORK/$name.grad.npy.json" $V accgrad "$WORK/$name/video.mp4" --model "$SERVER" -o "$WORK/$name.grad.npy" --every 3 \
         --classes "$PROXY_CLASSES" --force
       grads+=("$WORK/$name.grad.npy")
     done
   done
-  [ -f "$CHEAP" ] || $V train-cheap-model "${grads[@]}" -o "$CHEAP" --width "$CHEAP_WIDTH" --force
+  cached "$CHEAP" $V train-cheap-model "${grads[@]}" -o "$CHEAP" --width "$CHEAP_WIDTH" --force
   echo "train: accgrad + train-cheap-model took $((SECONDS - t0)) s" | tee "$WORK/train_time.txt"
 }
 
 clips() {  # name video [boxes]
   for i in "${!PRESETS[@]}"; do
     local p=${PRESETS[$i]}
-    [ -f "$WORK/test_$p/manifest.json" ] ||
+    cached "$WORK/test_$p/manifest.json"
       $V -q synth -o "$WORK/test_$p" --preset "$p" --seed $((90001 + i)) --frames 60 --force >&2
     echo "$p $WORK/test_$p/video.mp4 $WORK/test_$p/boxes.json"
   done
@@ -76,7 +77,7 @@ clips() {  # name video [boxes]
     rm -rf "$tmp"
   fi
   # The first 120 frames (12 segments) of the 795.
-  [ -f "$WORK/vtest120.mp4" ] || $V -q encode-roi "$WORK/vtest.avi" -o "$WORK/vtest120.mp4" --qp 12 --frames 120 --segment $SEG --force >&2
+  cached "$WORK/vtest120.mp4" $V -q encode-roi "$WORK/vtest.avi" -o "$WORK/vtest120.mp4" --qp 12 --frames 120 --segment $SEG --force >&2
   echo "vtest $WORK/vtest120.mp4 -"
 }
 
@@ -150,9 +151,9 @@ evaluate_all() {
     local r=$WORK/runs/$clip
     mkdir -p "$r"
     echo "== $clip" >&2
-    [ -f "$r/reference/manifest.json" ] || $V -q segment "$video" -o "$r/reference" --model "$SERVER" --every 2 --force
+    cached "$r/reference/manifest.json" $V -q segment "$video" -o "$r/reference" --model "$SERVER" --every 2 --force
     for q in $UNIFORM_QPS; do
-      [ -f "$r/u$q.mp4.json" ] || $V -q encode-roi "$video" -o "$r/u$q.mp4" --qp "$q" --segment $SEG --force
+      cached "$r/u$q.mp4.json" $V -q encode-roi "$video" -o "$r/u$q.mp4" --qp "$q" --segment $SEG --force
       score "$clip" "u$q" "$r/u$q.mp4" uniform "" "$q" "$q"
     done
     # AccMPEG with the cheap model, then with the server model's own gradients on this clip
@@ -161,7 +162,7 @@ evaluate_all() {
     local cheap_dir=$r/cheap-$(sha256sum "${CHEAP%.json}.pt" | cut -c1-12)
     accmpeg_grid "$clip" "$video" "$cheap_dir" accmpeg --cheap-model "$CHEAP" --server-model "$SERVER"
     graded_grid "$clip" "$video" "$cheap_dir" graded --cheap-model "$CHEAP" --server-model "$SERVER"
-    [ -f "$r/oracle.grad.npy.json" ] || $V -q accgrad "$video" --model "$SERVER" -o "$r/oracle.grad.npy" --every 5 \
+    cached "$r/oracle.grad.npy.json" $V -q accgrad "$video" --model "$SERVER" -o "$r/oracle.grad.npy" --every 5 \
       --classes "$PROXY_CLASSES" --force
     accmpeg_grid "$clip" "$video" "$r/oracle" oracle --importance "$r/oracle.grad.npy"
     graded_grid "$clip" "$video" "$r/oracle" oracle-graded --importance "$r/oracle.grad.npy"
@@ -180,8 +181,6 @@ evaluate_all() {
 }
 
 report() {
-  apt_ok=$(dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null || true)
-  [[ "$apt_ok" == *"ok installed"* ]] || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-matplotlib >/dev/null; }
   # The cheap model's own speed for the delay model, measured now (run the report on an idle machine).
   $V -q qpmap "$WORK/test_street/video.mp4" -o "$WORK/speed.npy" --cheap-model "$CHEAP" --sample all --threads 2 --force
   local fps

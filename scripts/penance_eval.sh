@@ -17,7 +17,8 @@
 # model reaches 0.60 on highway and 0.81 on street) for one target to mean the same on all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --eval
+source scripts/lib.sh
 V=${BUILD_DIR:-build}/tools/vssoff
 WORK=${WORK:-out/penance}
 MODELS=models/segnet-w6.json,models/segnet-w10.json,models/segnet-w16.json,models/segnet-w24.json
@@ -40,9 +41,9 @@ profile_all() {
       local seed name=${role}_$p
       local frames=300
       case $role in train) seed=$((5001 + i)) ;; train2) seed=$((5011 + i)) ;; train3) seed=$((5021 + i)) ;; test) seed=$((6001 + i)) frames=600 ;; esac
-      [ -f "$WORK/$name/manifest.json" ] || $V -q synth -o "$WORK/$name" --preset "$p" --seed "$seed" --frames $frames --force
+      cached "$WORK/$name/manifest.json" $V -q synth -o "$WORK/$name" --preset "$p" --seed "$seed" --frames $frames --force
       # shellcheck disable=SC2086
-      [ -f "$WORK/$name.csv.json" ] || $V profile "$WORK/$name/video.mp4" -o "$WORK/$name.csv" --models "$MODELS" $GRID \
+      cached "$WORK/$name.csv.json" $V profile "$WORK/$name/video.mp4" -o "$WORK/$name.csv" --models "$MODELS" $GRID \
         --threads "$THREADS" --resume
     done
   done
@@ -67,7 +68,7 @@ validate() {
     local name rest=()
     name=$(basename "$k" .csv)
     for j in "${tables[@]}"; do [ "$j" = "$k" ] || rest+=("$j"); done
-    [ -f "$WORK/validate/est_$name.json" ] ||
+    cached "$WORK/validate/est_$name.json"
       $V -q train-estimators "${rest[@]}" -o "$WORK/validate/est_$name.json" --no-cnn --force
     echo "validate: $name" >&2
     for tr in "${TRACES[@]}"; do
@@ -102,8 +103,6 @@ plan_all() {
       done
     done
   done
-  dpkg-query -W -f='${Status}' python3-matplotlib 2>/dev/null | grep -q "ok installed" ||
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-matplotlib >/dev/null; }
   /usr/bin/python3 scripts/penance_report.py "$WORK"
 }
 

@@ -2,6 +2,8 @@
 # Installs the Debian packages vssoff needs (only those missing) and builds Release into
 # build/. Idempotent: with everything installed and built it takes a fraction of a second.
 #   scripts/setup.sh            packages + build
+#   scripts/setup.sh --eval     also what the evaluation and benchmark scripts use (plots,
+#                               OpenCV's Python decoder for B3); the only other place that installs
 #   BUILD_DIR=dir scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,9 @@ PACKAGES=(
   libopencv-dev libcli11-dev nlohmann-json3-dev libssl-dev libgtest-dev
   python3-numpy python3-torch
 )
+if [ "${1:-}" = "--eval" ]; then
+  PACKAGES+=(python3-matplotlib python3-opencv)
+fi
 
 # One dpkg-query for all packages: those not "install ok installed" are missing.
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null |

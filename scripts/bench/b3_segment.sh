@@ -6,7 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 THREADS=${THREADS:-2}
 WIDTH=${WIDTH:-16}
-dpkg-query -W python3-opencv >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-opencv; }
 clip=$WORK/b3_clip
 [ -f "$clip/video.mp4" ] || $VSSOFF -q synth -o "$clip" --frames 120 --seed 13 --force
 /usr/bin/python3 scripts/bench/segnet_export.py "$WORK/b3_segnet.pt" "$WIDTH" 8

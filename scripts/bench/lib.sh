@@ -2,7 +2,7 @@
 # each, and report min / median / max seconds and the median ratio, with the machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-scripts/setup.sh
+scripts/setup.sh --eval
 VSSOFF=$PWD/${BUILD_DIR:-build}/tools/vssoff
 RUNS=${RUNS:-7}
 WORK=${WORK:-out/bench}

@@ -27,6 +27,20 @@ grep -qF "lib/penance/table.cc includes LibTorch but is not in a vssoff_add_torc
 unformatted=$(git ls-files '*.cc' '*.h' | while read -r f; do clang-format "$f" | cmp -s - "$f" || echo "$f"; done)
 [ -z "$unformatted" ] && ok || fail "not formatted with .clang-format (run clang-format -i): $unformatted"
 
+# scripts/lib.sh's cached: reruns a step only when its command line or an input file changed.
+(
+  cd "$T" && source "$VSSOFF_SOURCE_DIR/scripts/lib.sh"
+  echo a > in.txt
+  cached out.txt sh -c 'echo run >> runs; cp in.txt out.txt'
+  cached out.txt sh -c 'echo run >> runs; cp in.txt out.txt'         # same: skipped
+  cached out.txt sh -c 'echo run >> runs; cp in.txt out.txt; true'   # another command line: reruns
+  touch -d '2000-01-01' in.txt
+  cached out.txt sh -c 'echo run >> runs; cp in.txt out.txt; true' in.txt  # an input file's stamp counts
+  touch in.txt
+  cached out.txt sh -c 'echo run >> runs; cp in.txt out.txt; true' in.txt
+)
+[ "$(wc -l < "$T/runs")" = 4 ] && ok || fail "cached ran $(wc -l < "$T/runs") times, expected 4"
+
 # The executable does not link LibTorch; without the plugin beside it, a model step says where it looked.
 ldd "$VSSOFF" | grep -q torch && fail "vssoff links LibTorch directly" || ok
 mkdir -p "$T/bin"
