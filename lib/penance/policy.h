@@ -29,55 +29,18 @@
 #include <vector>
 
 #include "core/manifest.h"
+#include "link/policy.h"
 #include "penance/estimators.h"
 
 namespace vssoff::penance {
 
-// What a policy may know when it decides a segment.
-struct DecisionContext {
-  size_t segment_idx = 0;
-  double duration_s = 0;
-  double estimated_kbps = 0;                // the sender's estimate of the rate during the segment
-  double target = 0;                        // accuracy (mIoU) target
-  std::span<const double> predicted_bytes;  // per action: the camera's prediction of its bytes
-  std::span<const double> cost_gflop;       // per action: the server's cost of it on this segment
-  // Bytes that `kbps` carries over the segment.
-  double budget_bytes(double kbps) const { return kbps * 1000 / 8 * duration_s; }
-};
-
-struct Decision {
-  size_t action_idx = 0;
-  double predicted_accuracy = NAN;  // of the chosen action, when the policy predicts one
-  double predicted_bytes = NAN;     // of the chosen action, when the policy knows better than the
-                                    // camera (Chameleon on a profiled segment); NaN: the camera's
-  double extra_cost_gflop = 0;      // server work beyond serving the segment (Chameleon's profiling)
-};
-
-// What the server measured of the segment it was sent.
-struct Outcome {
-  size_t segment_idx = 0, action_idx = 0;
-  double accuracy = 0, bytes = 0;
-  std::span<const double> stats;  // softmax statistics of the served segment (profile.h's columns)
-  bool accuracy_miss = false;     // accuracy < target
-  bool bandwidth_miss = false;    // more bytes than the link carried during the segment
-};
-
-// Penance's adaptive state, printed per segment in the plan CSV.
-struct Margins {
-  double acc_margin = 0, acc_shift = 0, bw_margin = 0;
-};
-
-class Policy {
- public:
-  virtual ~Policy() = default;
-  virtual Decision decide(const DecisionContext& context) = 0;
-  virtual void observe(const Outcome& /*outcome*/) {}
-  // The margins the last decision used; nullopt for a policy without any.
-  virtual std::optional<Margins> margins() const { return std::nullopt; }
-  // Settings the policy chose for itself (the bounds' hindsight choices), for the summary;
-  // null when there are none.
-  virtual Json settings() const { return nullptr; }
-};
+// The interface itself is the link domain's (link/policy.h), shared with every system that
+// decides what to send; penance names it here.
+using link::Decision;
+using link::DecisionContext;
+using link::Margins;
+using link::Outcome;
+using link::Policy;
 
 // The truth of one replay: the table's true outcomes and the link's true rate. Only the
 // policies allowed privileged knowledge read it.
