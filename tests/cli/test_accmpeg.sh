@@ -24,6 +24,7 @@ PY
 [ -s "$T/g.png" ] && ok || fail "no gradient heatmap"
 
 expect_exit 0 "held-out AUC" "$VSSOFF" train-cheap-model "$T/g.npy" -o "$T/cheap.json" --epochs 2 --width 4
+cp "$T/stderr" "$T/train.log"
 expect_exit 0 "% of macroblocks at QP 30" "$VSSOFF" qpmap "$clip/video.mp4" -o "$T/map.npy" --cheap-model "$T/cheap.json" \
   --server-model "$M/segnet-tiny.json" --segment-frames 10 --top 25 --qp-hi 30 --qp-lo 44 --heatmap "$T/map.png" \
   --importance-heatmap "$T/imp.png" --heatmap-segment 1
@@ -37,7 +38,12 @@ assert m["format"] == "vssoff.qpmap" and m["source"]["kind"] == "cheap-model" an
 assert m["server_model"]["name"] == "segnet-tiny" and m["accmpeg"]["top_percent"] == 25
 card = json.load(open(f"{t}/cheap.json"))
 assert card["task"] == "mb-importance" and card["produced_by"]["server_model"]["name"] == "segnet-tiny"
-assert 0 <= card["metrics"]["val_auc"] <= 1
+# Two epochs on the tiny model's gradients learn nothing measurable (held-out AUC 0.43 measured);
+# that the trainer learns is checked on a learnable pattern in tests/accmpeg/cheap_model_test.cc.
+# Here: the split of the 10 sampled frames (the last 20% held out), and the AUC it logged.
+mt = card["metrics"]
+assert mt["train_frames"] == 8 and mt["val_frames"] == 2, mt
+assert f"held-out AUC {mt['val_auc']:.6g}" in open(f"{t}/train.log").read(), mt
 e = json.load(open(f"{t}/roi.mp4.json"))
 assert e["verify"]["qp_check"]["mismatched"] == 0, e["verify"]["qp_check"]
 PY
@@ -65,7 +71,13 @@ assert (q[0] == want).mean() > 0.99, (q[0] != want).sum()
 c = np.load(f"{t}/graded_cheap.npy")
 assert c.shape == q.shape and c.min() >= 24 and c.max() <= 48
 card = json.load(open(f"{t}/cheap.json"))
-assert card["arch_params"]["log_importance"] is True and card["metrics"]["val_log2_importance_mae"] > 0
+assert card["arch_params"]["log_importance"] is True
+# The log-importance MAE is measured on the held-out frames (the last 2 of 10): not above
+# predicting the frame mean everywhere (log2 ratio 0) by more than rounding (1.209 against 1.218
+# measured after two epochs; a head that diverged would be far above).
+rel = [np.log2(np.maximum(f, 1e-3 * f.mean()) / f.mean()) for f in g[-2:]]
+base = float(np.mean([np.abs(r).mean() for r in rel]))
+assert card["metrics"]["val_log2_importance_mae"] < 1.1 * base, (card["metrics"], base)
 e = json.load(open(f"{t}/graded.mp4.json"))
 assert e["verify"]["qp_check"]["mismatched"] == 0, e["verify"]["qp_check"]
 PY

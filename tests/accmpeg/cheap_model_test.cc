@@ -1,0 +1,107 @@
+#include "accmpeg/cheap_model.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "accmpeg/accgrad.h"
+#include "accmpeg/qp_maps.h"
+#include "core/error.h"
+#include "core/manifest.h"
+#include "core/npy.h"
+#include "test_util.h"
+#include "video/reader.h"
+
+namespace vssoff::accmpeg {
+namespace {
+
+constexpr int kW = 160, kH = 96, kFrames = 15, kRows = kH / kMacroblock, kCols = kW / kMacroblock;
+
+// An accgrad-like input where importance is a learnable pattern: each macroblock's
+// "gradient" is its mean luma squared, so the brightest 20% are the important ones.
+class CheapModel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    vssoff::test::make_clip(dir / "clip.mp4", kW, kH, kFrames);
+    video::ReaderOptions ro;
+    ro.format = video::PixelFormat::kGray8;
+    video::VideoReader reader(dir / "clip.mp4", ro);
+    video::Frame f;
+    std::vector<int64_t> frames;
+    while (reader.read(&f)) {
+      for (int r = 0; r < kRows; ++r)
+        for (int c = 0; c < kCols; ++c) {
+          double sum = 0;
+          for (int y = 0; y < kMacroblock; ++y)
+            for (int x = 0; x < kMacroblock; ++x)
+              sum += f.plane(0)[(r * kMacroblock + y) * f.stride(0) + c * kMacroblock + x];
+          double mean = sum / (kMacroblock * kMacroblock) / 255;
+          grad.push_back(static_cast<float>(mean * mean));
+        }
+      frames.push_back(static_cast<int64_t>(frames.size()));
+    }
+    ASSERT_EQ(frames.size(), size_t(kFrames));
+    const std::string npy = dir / "g.npy";
+    write_npy(npy, NpyArray::from<float>({kFrames, kRows, kCols}, grad), true);
+    Json m = new_manifest("accgrad", kAccGradVersion);
+    m["params"] = {{"mode", "grad"}, {"macroblock", kMacroblock}, {"width", kW},
+                   {"height", kH},   {"mb_rows", kRows},          {"mb_cols", kCols}};
+    m["server_model"] = {{"name", "bright"}, {"weights_sha256", "0"}};
+    m["frames"] = frames;
+    add_input(m, "video", dir / "clip.mp4");
+    add_sidecar(m, "accgrad", manifest_path_for(npy), npy);
+    write_manifest(manifest_path_for(npy), m, true);
+  }
+  TrainCheapOptions options() {
+    TrainCheapOptions o;
+    o.accgrad = {dir / "g.npy"};
+    o.output = dir / "cheap.json";
+    o.width = 4;
+    o.epochs = 25;
+    o.patience = 25;
+    o.batch = 4;
+    o.lr = 1e-2;
+    o.threads = 2;
+    return o;
+  }
+  vssoff::test::TempDir dir;
+  std::vector<float> grad;  // [frames x rows x cols]
+};
+
+// AUC of predicted importance on frames [first, kFrames) against the top-20% labels.
+double auc_on(const ImportanceResult& r, const std::vector<float>& grad, int64_t first) {
+  std::vector<float> scores(r.importance.begin(), r.importance.end());
+  std::vector<uint8_t> labels;
+  for (int64_t i = first; i < kFrames; ++i) {
+    std::vector<uint8_t> l = importance_labels(grad.data() + i * kRows * kCols, kRows * kCols, 20, -1);
+    labels.insert(labels.end(), l.begin(), l.end());
+  }
+  return roc_auc(scores, labels);
+}
+
+TEST_F(CheapModel, LearnsThatBrightMacroblocksMatterOnHeldOutFrames) {
+  TrainCheapResult t = train_cheap_model(options());
+  EXPECT_EQ(t.train_frames, 12);
+  EXPECT_EQ(t.val_frames, 3);
+  // Chance is 0.5; the network must clearly have learned the pattern.
+  EXPECT_GE(t.val_auc, 0.8) << "held-out AUC";
+  EXPECT_EQ(t.card["task"], "mb-importance");
+  // predict_importance on the held-out frames: the grid's shape, and the same AUC.
+  ImportanceOptions io;
+  io.input = dir / "clip.mp4";
+  io.model = dir / "cheap.json";
+  io.frames = {12, 13, 14};
+  io.threads = 2;
+  ImportanceResult r = predict_importance(io);
+  EXPECT_EQ(r.frames, io.frames);
+  EXPECT_EQ(r.rows, kRows);
+  EXPECT_EQ(r.cols, kCols);
+  ASSERT_EQ(r.importance.size(), size_t(3 * kRows * kCols));
+  ASSERT_EQ(r.relative.size(), r.importance.size());
+  for (float p : r.importance) EXPECT_TRUE(p >= 0 && p <= 1) << p;
+  EXPECT_NEAR(auc_on(r, grad, 12), t.val_auc, 0.02);
+  EXPECT_THROW(train_cheap_model(options()), InputError);  // exists, no force
+}
+
+}  // namespace
+}  // namespace vssoff::accmpeg
