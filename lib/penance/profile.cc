@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "codec/x264_encoder.h"
+#include "codec/round_trip.h"
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -19,7 +19,6 @@
 #include "metrics/segmentation.h"
 #include "nn/segmenter.h"
 #include "penance/table.h"
-#include "video/decoder.h"
 #include "video/picture.h"
 #include "video/reader.h"
 #include "video/scaler.h"
@@ -60,28 +59,19 @@ double inter_complexity(const std::vector<video::Frame>& frames) {
 // at `qp`. The camera can afford two for every segment (a sixteenth of the work of one
 // full-size veryfast encode each), and they see what H.264 sees (motion-compensated
 // residuals), which a frame difference does not; two QPs give the segment's rate slope.
+// Headers are not counted (tables made so far did not).
 double probe_bytes(const std::vector<video::Frame>& frames, video::Rational fps, int qp, video::Scaler* scaler) {
-  const int w = std::max(16, frames[0].width / 2 / 2 * 2), h = std::max(16, frames[0].height / 2 / 2 * 2);
-  codec::EncoderOptions eo;
-  eo.preset = "ultrafast";
-  eo.base_qp = qp;
-  eo.threads = 1;
-  eo.gop_frames = static_cast<int>(frames.size());
-  codec::H264Encoder enc(w, h, fps, eo);
-  std::vector<video::EncodedPacket> pkts;
-  video::Frame small;
-  for (size_t i = 0; i < frames.size(); ++i) {
-    scaler->convert(frames[i], w, h, video::PixelFormat::kYuv420p, &small);
-    small.index = static_cast<int64_t>(i);
-    enc.encode(small, nullptr, &pkts);
-  }
-  enc.flush(&pkts);
-  double bytes = 0;
-  for (const auto& p : pkts) bytes += static_cast<double>(p.data.size());
-  return bytes;
+  codec::RoundTripOptions o;
+  o.width = std::max(16, frames[0].width / 2 / 2 * 2);  // not scaled_size(): the rule the tables were made with
+  o.height = std::max(16, frames[0].height / 2 / 2 * 2);
+  o.preset = "ultrafast";
+  o.qp = qp;
+  o.threads = 1;
+  o.gop_frames = static_cast<int>(frames.size());
+  o.fps = fps;
+  const codec::RoundTripResult r = codec::round_trip(frames, o, scaler);
+  return static_cast<double>(r.total_bytes - r.header_bytes);
 }
-
-int even(double v) { return std::max(2, static_cast<int>(std::lround(v / 2)) * 2); }
 
 // GFLOPs of one frame: the card's figure scaled to the pixels the model runs on, which are
 // the card's fixed input size when it has one.
@@ -284,58 +274,21 @@ ProfileResult profile(const ProfileOptions& opt) {
     std::vector<std::vector<std::string>> seg_rows;
     for (size_t si = 0; si < opt.scales.size(); ++si) {
       const double scale = opt.scales[si];
-      const int sw = scale == 1.0 ? W : even(W * scale), sh = scale == 1.0 ? H : even(H * scale);
       for (int qp : opt.qps) {
-        codec::EncoderOptions eo;
-        eo.preset = opt.preset;
-        eo.base_qp = qp;
-        eo.gop_frames = opt.segment_frames;
-        codec::H264Encoder enc(sw, sh, fps, eo);
-        std::vector<video::EncodedPacket> pkts;
-        video::Frame scaled;
-        for (int i = 0; i < n; ++i) {
-          const video::Frame* in = &frames[i];
-          if (sw != W || sh != H) {
-            scaler.convert(frames[i], sw, sh, video::PixelFormat::kYuv420p, &scaled);
-            in = &scaled;
-          }
-          enc.encode(*in, nullptr, &pkts);
-        }
-        enc.flush(&pkts);
-        std::vector<uint8_t> headers = enc.headers();
-        int64_t bytes = static_cast<int64_t>(headers.size());
-        video::H264Decoder dec(false, video::PixelFormat::kRgb24);
-        std::vector<video::Frame> decoded(n);
-        int got = 0;
-        auto drain = [&] {
-          video::Frame out;
-          while (dec.receive(&out)) {
-            check<RuntimeError>(out.index >= 0 && out.index < n, "profile: decoder returned frame ", out.index);
-            decoded[out.index] = std::move(out);
-            ++got;
-          }
-        };
-        for (size_t k = 0; k < pkts.size(); ++k) {
-          bytes += static_cast<int64_t>(pkts[k].data.size());
-          std::vector<uint8_t> au = k == 0 ? headers : std::vector<uint8_t>();  // SPS/PPS with the IDR
-          au.insert(au.end(), pkts[k].data.begin(), pkts[k].data.end());
-          dec.send(au.data(), au.size(), pkts[k].pts);
-          drain();
-        }
-        dec.send_end();
-        drain();
-        check<RuntimeError>(got == n, "profile: decoded ", got, " of ", n, " frames");
-        // The frames as the server runs them: as sent, or scaled back to the original size.
-        std::vector<video::Frame> served(as_sent ? 0 : acc.size());
+        codec::RoundTripOptions o;
+        o.qp = qp;
+        o.scale = scale;
+        o.preset = opt.preset;
+        o.gop_frames = opt.segment_frames;
+        o.fps = fps;
+        o.decode = true;
+        o.decode_format = video::PixelFormat::kRgb24;
+        o.decode_at_input_size = !as_sent;  // the frames as the server runs them
+        const codec::RoundTripResult rt = codec::round_trip(frames, o, &scaler);
+        const int sw = rt.width, sh = rt.height;
+        const int64_t bytes = rt.total_bytes;
         std::vector<const video::Frame*> ptrs;
-        for (size_t j = 0; j < acc.size(); ++j) {
-          if (as_sent) {
-            ptrs.push_back(&decoded[acc[j]]);
-            continue;
-          }
-          scaler.convert(decoded[acc[j]], W, H, video::PixelFormat::kRgb24, &served[j]);
-          ptrs.push_back(&served[j]);
-        }
+        for (int i : acc) ptrs.push_back(&rt.decoded[i]);
         const double served_pixels = as_sent ? double(sw) * sh : double(W) * H;
         const double kbps = bytes * 8.0 / (n / fps.value()) / 1000;
         for (size_t m = 0; m < models.size(); ++m) {
