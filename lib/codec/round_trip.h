@@ -12,14 +12,15 @@
 // Encoding: H264Encoder in constant-QP mode (x264_encoder.h), frame i of the input has pts
 // i (the frames' own index is ignored) and every gop_frames-th frame from 0 is an IDR frame.
 // Bytes: header_bytes are the SPS/PPS, frame_bytes[i] the packet of frame i; total_bytes,
-// their sum, is what the run costs as a stream. Deterministic for the same frames and
-// options (with threads > 1, x264 is still deterministic unless it is told otherwise).
+// their sum, is what the run costs as a stream. No B-frames, no per-macroblock QPs (for
+// those, use H264Encoder itself, as encode-roi does).
 //
 // Decoding (decode = true): the stream goes through video::H264Decoder (FFmpeg) into
 // decode_format frames at the encoded size, or, with decode_at_input_size, converted back
 // to the input's size by the scaler (bicubic when enlarging).
 //
-// Threading: not thread-safe on a shared Scaler; x264 uses `threads` threads.
+// Memory: the whole run (packets and decoded frames) is held at once; meant for segments.
+// Threading: calls sharing a Scaler must not overlap; x264 uses `threads` threads.
 // Errors: UsageError for bad options (the field and value), RuntimeError when x264 or the
 // decoder fails or a frame does not come back.
 #pragma once
