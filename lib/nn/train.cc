@@ -8,7 +8,7 @@
 #include <random>
 #include <thread>
 
-#include "codec/x264_encoder.h"
+#include "codec/round_trip.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -16,8 +16,6 @@
 #include "nn/model_card.h"
 #include "nn/segnet.h"
 #include "synth/scene.h"
-#include "video/decoder.h"
-#include "video/scaler.h"
 
 namespace fs = std::filesystem;
 
@@ -45,27 +43,14 @@ torch::Tensor to_labels(const video::Frame& labels) {
 
 // One x264 intra round trip of an RGB frame at `qp` (compression augmentation).
 void compress(video::Frame* rgb, int qp) {
-  codec::EncoderOptions eo;
-  eo.preset = "ultrafast";
-  eo.base_qp = qp;
-  eo.threads = 1;
-  eo.gop_frames = 1;
-  video::Scaler scaler;
-  video::Frame yuv;
-  scaler.convert(*rgb, rgb->width, rgb->height, video::PixelFormat::kYuv420p, &yuv);
-  yuv.index = 0;
-  codec::H264Encoder enc(rgb->width, rgb->height, {30, 1}, eo);
-  std::vector<video::EncodedPacket> pkts;
-  enc.encode(yuv, nullptr, &pkts);
-  enc.flush(&pkts);
-  std::vector<uint8_t> data = enc.headers();
-  for (const auto& p : pkts) data.insert(data.end(), p.data.begin(), p.data.end());
-  video::H264Decoder dec(false, video::PixelFormat::kRgb24);
-  dec.send(data.data(), data.size(), 0);
-  dec.send_end();
-  video::Frame out;
-  check<RuntimeError>(dec.receive(&out), "compression augmentation: nothing decoded");
-  *rgb = std::move(out);
+  codec::RoundTripOptions o;
+  o.qp = qp;
+  o.preset = "ultrafast";
+  o.threads = 1;
+  o.gop_frames = 1;
+  o.decode = true;
+  o.decode_format = video::PixelFormat::kRgb24;
+  *rgb = std::move(codec::round_trip({*rgb}, o).decoded[0]);
 }
 
 struct Sampler {

@@ -195,30 +195,16 @@ std::pair<double, double> estimator_errors(const Estimators& e, const std::vecto
   return {mdape, n ? abs_err / n : NAN};
 }
 
-Estimators train_estimators(const TrainEstimatorsOptions& opt) {
-  check<UsageError>(!opt.tables.empty(), "give at least one training table");
-  check<UsageError>(fs::path(opt.output).extension() == ".json", "output must end in .json (got ", opt.output, ")");
-  check<UsageError>(opt.ridge >= 0 || opt.ridge == -1, "ridge must be >= 0, or -1 to choose it (got ", opt.ridge, ")");
-  check_output_path(opt.output, opt.force);
-  std::vector<ProfileTable> train, held;
-  for (const auto& p : opt.tables) train.push_back(read_profile_table(p));
-  for (const auto& p : opt.holdout) held.push_back(read_profile_table(p));
-  Estimators e;
-  e.models = train[0].models;
-  e.qps = train[0].qps;
-  e.scales = train[0].scales;
-  e.actions = train[0].actions;
-  e.stat_names = train[0].stat_names;
-  e.server_input = train[0].server_input;
-  for (const auto& t : train) e.check_fits(t);
-  for (const auto& t : held) e.check_fits(t);
+namespace {
 
-  // Bitrate: one least-squares fit per (q, s) over all training segments.
+// Least squares per (q, s) over all training segments: e->rate. Returns the segment count;
+// InputError below 4.
+int64_t fit_bitrate(const std::vector<ProfileTable>& train, Estimators* e) {
   int64_t segments = 0;
   for (const auto& t : train) segments += static_cast<int64_t>(t.rows.size());
   check<InputError>(segments >= 4, "only ", segments, " training segment(s): the bitrate fit needs at least 4");
-  for (size_t qi = 0; qi < e.qps.size(); ++qi)
-    for (size_t si = 0; si < e.scales.size(); ++si) {
+  for (size_t qi = 0; qi < e->qps.size(); ++qi)
+    for (size_t si = 0; si < e->scales.size(); ++si) {
       cv::Mat X(static_cast<int>(segments), 5, CV_64F), Y(static_cast<int>(segments), 1, CV_64F);
       int r = 0;
       for (const auto& t : train)
@@ -228,177 +214,207 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
           X.at<double>(r, 2) = std::log1p(t.inter[s]);
           X.at<double>(r, 3) = std::log(std::max(1.0, t.probe26[s]));
           X.at<double>(r, 4) = std::log(std::max(1.0, t.probe38[s]));
-          Y.at<double>(r, 0) = std::log(std::max(1.0, t.rows[s][qi * e.scales.size() + si].bytes));
+          Y.at<double>(r, 0) = std::log(std::max(1.0, t.rows[s][qi * e->scales.size() + si].bytes));
         }
       cv::Mat w = ridge_solve(X, Y, 1e-6);
-      e.rate.push_back({w.at<double>(0), w.at<double>(1), w.at<double>(2), w.at<double>(3), w.at<double>(4)});
+      e->rate.push_back({w.at<double>(0), w.at<double>(1), w.at<double>(2), w.at<double>(3), w.at<double>(4)});
     }
+  return segments;
+}
 
-  // Accuracy: ridge regression from (stats now, served action) to accuracy of every action
-  // next. The ridge strength, unless given, is chosen by leaving one training table out.
-  auto fit = [&](const std::vector<const ProfileTable*>& tables, double ridge) {
-    const size_t A = e.actions.size(), F = accuracy_feature_count(e);
-    int64_t pairs = 0;
-    for (const auto* t : tables) pairs += static_cast<int64_t>((t->rows.size() - 1) * A);
-    check<InputError>(pairs > 0, "the training tables have no consecutive segments to learn accuracy from");
-    cv::Mat X(static_cast<int>(pairs), static_cast<int>(F), CV_64F),
-        Y(static_cast<int>(pairs), static_cast<int>(A), CV_64F);
-    int r = 0;
-    for (const auto* t : tables)
-      for (size_t s = 0; s + 1 < t->rows.size(); ++s)
-        for (size_t a = 0; a < A; ++a, ++r) {
-          std::vector<double> x = accuracy_features(e, t->rows[s][a].stats, static_cast<int>(a));
-          for (size_t f = 0; f < F; ++f) X.at<double>(r, static_cast<int>(f)) = x[f];
-          for (size_t b = 0; b < A; ++b) Y.at<double>(r, static_cast<int>(b)) = t->rows[s + 1][b].accuracy;
-        }
-    // Centre features and targets so that the ridge shrinks the slopes, not the mean accuracy
-    // of each action (the intercept is then the training mean), and scale the features to unit
-    // variance so that it shrinks them alike.
-    cv::Mat x_mean, y_mean;
-    cv::reduce(X, x_mean, 0, cv::REDUCE_AVG);
-    cv::reduce(Y, y_mean, 0, cv::REDUCE_AVG);
-    cv::Mat Xc = X - cv::repeat(x_mean, X.rows, 1), Yc = Y - cv::repeat(y_mean, Y.rows, 1);
-    std::vector<double> x_sd(F, 1.0);
-    for (size_t f = 0; f + 1 < F; ++f) {
-      cv::Mat col = Xc.col(static_cast<int>(f));
-      x_sd[f] = std::max(1e-9, std::sqrt(col.dot(col) / pairs));
-      col /= x_sd[f];
-    }
-    cv::Mat W = ridge_solve(Xc, Yc, ridge * pairs);
-    std::vector<std::vector<double>> w(F, std::vector<double>(A));
-    for (size_t f = 0; f < F; ++f)
-      for (size_t a = 0; a < A; ++a) w[f][a] = W.at<double>(static_cast<int>(f), static_cast<int>(a)) / x_sd[f];
-    // Fold the centring into the constant feature's weights: y = y_mean + (x - x_mean) W.
-    for (size_t a = 0; a < A; ++a) {
-      double c = y_mean.at<double>(0, static_cast<int>(a));
-      for (size_t f = 0; f + 1 < F; ++f) c -= x_mean.at<double>(0, static_cast<int>(f)) * w[f][a];
-      w[F - 1][a] = c;
-    }
-    return w;
-  };
-  std::vector<const ProfileTable*> all;
-  for (const auto& t : train) all.push_back(&t);
-  double ridge = opt.ridge;
-  Json ridge_search = Json::array();
-  if (ridge < 0 && train.size() < 2) {
+// The accuracy predictor's weights [features][actions] fitted on `tables` with e.acc_stats:
+// ridge regression from (stats now, served action) to the accuracy of every action next.
+// InputError when the tables have no consecutive segments.
+std::vector<std::vector<double>> fit_accuracy(const Estimators& e, const std::vector<const ProfileTable*>& tables,
+                                              double ridge) {
+  const size_t A = e.actions.size(), F = accuracy_feature_count(e);
+  int64_t pairs = 0;
+  for (const auto* t : tables) pairs += static_cast<int64_t>((t->rows.size() - 1) * A);
+  check<InputError>(pairs > 0, "the training tables have no consecutive segments to learn accuracy from");
+  cv::Mat X(static_cast<int>(pairs), static_cast<int>(F), CV_64F),
+      Y(static_cast<int>(pairs), static_cast<int>(A), CV_64F);
+  int r = 0;
+  for (const auto* t : tables)
+    for (size_t s = 0; s + 1 < t->rows.size(); ++s)
+      for (size_t a = 0; a < A; ++a, ++r) {
+        std::vector<double> x = accuracy_features(e, t->rows[s][a].stats, static_cast<int>(a));
+        for (size_t f = 0; f < F; ++f) X.at<double>(r, static_cast<int>(f)) = x[f];
+        for (size_t b = 0; b < A; ++b) Y.at<double>(r, static_cast<int>(b)) = t->rows[s + 1][b].accuracy;
+      }
+  // Centre features and targets so that the ridge shrinks the slopes, not the mean accuracy
+  // of each action (the intercept is then the training mean), and scale the features to unit
+  // variance so that it shrinks them alike.
+  cv::Mat x_mean, y_mean;
+  cv::reduce(X, x_mean, 0, cv::REDUCE_AVG);
+  cv::reduce(Y, y_mean, 0, cv::REDUCE_AVG);
+  cv::Mat Xc = X - cv::repeat(x_mean, X.rows, 1), Yc = Y - cv::repeat(y_mean, Y.rows, 1);
+  std::vector<double> x_sd(F, 1.0);
+  for (size_t f = 0; f + 1 < F; ++f) {
+    cv::Mat col = Xc.col(static_cast<int>(f));
+    x_sd[f] = std::max(1e-9, std::sqrt(col.dot(col) / pairs));
+    col /= x_sd[f];
+  }
+  cv::Mat W = ridge_solve(Xc, Yc, ridge * pairs);
+  std::vector<std::vector<double>> w(F, std::vector<double>(A));
+  for (size_t f = 0; f < F; ++f)
+    for (size_t a = 0; a < A; ++a) w[f][a] = W.at<double>(static_cast<int>(f), static_cast<int>(a)) / x_sd[f];
+  // Fold the centring into the constant feature's weights: y = y_mean + (x - x_mean) W.
+  for (size_t a = 0; a < A; ++a) {
+    double c = y_mean.at<double>(0, static_cast<int>(a));
+    for (size_t f = 0; f + 1 < F; ++f) c -= x_mean.at<double>(0, static_cast<int>(f)) * w[f][a];
+    w[F - 1][a] = c;
+  }
+  return w;
+}
+
+// Fits without table k, then calls visit(k) with e->acc_w set to that fit, for every k.
+void leave_one_out(Estimators* e, const std::vector<ProfileTable>& train, double ridge,
+                   const std::function<void(size_t)>& visit) {
+  for (size_t k = 0; k < train.size(); ++k) {
+    std::vector<const ProfileTable*> rest;
+    for (size_t j = 0; j < train.size(); ++j)
+      if (j != k) rest.push_back(&train[j]);
+    e->acc_w = fit_accuracy(*e, rest, ridge);
+    visit(k);
+  }
+}
+
+// Mean over the training tables of the accuracy MAE on each table left out of the fit.
+double leave_one_table_out_mae(Estimators* e, const std::vector<ProfileTable>& train, double ridge) {
+  double err = 0;
+  leave_one_out(e, train, ridge, [&](size_t k) { err += estimator_errors(*e, {train[k]}).second / train.size(); });
+  return err;
+}
+
+// Sets *ridge to the candidate with the lowest leave-one-table-out error and returns that
+// error; every candidate tried goes into *search under `stage`.
+double choose_ridge(Estimators* e, const std::vector<ProfileTable>& train, const char* stage, double* ridge,
+                    Json* search) {
+  double best = INFINITY;
+  for (double candidate : {0.0001, 0.001, 0.01, 0.1, 1.0}) {
+    const double err = leave_one_table_out_mae(e, train, candidate);
+    search->push_back({{"stage", stage}, {"ridge", candidate}, {"leave_one_table_out_mae", err}});
+    if (err < best) best = err, *ridge = candidate;
+  }
+  return best;
+}
+
+// The accuracy predictor's statistics (e->acc_stats) and ridge strength (returned). The
+// confidence summaries, then, one at a time, the statistic (a class's pixel share or
+// confidence) that lowers the leave-one-table-out error most, while one does; the ridge,
+// unless given (>= 0), is chosen by leaving one training table out before and after the
+// selection. With one training table: the summaries, and ridge 1 unless given.
+double select_accuracy_statistics(Estimators* e, const std::vector<ProfileTable>& train, double ridge, Json* selection,
+                                  Json* ridge_search) {
+  const bool choose = ridge < 0;
+  if (choose && train.size() < 2) {
     ridge = 1;
     log_info("accuracy predictor: one training table, so ridge 1 and the confidence summaries (choosing needs two)");
   }
-  // Fits without table k, then calls visit(k) with e.acc_w set to that fit.
-  auto leave_one_out = [&](double r, const std::function<void(size_t)>& visit) {
-    for (size_t k = 0; k < train.size(); ++k) {
-      std::vector<const ProfileTable*> rest;
-      for (size_t j = 0; j < train.size(); ++j)
-        if (j != k) rest.push_back(&train[j]);
-      e.acc_w = fit(rest, r);
-      visit(k);
+  for (size_t i = 0; i < e->stat_names.size(); ++i)
+    if (e->stat_names[i].rfind("share_", 0) != 0 && e->stat_names[i].rfind("conf_", 0) != 0) e->acc_stats.push_back(i);
+  if (e->acc_stats.empty())
+    for (size_t i = 0; i < e->stat_names.size(); ++i) e->acc_stats.push_back(i);
+  if (train.size() < 2) return ridge;
+  double current =
+      choose ? choose_ridge(e, train, "summaries", &ridge, ridge_search) : leave_one_table_out_mae(e, train, ridge);
+  selection->push_back({{"statistics", "confidence summaries"}, {"leave_one_table_out_mae", current}});
+  for (;;) {
+    size_t best_stat = SIZE_MAX;
+    double best = current - 1e-4;  // a real improvement, not noise in the last digits
+    for (size_t c = 0; c < e->stat_names.size(); ++c) {
+      if (std::find(e->acc_stats.begin(), e->acc_stats.end(), c) != e->acc_stats.end()) continue;
+      e->acc_stats.push_back(c);
+      const double err = leave_one_table_out_mae(e, train, ridge);
+      e->acc_stats.pop_back();
+      if (err < best) best = err, best_stat = c;
     }
-  };
-  auto loto_mae = [&](double r) {
-    double err = 0;
-    leave_one_out(r, [&](size_t k) { err += estimator_errors(e, {train[k]}).second / train.size(); });
-    return err;
-  };
-  // Sets `ridge` to the candidate with the lowest leave-one-table-out error; returns that error.
-  auto choose_ridge = [&](const char* stage) {
-    double best = INFINITY;
-    for (double candidate : {0.0001, 0.001, 0.01, 0.1, 1.0}) {
-      const double err = loto_mae(candidate);
-      ridge_search.push_back({{"stage", stage}, {"ridge", candidate}, {"leave_one_table_out_mae", err}});
-      if (err < best) best = err, ridge = candidate;
-    }
-    return best;
-  };
-  // Statistics: the confidence summaries, then, one at a time, the statistic (a class's pixel
-  // share or confidence) that lowers the leave-one-table-out error most, while one does.
-  for (size_t i = 0; i < e.stat_names.size(); ++i)
-    if (e.stat_names[i].rfind("share_", 0) != 0 && e.stat_names[i].rfind("conf_", 0) != 0) e.acc_stats.push_back(i);
-  if (e.acc_stats.empty())
-    for (size_t i = 0; i < e.stat_names.size(); ++i) e.acc_stats.push_back(i);
-  Json selection = Json::array();
-  if (train.size() >= 2) {
-    double current = ridge < 0 ? choose_ridge("summaries") : loto_mae(ridge);
-    selection.push_back({{"statistics", "confidence summaries"}, {"leave_one_table_out_mae", current}});
-    for (;;) {
-      size_t best_stat = SIZE_MAX;
-      double best = current - 1e-4;  // a real improvement, not noise in the last digits
-      for (size_t c = 0; c < e.stat_names.size(); ++c) {
-        if (std::find(e.acc_stats.begin(), e.acc_stats.end(), c) != e.acc_stats.end()) continue;
-        e.acc_stats.push_back(c);
-        const double err = loto_mae(ridge);
-        e.acc_stats.pop_back();
-        if (err < best) best = err, best_stat = c;
-      }
-      if (best_stat == SIZE_MAX) break;
-      e.acc_stats.push_back(best_stat);
-      current = best;
-      selection.push_back({{"added", e.stat_names[best_stat]}, {"leave_one_table_out_mae", current}});
-      log_info("accuracy predictor: + ", e.stat_names[best_stat], " (leave-one-table-out MAE ", current, ")");
-    }
-    if (opt.ridge < 0) current = choose_ridge("selected");
-    log_info("accuracy predictor: ", e.acc_stats.size(), " statistics, ridge ", ridge, " (leave-one-table-out MAE ",
-             current, ")");
+    if (best_stat == SIZE_MAX) break;
+    e->acc_stats.push_back(best_stat);
+    current = best;
+    selection->push_back({{"added", e->stat_names[best_stat]}, {"leave_one_table_out_mae", current}});
+    log_info("accuracy predictor: + ", e->stat_names[best_stat], " (leave-one-table-out MAE ", current, ")");
   }
-  e.ridge = ridge;
-  // Per action, the spread of the prediction error on a table the fit did not see (in-sample
-  // with one table), and of the truth's change from one segment to the next.
-  const size_t A = e.actions.size();
+  if (choose) current = choose_ridge(e, train, "selected", &ridge, ridge_search);
+  log_info("accuracy predictor: ", e->acc_stats.size(), " statistics, ridge ", ridge, " (leave-one-table-out MAE ",
+           current, ")");
+  return ridge;
+}
+
+// The final accuracy fit on all training tables (e->acc_w) and, per action: the spread of
+// the prediction error on a table the fit did not see (in-sample with one table), of the
+// truth's change from one segment to the next, and the mean accuracy.
+void fit_accuracy_predictor(Estimators* e, const std::vector<ProfileTable>& train) {
+  const size_t A = e->actions.size();
   std::vector<double> sq(A, 0.0), change_sq(A, 0.0);
   int64_t n = 0, changes = 0;
   auto add_errors = [&](const ProfileTable& t) {
     for (size_t s = 0; s + 1 < t.rows.size(); ++s)
       for (size_t a = 0; a < A; ++a, ++n) {
-        std::vector<double> pred = e.predict_accuracy(t.rows[s][a].stats, static_cast<int>(a));
+        std::vector<double> pred = e->predict_accuracy(t.rows[s][a].stats, static_cast<int>(a));
         for (size_t b = 0; b < A; ++b) sq[b] += std::pow(pred[b] - t.rows[s + 1][b].accuracy, 2);
       }
   };
-  if (train.size() >= 2) leave_one_out(ridge, [&](size_t k) { add_errors(train[k]); });
-  e.acc_w = fit(all, ridge);
+  if (train.size() >= 2) leave_one_out(e, train, e->ridge, [&](size_t k) { add_errors(train[k]); });
+  std::vector<const ProfileTable*> all;
+  for (const auto& t : train) all.push_back(&t);
+  e->acc_w = fit_accuracy(*e, all, e->ridge);
   if (train.size() < 2) add_errors(train[0]);
   for (const auto& t : train)
     for (size_t s = 0; s + 1 < t.rows.size(); ++s, ++changes)
       for (size_t b = 0; b < A; ++b) change_sq[b] += std::pow(t.rows[s + 1][b].accuracy - t.rows[s][b].accuracy, 2);
-  e.mean_accuracy.assign(A, 0.0);
+  e->mean_accuracy.assign(A, 0.0);
   int64_t segs = 0;
   for (const auto& t : train)
     for (size_t s = 0; s < t.rows.size(); ++s, ++segs)
-      for (size_t b = 0; b < A; ++b) e.mean_accuracy[b] += t.rows[s][b].accuracy;
-  for (double& v : e.mean_accuracy) v /= std::max<int64_t>(1, segs);
-  e.acc_sd.resize(A);
-  e.change_sd.resize(A);
+      for (size_t b = 0; b < A; ++b) e->mean_accuracy[b] += t.rows[s][b].accuracy;
+  for (double& v : e->mean_accuracy) v /= std::max<int64_t>(1, segs);
+  e->acc_sd.resize(A);
+  e->change_sd.resize(A);
   for (size_t b = 0; b < A; ++b) {
-    e.acc_sd[b] = std::sqrt(sq[b] / std::max<int64_t>(1, n));
-    e.change_sd[b] = std::sqrt(change_sq[b] / std::max<int64_t>(1, changes));
+    e->acc_sd[b] = std::sqrt(sq[b] / std::max<int64_t>(1, n));
+    e->change_sd[b] = std::sqrt(change_sq[b] / std::max<int64_t>(1, changes));
   }
+}
 
-  auto [train_mdape, train_mae] = estimator_errors(e, train);
-  e.metrics = {{"train", {{"bitrate_mdape", train_mdape}, {"accuracy_mae", train_mae}, {"segments", segments}}}};
+// e->metrics: the analytic estimators' errors on the training tables and on the held-out ones.
+void measure_errors(Estimators* e, const std::vector<ProfileTable>& train, const std::vector<ProfileTable>& held,
+                    int64_t train_segments) {
+  auto [train_mdape, train_mae] = estimator_errors(*e, train);
+  e->metrics = {{"train", {{"bitrate_mdape", train_mdape}, {"accuracy_mae", train_mae}, {"segments", train_segments}}}};
   if (!held.empty()) {
-    auto [mdape, mae] = estimator_errors(e, held);
+    auto [mdape, mae] = estimator_errors(*e, held);
     int64_t hs = 0;
     for (const auto& t : held) hs += static_cast<int64_t>(t.rows.size());
-    e.metrics["holdout"] = {{"bitrate_mdape", mdape}, {"accuracy_mae", mae}, {"segments", hs}};
+    e->metrics["holdout"] = {{"bitrate_mdape", mdape}, {"accuracy_mae", mae}, {"segments", hs}};
   }
+}
 
-  if (opt.cnn) {
-    const size_t K = e.qps.size() * e.scales.size();
-    BitrateSamples tr, ho;
-    auto append = [&](BitrateSamples& into, const BitrateSamples& add) {
-      into.images.insert(into.images.end(), add.images.begin(), add.images.end());
-      into.features.insert(into.features.end(), add.features.begin(), add.features.end());
-      into.log_bytes.insert(into.log_bytes.end(), add.log_bytes.begin(), add.log_bytes.end());
-      into.n += add.n;
-    };
-    for (const auto& t : train) append(tr, table_samples(t, K, true));
-    for (const auto& t : held) append(ho, table_samples(t, K, true));
-    e.cnn_weights =
-        (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".bitrate.pt")).string();
-    BitrateCnnResult r =
-        VSSOFF_PLUGIN_CALL(vssoff::penance::train_bitrate_cnn)(tr, ho, int(K), e.cnn_weights, 1, opt.threads);
-    e.metrics["train"]["bitrate_cnn_mdape"] = r.train_mdape;
-    if (!held.empty()) e.metrics["holdout"]["bitrate_cnn_mdape"] = r.holdout_mdape;
-  }
+// Trains the bitrate CNN (bitrate_cnn.h) into OUTPUT-stem.bitrate.pt beside the output
+// (e->cnn_weights) and adds its errors to e->metrics.
+void train_cnn(Estimators* e, const std::vector<ProfileTable>& train, const std::vector<ProfileTable>& held,
+               const TrainEstimatorsOptions& opt) {
+  const size_t K = e->qps.size() * e->scales.size();
+  BitrateSamples tr, ho;
+  auto append = [&](BitrateSamples& into, const BitrateSamples& add) {
+    into.images.insert(into.images.end(), add.images.begin(), add.images.end());
+    into.features.insert(into.features.end(), add.features.begin(), add.features.end());
+    into.log_bytes.insert(into.log_bytes.end(), add.log_bytes.begin(), add.log_bytes.end());
+    into.n += add.n;
+  };
+  for (const auto& t : train) append(tr, table_samples(t, K, true));
+  for (const auto& t : held) append(ho, table_samples(t, K, true));
+  e->cnn_weights =
+      (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".bitrate.pt")).string();
+  BitrateCnnResult r =
+      VSSOFF_PLUGIN_CALL(vssoff::penance::train_bitrate_cnn)(tr, ho, int(K), e->cnn_weights, 1, opt.threads);
+  e->metrics["train"]["bitrate_cnn_mdape"] = r.train_mdape;
+  if (!held.empty()) e->metrics["holdout"]["bitrate_cnn_mdape"] = r.holdout_mdape;
+}
 
+// The estimators' artefact (estimators.h): the fits, how they were chosen, the metrics.
+Json estimators_manifest(const Estimators& e, const TrainEstimatorsOptions& opt, const Json& selection,
+                         const Json& ridge_search, int segment_frames) {
   Json m = new_manifest("penance-estimators", kEstimatorsVersion);
   std::vector<std::string> chosen;
   for (size_t i : e.acc_stats) chosen.push_back(e.stat_names[i]);
@@ -411,7 +427,7 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
                  {"statistic_selection", selection},
                  {"ridge", e.ridge},
                  {"ridge_search", ridge_search},
-                 {"segment_frames", train[0].segment_frames}};
+                 {"segment_frames", segment_frames}};
   Json rate = Json::array();
   for (const auto& c : e.rate) rate.push_back({c[0], c[1], c[2], c[3], c[4]});
   m["bitrate"] = {{"form",
@@ -439,7 +455,36 @@ Estimators train_estimators(const TrainEstimatorsOptions& opt) {
   }
   for (const auto& p : opt.tables) add_input(m, "train", p);
   for (const auto& p : opt.holdout) add_input(m, "holdout", p);
-  write_manifest(opt.output, m, opt.force);
+  return m;
+}
+
+}  // namespace
+
+Estimators train_estimators(const TrainEstimatorsOptions& opt) {
+  check<UsageError>(!opt.tables.empty(), "give at least one training table");
+  check<UsageError>(fs::path(opt.output).extension() == ".json", "output must end in .json (got ", opt.output, ")");
+  check<UsageError>(opt.ridge >= 0 || opt.ridge == -1, "ridge must be >= 0, or -1 to choose it (got ", opt.ridge, ")");
+  check_output_path(opt.output, opt.force);
+  std::vector<ProfileTable> train, held;
+  for (const auto& p : opt.tables) train.push_back(read_profile_table(p));
+  for (const auto& p : opt.holdout) held.push_back(read_profile_table(p));
+  Estimators e;
+  e.models = train[0].models;
+  e.qps = train[0].qps;
+  e.scales = train[0].scales;
+  e.actions = train[0].actions;
+  e.stat_names = train[0].stat_names;
+  e.server_input = train[0].server_input;
+  for (const auto& t : train) e.check_fits(t);
+  for (const auto& t : held) e.check_fits(t);
+
+  const int64_t segments = fit_bitrate(train, &e);
+  Json selection = Json::array(), ridge_search = Json::array();
+  e.ridge = select_accuracy_statistics(&e, train, opt.ridge, &selection, &ridge_search);
+  fit_accuracy_predictor(&e, train);
+  measure_errors(&e, train, held, segments);
+  if (opt.cnn) train_cnn(&e, train, held, opt);
+  write_manifest(opt.output, estimators_manifest(e, opt, selection, ridge_search, train[0].segment_frames), opt.force);
   return e;
 }
 

@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "codec/x264_encoder.h"
+#include "codec/round_trip.h"
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -19,7 +19,6 @@
 #include "metrics/segmentation.h"
 #include "nn/segmenter.h"
 #include "penance/table.h"
-#include "video/decoder.h"
 #include "video/picture.h"
 #include "video/reader.h"
 #include "video/scaler.h"
@@ -60,34 +59,324 @@ double inter_complexity(const std::vector<video::Frame>& frames) {
 // at `qp`. The camera can afford two for every segment (a sixteenth of the work of one
 // full-size veryfast encode each), and they see what H.264 sees (motion-compensated
 // residuals), which a frame difference does not; two QPs give the segment's rate slope.
+// Headers are not counted (tables made so far did not).
 double probe_bytes(const std::vector<video::Frame>& frames, video::Rational fps, int qp, video::Scaler* scaler) {
-  const int w = std::max(16, frames[0].width / 2 / 2 * 2), h = std::max(16, frames[0].height / 2 / 2 * 2);
-  codec::EncoderOptions eo;
-  eo.preset = "ultrafast";
-  eo.base_qp = qp;
-  eo.threads = 1;
-  eo.gop_frames = static_cast<int>(frames.size());
-  codec::H264Encoder enc(w, h, fps, eo);
-  std::vector<video::EncodedPacket> pkts;
-  video::Frame small;
-  for (size_t i = 0; i < frames.size(); ++i) {
-    scaler->convert(frames[i], w, h, video::PixelFormat::kYuv420p, &small);
-    small.index = static_cast<int64_t>(i);
-    enc.encode(small, nullptr, &pkts);
-  }
-  enc.flush(&pkts);
-  double bytes = 0;
-  for (const auto& p : pkts) bytes += static_cast<double>(p.data.size());
-  return bytes;
+  codec::RoundTripOptions o;
+  o.width = std::max(16, frames[0].width / 2 / 2 * 2);  // not scaled_size(): the rule the tables were made with
+  o.height = std::max(16, frames[0].height / 2 / 2 * 2);
+  o.preset = "ultrafast";
+  o.qp = qp;
+  o.threads = 1;
+  o.gop_frames = static_cast<int>(frames.size());
+  o.fps = fps;
+  const codec::RoundTripResult r = codec::round_trip(frames, o, scaler);
+  return static_cast<double>(r.total_bytes - r.header_bytes);
 }
-
-int even(double v) { return std::max(2, static_cast<int>(std::lround(v / 2)) * 2); }
 
 // GFLOPs of one frame: the card's figure scaled to the pixels the model runs on, which are
 // the card's fixed input size when it has one.
 double server_gflops(const nn::ModelCard& c, double frame_pixels) {
   const double pixels = c.input_width > 0 ? double(c.input_width) * c.input_height : frame_pixels;
   return c.gflops * pixels / (double(c.cost_width) * c.cost_height);
+}
+
+// The server side: the models compared and what their accuracy is measured against.
+struct Server {
+  std::vector<std::unique_ptr<nn::Segmenter>> models;  // cheapest first, as given
+  std::vector<std::string> names;                      // their cards' names, distinct
+  std::unique_ptr<nn::Segmenter> reference_owner;      // a --reference-model of its own
+  nn::Segmenter* reference = nullptr;                  // labels from this model, or else
+  metrics::LabelSet truth;                             // from the ground truth
+};
+
+// Loads the models and the reference; UsageError when two models share a name.
+Server open_server(const ProfileOptions& opt) {
+  nn::SegmenterOptions so;
+  so.threads = opt.threads;
+  Server s;
+  for (const std::string& m : opt.models) {
+    s.models.push_back(std::make_unique<nn::Segmenter>(m, so));
+    s.names.push_back(s.models.back()->card().name);
+  }
+  check<UsageError>(std::set<std::string>(s.names.begin(), s.names.end()).size() == s.names.size(),
+                    "two models have the same name");
+  if (!opt.ground_truth.empty()) {
+    s.truth = metrics::open_label_set(opt.ground_truth);
+  } else if (!opt.reference_model.empty()) {
+    s.reference_owner = std::make_unique<nn::Segmenter>(opt.reference_model, so);
+    s.reference = s.reference_owner.get();
+  } else {
+    s.reference = s.models.back().get();
+  }
+  return s;
+}
+
+// The class count the models share; InputError when they differ.
+int shared_class_count(const Server& server) {
+  const auto& models = server.models;
+  const int C = static_cast<int>(models[0]->card().classes.size());
+  for (const auto& m : models)
+    check<InputError>(static_cast<int>(m->card().classes.size()) == C, m->card().card_path, ": ",
+                      m->card().classes.size(), " classes, ", models[0]->card().card_path, " has ", C,
+                      "; profile compares models of one label set");
+  return C;
+}
+
+// The table's columns for C classes (profile.h).
+std::vector<std::string> table_header(int C) {
+  std::vector<std::string> header = {"segment",
+                                     "first_frame",
+                                     "frames",
+                                     "model",
+                                     "qp",
+                                     "scale",
+                                     "width",
+                                     "height",
+                                     "bytes",
+                                     "kbps",
+                                     "miou",
+                                     "pixel_accuracy",
+                                     "gflops",
+                                     "intra_complexity",
+                                     "inter_complexity",
+                                     "probe_bytes_qp26",
+                                     "probe_bytes_qp38",
+                                     "mean_max_prob",
+                                     "mean_norm_entropy",
+                                     "mean_margin",
+                                     "frac_maxprob_below_0.5",
+                                     "frac_maxprob_below_0.7",
+                                     "frac_maxprob_below_0.9"};
+  for (int k = 0; k < C; ++k) header.push_back("share_" + std::to_string(k));
+  for (int k = 0; k < C; ++k) header.push_back("conf_" + std::to_string(k));
+  return header;
+}
+
+// What makes rows of two runs interchangeable; kept beside OUT.partial so that --resume
+// cannot mix rows made with other settings.
+Json run_key(const ProfileOptions& opt, const std::vector<std::string>& weights_sha) {
+  return {{"video", fs::absolute(opt.input).string()},
+          {"qps", opt.qps},
+          {"scales", opt.scales},
+          {"segment_frames", opt.segment_frames},
+          {"acc_frames", opt.acc_frames},
+          {"preset", opt.preset},
+          {"server_input", opt.server_input},
+          {"ground_truth", opt.ground_truth},
+          {"reference_model", opt.reference_model},
+          {"shard", {opt.shard_index, opt.shard_count}},
+          {"models", weights_sha}};
+}
+
+// Resume: the rows of the segments complete in `partial` (each with `actions` rows) into
+// *rows; returns those segments. InputError when the partial table was made with another
+// run key or other columns.
+std::set<int64_t> read_complete_segments(const std::string& partial, const Json& key,
+                                         const std::vector<std::string>& header, size_t actions,
+                                         std::vector<std::vector<std::string>>* rows) {
+  const std::string partial_key = partial + ".json";
+  if (fs::exists(partial_key)) {
+    Json before = Json::parse(read_file(partial_key), nullptr, false);
+    check<InputError>(before.is_object(), partial_key,
+                      ": not a settings record; delete it and the partial table, or pass --force");
+    for (auto& [k, v] : key.items())
+      check<InputError>(before.value(k, Json()) == v, partial, ": made with another ", k, " (",
+                        before.value(k, Json()).dump(), ", this run ", v.dump(),
+                        "); run with those settings, or pass --force to start over");
+  }
+  Table t = read_table(partial);  // segment, qp and scale checked to be numbers
+  check<InputError>(t.header == header, partial, ": its columns differ from this run's (other models or classes?)");
+  std::map<int64_t, size_t> per_segment;
+  read_artefact(partial, [&] {
+    for (auto& r : t.rows) ++per_segment[std::stoll(r[0])];
+    for (auto& r : t.rows)
+      if (per_segment[std::stoll(r[0])] == actions) rows->push_back(r);
+  });
+  std::set<int64_t> done;
+  for (auto [s, n] : per_segment)
+    if (n == actions) done.insert(s);
+  return done;
+}
+
+// One segment's frames and what every action of it shares.
+struct Segment {
+  int64_t index = 0, first = 0;           // segment index; its first frame in the video
+  std::vector<video::Frame> frames;       // kYuv420p, index = position in the segment (pts within the GOP)
+  std::vector<int> scored;                // positions whose accuracy and statistics are measured
+  std::vector<std::vector<uint8_t>> ref;  // [scored] reference labels at the video's size
+  double intra = 0, inter = 0;            // complexities (see above)
+  double probe_lo = 0, probe_hi = 0;      // probe bytes at QP 26 and 38
+};
+
+// The frames of segment s; InputError when there are none.
+void read_segment(video::VideoReader* reader, const ProfileOptions& opt, int64_t s, Segment* seg) {
+  seg->index = s;
+  seg->first = s * opt.segment_frames;
+  seg->frames.clear();
+  reader->seek(seg->first);
+  video::Frame f;
+  while (static_cast<int>(seg->frames.size()) < opt.segment_frames && reader->read(&f)) seg->frames.push_back(f);
+  check<InputError>(!seg->frames.empty(), opt.input, ": no frames at segment ", s);
+  for (size_t i = 0; i < seg->frames.size(); ++i) seg->frames[i].index = static_cast<int64_t>(i);
+}
+
+// acc_frames evenly spaced positions of n (all when acc_frames is 0 or >= n).
+std::vector<int> scored_positions(int n, int acc_frames) {
+  std::vector<int> acc;
+  if (acc_frames == 0 || acc_frames >= n)
+    for (int i = 0; i < n; ++i) acc.push_back(i);
+  else
+    for (int j = 0; j < acc_frames; ++j) acc.push_back(static_cast<int>((j + 0.5) * n / acc_frames));
+  return acc;
+}
+
+// Reference labels of the scored frames: the reference model on the original frames, or
+// the ground truth (InputError when a frame's labels are missing or of another size).
+std::vector<std::vector<uint8_t>> reference_labels(const Server& server, const ProfileOptions& opt, const Segment& seg,
+                                                   int W, int H, video::Scaler* scaler) {
+  std::vector<std::vector<uint8_t>> ref(seg.scored.size());
+  for (size_t j = 0; j < seg.scored.size(); ++j) {
+    const int64_t index = seg.first + seg.scored[j];
+    if (server.reference) {
+      video::Frame rgb;
+      scaler->convert(seg.frames[seg.scored[j]], W, H, video::PixelFormat::kRgb24, &rgb);
+      ref[j] = server.reference->run({&rgb})[0].labels;
+    } else {
+      auto it = server.truth.files.find(index);
+      check<InputError>(it != server.truth.files.end(), opt.ground_truth, ": no labels for frame ", index);
+      video::Frame g = video::read_image(it->second, video::PixelFormat::kGray8);
+      check<InputError>(g.width == W && g.height == H, it->second, ": labels are ", g.width, "x", g.height,
+                        ", the video ", W, "x", H);
+      ref[j].assign(g.plane(0), g.plane(0) + size_t(W) * H);
+    }
+  }
+  return ref;
+}
+
+// Inference time per model and scale (the manifest's measured ms per frame).
+struct ModelTime {
+  std::vector<std::vector<double>> seconds;  // [model][scale]
+  std::vector<std::vector<int64_t>> frames;  // [model][scale]
+};
+
+// The encoded segment at one (qp, scale), as the table states it.
+struct Encoded {
+  int qp = 0;
+  double scale = 1;
+  int width = 0, height = 0;  // encoded size
+  int64_t bytes = 0;          // headers included
+  double kbps = 0;
+};
+
+// One row: model m on the served frames of an encoded segment, scored against the reference.
+std::vector<std::string> score_model(const Server& server, size_t m, const Segment& seg, const Encoded& enc,
+                                     const std::vector<const video::Frame*>& served, double served_pixels, int C, int W,
+                                     int H, double* seconds) {
+  auto tm = std::chrono::steady_clock::now();
+  std::vector<nn::Segmentation> out_m = server.models[m]->run(served, {}, W, H);  // labels at the original size
+  *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
+  const size_t n_acc = seg.scored.size();
+  metrics::ConfusionMatrix cm(C);
+  std::vector<double> st(6 + 2 * C, 0.0), conf_n(C, 0.0);
+  for (size_t j = 0; j < n_acc; ++j) {
+    cm.add(out_m[j].labels.data(), seg.ref[j].data(), seg.ref[j].size());
+    const nn::SoftmaxStats& x = out_m[j].stats;
+    double v[6] = {x.mean_max_prob,  x.mean_norm_entropy, x.mean_margin,
+                   x.frac_below_050, x.frac_below_070,    x.frac_below_090};
+    for (int k = 0; k < 6; ++k) st[k] += v[k] / n_acc;
+    for (int k = 0; k < C; ++k) {
+      st[6 + k] += x.class_share[k] / n_acc;
+      if (!std::isnan(x.class_confidence[k])) st[6 + C + k] += x.class_confidence[k], conf_n[k] += 1;
+    }
+  }
+  std::vector<std::string> row = {std::to_string(seg.index),
+                                  std::to_string(seg.first),
+                                  std::to_string(seg.frames.size()),
+                                  server.names[m],
+                                  std::to_string(enc.qp),
+                                  csv_number(enc.scale),
+                                  std::to_string(enc.width),
+                                  std::to_string(enc.height),
+                                  std::to_string(enc.bytes),
+                                  fmt(enc.kbps),
+                                  fmt(cm.mean_iou()),
+                                  fmt(cm.pixel_accuracy()),
+                                  fmt(server_gflops(server.models[m]->card(), served_pixels)),
+                                  fmt(seg.intra),
+                                  fmt(seg.inter),
+                                  fmt(seg.probe_lo),
+                                  fmt(seg.probe_hi)};
+  for (int k = 0; k < 6 + C; ++k) row.push_back(fmt(st[k]));
+  for (int k = 0; k < C; ++k) row.push_back(conf_n[k] > 0 ? fmt(st[6 + C + k] / conf_n[k]) : "");
+  return row;
+}
+
+// Every action of a segment: one round trip per (scale, qp), whose decoded frames serve
+// every model. Rows in scale, qp, model order; adds inference time to *time.
+std::vector<std::vector<std::string>> profile_segment(const Server& server, const ProfileOptions& opt,
+                                                      const Segment& seg, int C, int W, int H, video::Rational fps,
+                                                      video::Scaler* scaler, ModelTime* time) {
+  const bool as_sent = opt.server_input == "sent";
+  const int n = static_cast<int>(seg.frames.size());
+  std::vector<std::vector<std::string>> rows;
+  for (size_t si = 0; si < opt.scales.size(); ++si) {
+    for (int qp : opt.qps) {
+      codec::RoundTripOptions o;
+      o.qp = qp;
+      o.scale = opt.scales[si];
+      o.preset = opt.preset;
+      o.gop_frames = opt.segment_frames;
+      o.fps = fps;
+      o.decode = true;
+      o.decode_format = video::PixelFormat::kRgb24;
+      o.decode_at_input_size = !as_sent;  // the frames as the server runs them
+      const codec::RoundTripResult rt = codec::round_trip(seg.frames, o, scaler);
+      std::vector<const video::Frame*> served;
+      for (int i : seg.scored) served.push_back(&rt.decoded[i]);
+      Encoded enc{qp, o.scale, rt.width, rt.height, rt.total_bytes, rt.total_bytes * 8.0 / (n / fps.value()) / 1000};
+      const double served_pixels = as_sent ? double(rt.width) * rt.height : double(W) * H;
+      for (size_t m = 0; m < server.models.size(); ++m) {
+        rows.push_back(score_model(server, m, seg, enc, served, served_pixels, C, W, H, &time->seconds[m][si]));
+        time->frames[m][si] += static_cast<int64_t>(served.size());
+      }
+    }
+  }
+  return rows;
+}
+
+// Appends a segment's rows to the partial table, so that a crash keeps them.
+void append_rows(const std::string& partial, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::ofstream app(partial, std::ios::app);
+  CsvWriter w(header);
+  for (const auto& r : rows) w.add_row(r);
+  const std::string& text = w.text();
+  app << text.substr(text.find('\n') + 1);
+  app.flush();
+  check<InputError>(static_cast<bool>(app), partial, ": write failed");
+}
+
+// The manifest's models: card, weights and measured ms per frame (overall and per scale).
+Json model_entries(const Server& server, const std::vector<std::string>& weights_sha, const ModelTime& time) {
+  Json model_list = Json::array();
+  for (size_t i = 0; i < server.models.size(); ++i) {
+    const nn::ModelCard& c = server.models[i]->card();
+    double seconds = 0;
+    int64_t frames_run = 0;
+    Json by_scale = Json::array();
+    for (size_t si = 0; si < time.seconds[i].size(); ++si) {
+      seconds += time.seconds[i][si];
+      frames_run += time.frames[i][si];
+      by_scale.push_back(time.frames[i][si] ? Json(1000 * time.seconds[i][si] / time.frames[i][si]) : Json(nullptr));
+    }
+    model_list.push_back({{"name", server.names[i]},
+                          {"card", c.card_path},
+                          {"gflops", c.gflops},
+                          {"weights_sha256", weights_sha[i]},
+                          {"ms_per_frame", frames_run ? Json(1000 * seconds / frames_run) : Json(nullptr)},
+                          {"ms_per_frame_by_scale", by_scale}});
+  }
+  return model_list;
 }
 
 }  // namespace
@@ -121,29 +410,7 @@ ProfileResult profile(const ProfileOptions& opt) {
     check<InputError>(opt.force || !fs::exists(partial), partial, " exists from an interrupted run: pass --resume to ",
                       "continue it or --force to start over");
   }
-
-  // Models, cheapest first as given; the reference model for accuracy without ground truth.
-  nn::SegmenterOptions so;
-  so.threads = opt.threads;
-  std::vector<std::unique_ptr<nn::Segmenter>> models;
-  std::vector<std::string> names;
-  for (const std::string& m : opt.models) {
-    models.push_back(std::make_unique<nn::Segmenter>(m, so));
-    names.push_back(models.back()->card().name);
-  }
-  check<UsageError>(std::set<std::string>(names.begin(), names.end()).size() == names.size(),
-                    "two models have the same name");
-  std::unique_ptr<nn::Segmenter> reference_owner;
-  nn::Segmenter* reference = nullptr;
-  metrics::LabelSet truth;
-  if (!opt.ground_truth.empty()) {
-    truth = metrics::open_label_set(opt.ground_truth);
-  } else if (!opt.reference_model.empty()) {
-    reference_owner = std::make_unique<nn::Segmenter>(opt.reference_model, so);
-    reference = reference_owner.get();
-  } else {
-    reference = models.back().get();
-  }
+  const Server server = open_server(opt);
 
   video::ReaderOptions ro;
   ro.format = video::PixelFormat::kYuv420p;
@@ -153,273 +420,60 @@ ProfileResult profile(const ProfileOptions& opt) {
   check<InputError>(info.frame_count > 0, opt.input, ": the container does not state its frame count; remux it to mp4");
   const int64_t segments = (info.frame_count + opt.segment_frames - 1) / opt.segment_frames;
   const video::Rational fps = info.fps.valid() ? info.fps : video::Rational{30, 1};
+  const int C = shared_class_count(server);
+  const std::vector<std::string> header = table_header(C);
 
-  std::vector<std::string> header = {"segment",
-                                     "first_frame",
-                                     "frames",
-                                     "model",
-                                     "qp",
-                                     "scale",
-                                     "width",
-                                     "height",
-                                     "bytes",
-                                     "kbps",
-                                     "miou",
-                                     "pixel_accuracy",
-                                     "gflops",
-                                     "intra_complexity",
-                                     "inter_complexity",
-                                     "probe_bytes_qp26",
-                                     "probe_bytes_qp38",
-                                     "mean_max_prob",
-                                     "mean_norm_entropy",
-                                     "mean_margin",
-                                     "frac_maxprob_below_0.5",
-                                     "frac_maxprob_below_0.7",
-                                     "frac_maxprob_below_0.9"};
-  const int C = static_cast<int>(models[0]->card().classes.size());
-  for (const auto& m : models)
-    check<InputError>(static_cast<int>(m->card().classes.size()) == C, m->card().card_path, ": ",
-                      m->card().classes.size(), " classes, ", models[0]->card().card_path, " has ", C,
-                      "; profile compares models of one label set");
-  for (int k = 0; k < C; ++k) header.push_back("share_" + std::to_string(k));
-  for (int k = 0; k < C; ++k) header.push_back("conf_" + std::to_string(k));
-
-  // What makes rows of two runs interchangeable; kept beside OUT.partial so that --resume
-  // cannot mix rows made with other settings.
-  Json run_key = {{"video", fs::absolute(opt.input).string()},
-                  {"qps", opt.qps},
-                  {"scales", opt.scales},
-                  {"segment_frames", opt.segment_frames},
-                  {"acc_frames", opt.acc_frames},
-                  {"preset", opt.preset},
-                  {"server_input", opt.server_input},
-                  {"ground_truth", opt.ground_truth},
-                  {"reference_model", opt.reference_model},
-                  {"shard", {opt.shard_index, opt.shard_count}},
-                  {"models", nullptr}};
   std::vector<std::string> weights_sha;
-  for (const auto& m : models) weights_sha.push_back(sha256_file(m->card().weights_path()));
-  run_key["models"] = weights_sha;
-  const std::string partial_key = partial + ".json";
-
-  // Resume: segments whose every row is already in OUT.partial.
+  for (const auto& m : server.models) weights_sha.push_back(sha256_file(m->card().weights_path()));
+  const Json key = run_key(opt, weights_sha);
   std::vector<std::vector<std::string>> rows;
   std::set<int64_t> done;
-  const size_t actions = models.size() * opt.qps.size() * opt.scales.size();
   if (opt.resume && fs::exists(partial)) {
-    if (fs::exists(partial_key)) {
-      Json before = Json::parse(read_file(partial_key), nullptr, false);
-      check<InputError>(before.is_object(), partial_key,
-                        ": not a settings record; delete it and the partial table, or pass --force");
-      for (auto& [k, v] : run_key.items())
-        check<InputError>(before.value(k, Json()) == v, partial, ": made with another ", k, " (",
-                          before.value(k, Json()).dump(), ", this run ", v.dump(),
-                          "); run with those settings, or pass --force to start over");
-    }
-    Table t = read_table(partial);  // segment, qp and scale checked to be numbers
-    check<InputError>(t.header == header, partial, ": its columns differ from this run's (other models or classes?)");
-    std::map<int64_t, size_t> per_segment;
-    read_artefact(partial, [&] {
-      for (auto& r : t.rows) ++per_segment[std::stoll(r[0])];
-      for (auto& r : t.rows)
-        if (per_segment[std::stoll(r[0])] == actions) rows.push_back(r);
-    });
-    for (auto [s, n] : per_segment)
-      if (n == actions) done.insert(s);
+    done =
+        read_complete_segments(partial, key, header, server.models.size() * opt.qps.size() * opt.scales.size(), &rows);
     log_info("resuming: ", done.size(), " segment(s) already in ", partial);
   }
   write_rows(partial, header, rows);  // the partial file restarts from its complete segments
-  write_file_atomic(partial_key, run_key.dump(2) + "\n", true);
+  write_file_atomic(partial + ".json", key.dump(2) + "\n", true);
 
-  // Inference time per model and scale (the manifest's measured ms per frame).
-  std::vector<std::vector<double>> model_seconds(models.size(), std::vector<double>(opt.scales.size(), 0.0));
-  std::vector<std::vector<int64_t>> model_frames(models.size(), std::vector<int64_t>(opt.scales.size(), 0));
+  ModelTime time{std::vector<std::vector<double>>(server.models.size(), std::vector<double>(opt.scales.size(), 0.0)),
+                 std::vector<std::vector<int64_t>>(server.models.size(), std::vector<int64_t>(opt.scales.size(), 0))};
   std::vector<int64_t> mine;
   for (int64_t s = opt.shard_index; s < segments; s += opt.shard_count) mine.push_back(s);
-  const bool as_sent = opt.server_input == "sent";
   Progress progress("profiled", static_cast<int64_t>(mine.size()), "segments");
   int64_t processed = 0, skipped = 0;
   video::Scaler scaler;
+  Segment seg;
   for (int64_t s : mine) {
     if (done.count(s)) {
       ++skipped;
       progress.update(++processed);
       continue;
     }
-    const int64_t first = s * opt.segment_frames;
-    std::vector<video::Frame> frames;
-    reader.seek(first);
-    video::Frame f;
-    while (static_cast<int>(frames.size()) < opt.segment_frames && reader.read(&f)) frames.push_back(f);
-    check<InputError>(!frames.empty(), opt.input, ": no frames at segment ", s);
-    for (size_t i = 0; i < frames.size(); ++i) frames[i].index = static_cast<int64_t>(i);  // pts within the GOP
-    const int n = static_cast<int>(frames.size());
-    std::vector<int> acc;  // positions in the segment that are scored
-    if (opt.acc_frames == 0 || opt.acc_frames >= n)
-      for (int i = 0; i < n; ++i) acc.push_back(i);
-    else
-      for (int j = 0; j < opt.acc_frames; ++j) acc.push_back(static_cast<int>((j + 0.5) * n / opt.acc_frames));
-
-    // Reference labels of the scored frames.
-    std::vector<std::vector<uint8_t>> ref(acc.size());
-    for (size_t j = 0; j < acc.size(); ++j) {
-      const int64_t index = first + acc[j];
-      if (reference) {
-        video::Frame rgb;
-        scaler.convert(frames[acc[j]], W, H, video::PixelFormat::kRgb24, &rgb);
-        ref[j] = reference->run({&rgb})[0].labels;
-      } else {
-        auto it = truth.files.find(index);
-        check<InputError>(it != truth.files.end(), opt.ground_truth, ": no labels for frame ", index);
-        video::Frame g = video::read_image(it->second, video::PixelFormat::kGray8);
-        check<InputError>(g.width == W && g.height == H, it->second, ": labels are ", g.width, "x", g.height,
-                          ", the video ", W, "x", H);
-        ref[j].assign(g.plane(0), g.plane(0) + size_t(W) * H);
-      }
-    }
-    const double intra = intra_complexity(frames[0]), inter = inter_complexity(frames);
-    const double probe_lo = probe_bytes(frames, fps, 26, &scaler), probe_hi = probe_bytes(frames, fps, 38, &scaler);
-
-    std::vector<std::vector<std::string>> seg_rows;
-    for (size_t si = 0; si < opt.scales.size(); ++si) {
-      const double scale = opt.scales[si];
-      const int sw = scale == 1.0 ? W : even(W * scale), sh = scale == 1.0 ? H : even(H * scale);
-      for (int qp : opt.qps) {
-        codec::EncoderOptions eo;
-        eo.preset = opt.preset;
-        eo.base_qp = qp;
-        eo.gop_frames = opt.segment_frames;
-        codec::H264Encoder enc(sw, sh, fps, eo);
-        std::vector<video::EncodedPacket> pkts;
-        video::Frame scaled;
-        for (int i = 0; i < n; ++i) {
-          const video::Frame* in = &frames[i];
-          if (sw != W || sh != H) {
-            scaler.convert(frames[i], sw, sh, video::PixelFormat::kYuv420p, &scaled);
-            in = &scaled;
-          }
-          enc.encode(*in, nullptr, &pkts);
-        }
-        enc.flush(&pkts);
-        std::vector<uint8_t> headers = enc.headers();
-        int64_t bytes = static_cast<int64_t>(headers.size());
-        video::H264Decoder dec(false, video::PixelFormat::kRgb24);
-        std::vector<video::Frame> decoded(n);
-        int got = 0;
-        auto drain = [&] {
-          video::Frame out;
-          while (dec.receive(&out)) {
-            check<RuntimeError>(out.index >= 0 && out.index < n, "profile: decoder returned frame ", out.index);
-            decoded[out.index] = std::move(out);
-            ++got;
-          }
-        };
-        for (size_t k = 0; k < pkts.size(); ++k) {
-          bytes += static_cast<int64_t>(pkts[k].data.size());
-          std::vector<uint8_t> au = k == 0 ? headers : std::vector<uint8_t>();  // SPS/PPS with the IDR
-          au.insert(au.end(), pkts[k].data.begin(), pkts[k].data.end());
-          dec.send(au.data(), au.size(), pkts[k].pts);
-          drain();
-        }
-        dec.send_end();
-        drain();
-        check<RuntimeError>(got == n, "profile: decoded ", got, " of ", n, " frames");
-        // The frames as the server runs them: as sent, or scaled back to the original size.
-        std::vector<video::Frame> served(as_sent ? 0 : acc.size());
-        std::vector<const video::Frame*> ptrs;
-        for (size_t j = 0; j < acc.size(); ++j) {
-          if (as_sent) {
-            ptrs.push_back(&decoded[acc[j]]);
-            continue;
-          }
-          scaler.convert(decoded[acc[j]], W, H, video::PixelFormat::kRgb24, &served[j]);
-          ptrs.push_back(&served[j]);
-        }
-        const double served_pixels = as_sent ? double(sw) * sh : double(W) * H;
-        const double kbps = bytes * 8.0 / (n / fps.value()) / 1000;
-        for (size_t m = 0; m < models.size(); ++m) {
-          auto tm = std::chrono::steady_clock::now();
-          std::vector<nn::Segmentation> out_m = models[m]->run(ptrs, {}, W, H);  // labels at the original size
-          model_seconds[m][si] += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
-          model_frames[m][si] += static_cast<int64_t>(ptrs.size());
-          metrics::ConfusionMatrix cm(C);
-          std::vector<double> st(6 + 2 * C, 0.0), conf_n(C, 0.0);
-          for (size_t j = 0; j < acc.size(); ++j) {
-            cm.add(out_m[j].labels.data(), ref[j].data(), ref[j].size());
-            const nn::SoftmaxStats& x = out_m[j].stats;
-            double v[6] = {x.mean_max_prob,  x.mean_norm_entropy, x.mean_margin,
-                           x.frac_below_050, x.frac_below_070,    x.frac_below_090};
-            for (int k = 0; k < 6; ++k) st[k] += v[k] / acc.size();
-            for (int k = 0; k < C; ++k) {
-              st[6 + k] += x.class_share[k] / acc.size();
-              if (!std::isnan(x.class_confidence[k])) st[6 + C + k] += x.class_confidence[k], conf_n[k] += 1;
-            }
-          }
-          std::vector<std::string> row = {std::to_string(s),
-                                          std::to_string(first),
-                                          std::to_string(n),
-                                          names[m],
-                                          std::to_string(qp),
-                                          csv_number(scale),
-                                          std::to_string(sw),
-                                          std::to_string(sh),
-                                          std::to_string(bytes),
-                                          fmt(kbps),
-                                          fmt(cm.mean_iou()),
-                                          fmt(cm.pixel_accuracy()),
-                                          fmt(server_gflops(models[m]->card(), served_pixels)),
-                                          fmt(intra),
-                                          fmt(inter),
-                                          fmt(probe_lo),
-                                          fmt(probe_hi)};
-          for (int k = 0; k < 6 + C; ++k) row.push_back(fmt(st[k]));
-          for (int k = 0; k < C; ++k) row.push_back(conf_n[k] > 0 ? fmt(st[6 + C + k] / conf_n[k]) : "");
-          seg_rows.push_back(std::move(row));
-        }
-      }
-    }
+    read_segment(&reader, opt, s, &seg);
+    seg.scored = scored_positions(static_cast<int>(seg.frames.size()), opt.acc_frames);
+    seg.ref = reference_labels(server, opt, seg, W, H, &scaler);
+    seg.intra = intra_complexity(seg.frames[0]);
+    seg.inter = inter_complexity(seg.frames);
+    seg.probe_lo = probe_bytes(seg.frames, fps, 26, &scaler);
+    seg.probe_hi = probe_bytes(seg.frames, fps, 38, &scaler);
+    std::vector<std::vector<std::string>> seg_rows = profile_segment(server, opt, seg, C, W, H, fps, &scaler, &time);
     rows.insert(rows.end(), seg_rows.begin(), seg_rows.end());
-    {  // append this segment's rows, so that a crash keeps them
-      std::ofstream app(partial, std::ios::app);
-      CsvWriter w(header);
-      for (const auto& r : seg_rows) w.add_row(r);
-      const std::string& text = w.text();
-      app << text.substr(text.find('\n') + 1);
-      app.flush();
-      check<InputError>(static_cast<bool>(app), partial, ": write failed");
-    }
+    append_rows(partial, header, seg_rows);
     progress.update(++processed);
   }
   progress.finish();
 
-  sort_rows(&rows, names);
+  sort_rows(&rows, server.names);
   Json m = new_manifest("profile", kProfileVersion);
-  Json model_list = Json::array();
-  for (size_t i = 0; i < models.size(); ++i) {
-    const nn::ModelCard& c = models[i]->card();
-    double seconds = 0;
-    int64_t frames_run = 0;
-    Json by_scale = Json::array();
-    for (size_t si = 0; si < opt.scales.size(); ++si) {
-      seconds += model_seconds[i][si];
-      frames_run += model_frames[i][si];
-      by_scale.push_back(model_frames[i][si] ? Json(1000 * model_seconds[i][si] / model_frames[i][si]) : Json(nullptr));
-    }
-    model_list.push_back({{"name", names[i]},
-                          {"card", c.card_path},
-                          {"gflops", c.gflops},
-                          {"weights_sha256", weights_sha[i]},
-                          {"ms_per_frame", frames_run ? Json(1000 * seconds / frames_run) : Json(nullptr)},
-                          {"ms_per_frame_by_scale", by_scale}});
-  }
-  m["params"] = {{"models", model_list},
+  m["params"] = {{"models", model_entries(server, weights_sha, time)},
                  {"qps", opt.qps},
                  {"scales", opt.scales},
                  {"segment_frames", opt.segment_frames},
                  {"acc_frames", opt.acc_frames},
-                 {"reference", reference ? "model:" + (reference_owner ? reference->card().name : names.back())
-                                         : std::string("ground-truth")},
+                 {"reference", server.reference ? "model:" + (server.reference_owner ? server.reference->card().name
+                                                                                     : server.names.back())
+                                                : std::string("ground-truth")},
                  {"preset", opt.preset},
                  {"server_input", opt.server_input},
                  {"width", W},
@@ -435,7 +489,7 @@ ProfileResult profile(const ProfileOptions& opt) {
   add_sidecar(m, "table", manifest_path, opt.output);
   write_manifest(manifest_path, m, true);
   fs::remove(partial);
-  fs::remove(partial_key);
+  fs::remove(partial + ".json");
 
   ProfileResult r;
   r.segments = static_cast<int64_t>(mine.size());
