@@ -492,6 +492,10 @@ Estimators read_estimators(const std::string& path) {
   check_input_file(path, "estimators");
   return read_artefact(path, [&] {
     Json m = read_manifest(path, "penance-estimators", kEstimatorsVersion);
+    // Version 1 had other accuracy features and no error spreads: nothing maps it onto these.
+    check<InputError>(m.value("version", 0) >= 2, path, ": estimators of version ", m.value("version", 0),
+                      ", which this vssoff no longer reads (it reads versions 2 to ", kEstimatorsVersion,
+                      "); train them again with train-estimators");
     Estimators e;
     const Json& p = m.at("params");
     e.models = p.at("models").get<std::vector<std::string>>();

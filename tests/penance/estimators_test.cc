@@ -166,14 +166,15 @@ TEST_F(Estimators3, ReadsVersion2FilesWithoutMeansOrServerInput) {
 TEST_F(Estimators3, Version1FilesAndNewerVersionsAreInputErrorsNamingTheFile) {
   train_estimators(options("e.json"));
   // Version 1 (before f9446a3): statistics + one-hot + 1 features, no error_sd / change_sd.
-  // The version check lets it through, but its fields are not those of version 2: the reader
-  // refuses it as a damaged file (not a crash, not a silent misread).
+  // Its fields are not those of version 2: the reader refuses it by its version, saying what to do.
   Json j = read_json(dir / "e.json");
   j["version"] = 1;
   j["accuracy"] = {{"weights", std::vector<std::vector<double>>(10 + 8 + 1, std::vector<double>(8, 0.1))}};
   write_json(dir / "v1.json", j);
   std::string msg = message_of([&] { read_estimators(dir / "v1.json"); });
   EXPECT_NE(msg.find("v1.json"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no longer reads"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("train them again"), std::string::npos) << msg;
   // A newer version: refused, naming both versions.
   j = read_json(dir / "e.json");
   j["version"] = kEstimatorsVersion + 1;
