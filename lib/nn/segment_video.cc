@@ -69,14 +69,8 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   }
   video::FramePrefetcher frames(std::move(reader), static_cast<size_t>(2 * opt.batch), range);
 
-  std::vector<std::string> columns = {"frame",
-                                      "time_s",
-                                      "mean_max_prob",
-                                      "mean_norm_entropy",
-                                      "mean_margin",
-                                      "frac_maxprob_below_0.5",
-                                      "frac_maxprob_below_0.7",
-                                      "frac_maxprob_below_0.9"};
+  std::vector<std::string> columns = {"frame", "time_s"};
+  for (const std::string& c : softmax_stat_columns()) columns.push_back(c);
   std::unique_ptr<CsvWriter> stats;
   std::vector<float> logits;
   std::vector<int32_t> positions;

@@ -19,6 +19,13 @@ namespace vssoff::nn {
 
 void SegmenterOptions::check() const { RunnerOptions::check(); }
 
+const std::vector<std::string>& softmax_stat_columns() {
+  static const std::vector<std::string> names = {
+      "mean_max_prob",          "mean_norm_entropy",      "mean_margin",
+      "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
+  return names;
+}
+
 struct Segmenter::Impl {
   Impl(const std::string& model, const SegmenterOptions& options) : runner(model, options), opt(options) {}
   ModelRunner runner;

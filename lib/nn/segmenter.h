@@ -33,6 +33,9 @@ struct SoftmaxStats {
   std::vector<double> class_confidence;  // mean top-1 probability of those pixels (NaN if none)
 };
 
+// The column names of SoftmaxStats' scalar fields, in their order (stats.csv, profile tables).
+const std::vector<std::string>& softmax_stat_columns();
+
 struct Segmentation {
   std::vector<uint8_t> labels;      // frame size, row-major class ids
   std::vector<uint8_t> confidence;  // top-1 probability x 255, only with confidence_map

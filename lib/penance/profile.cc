@@ -140,13 +140,8 @@ std::vector<std::string> table_header(int C) {
                                      "intra_complexity",
                                      "inter_complexity",
                                      "probe_bytes_qp26",
-                                     "probe_bytes_qp38",
-                                     "mean_max_prob",
-                                     "mean_norm_entropy",
-                                     "mean_margin",
-                                     "frac_maxprob_below_0.5",
-                                     "frac_maxprob_below_0.7",
-                                     "frac_maxprob_below_0.9"};
+                                     "probe_bytes_qp38"};
+  for (const std::string& c : nn::softmax_stat_columns()) header.push_back(c);
   for (int k = 0; k < C; ++k) header.push_back("share_" + std::to_string(k));
   for (int k = 0; k < C; ++k) header.push_back("conf_" + std::to_string(k));
   return header;
