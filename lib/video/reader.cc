@@ -73,7 +73,11 @@ struct VideoReader::Impl {
     check<RuntimeError>(dec != nullptr, "out of memory opening ", path);
     avcodec_parameters_to_context(dec, st->codecpar);
     dec->thread_count = opt.threads;
-    dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    // FFmpeg's H.264 decoder (5.1) exports a picture's QP table when it selects the picture
+    // for output, which with frame threads can be while another thread is still decoding
+    // it: the QPs of reordered (B-frame) streams came out wrong, differently on each run.
+    // Exporting QPs therefore decodes with slice threads only.
+    dec->thread_type = opt.export_qp ? FF_THREAD_SLICE : FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (opt.export_qp) av_opt_set(dec, "export_side_data", "venc_params", 0);
     ret = avcodec_open2(dec, codec, nullptr);
     if (ret < 0)
