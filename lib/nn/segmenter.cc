@@ -43,6 +43,23 @@ struct Segmenter::Impl {
     check<InputError>(classes <= 255, card.weights_path(), ": ", classes, " classes do not fit 8-bit labels");
   }
 
+  // NaN or infinite logits would turn into label 0 everywhere (every comparison false)
+  // and NaN statistics: refuse them, naming the model, the frame and how many values.
+  void check_finite(const torch::Tensor& logits, const std::vector<const video::Frame*>& frames) {
+    if (torch::isfinite(logits).all().item<bool>()) return;
+    for (int64_t i = 0; i < logits.size(0); ++i) {
+      torch::Tensor bad = torch::logical_not(torch::isfinite(logits[i]));
+      int64_t n = bad.sum().item<int64_t>();
+      if (n == 0) continue;
+      int64_t nan = torch::isnan(logits[i]).sum().item<int64_t>();
+      int64_t index = frames[i]->index;
+      throw InputError(cat(runner.card().weights_path(), ": the model returned ", n, " non-finite logits (", nan,
+                           " NaN, ", n - nan, " infinite) of ", logits[i].numel(), " for ",
+                           index >= 0 ? cat("frame ", index) : cat("frame ", i, " of the batch"),
+                           "; its labels would be meaningless"));
+    }
+  }
+
   // [N,3,H,W] RGB in [0, 1] -> logits [N,C,h,w] at the model's input size.
   torch::Tensor forward_frames(const torch::Tensor& x) {
     return dense_output(runner.forward_frames(x), x.size(0), runner.card().weights_path());
@@ -156,6 +173,7 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
   for (int i = 0; i < N; ++i) std::memcpy(batch[i].data_ptr(), frames[i]->plane(0), static_cast<size_t>(FH) * FW * 3);
   torch::Tensor logits = m.forward_frames(batch.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0f));
   m.check_classes(logits);
+  m.check_finite(logits, frames);
   if (logits.size(2) != H || logits.size(3) != W) logits = torch::upsample_bilinear2d(logits, {H, W}, false);
   logits = logits.contiguous();
 

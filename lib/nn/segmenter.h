@@ -8,7 +8,8 @@
 // stride), normalised as the card says, run in inference mode with an explicit thread
 // count, layout, precision and device (RunnerOptions); logits are resized back to the frame
 // size. Not thread-safe; one Segmenter per thread. Errors: InputError for a model that is not
-// a segmentation model or disagrees with its card.
+// a segmentation model or disagrees with its card, and for NaN or infinite logits (naming
+// the model, the frame and how many values), which would otherwise come out as label 0.
 #pragma once
 
 #include <cstdint>

@@ -31,7 +31,13 @@ class Fixed(torch.nn.Module):  # only works on 32x32 inputs
         super().__init__()
         self.fc = torch.nn.Linear(3 * 32 * 32, 3 * 32 * 32)
     def forward(self, x): return self.fc(x.flatten(1)).view(x.shape[0], 3, 32, 32)
+class NanOut(torch.nn.Module):  # NaN wherever a channel is bright
+    def forward(self, x): return torch.where(x > 0.8, torch.full_like(x, float("nan")), x * 10.0)
+class InfOut(torch.nn.Module):  # +inf everywhere
+    def forward(self, x): return x * 10.0 + 1.0 / (x * 0.0)
 ex = torch.rand(1, 3, 32, 32)
+torch.jit.trace(NanOut(), ex).save(d + "/nan.pt")
+torch.jit.trace(InfOut(), ex).save(d + "/inf.pt")
 torch.jit.trace(Fixed(), ex).save(d + "/fixed.pt")
 torch.jit.trace(Stripes(), ex).save(d + "/stripes.pt")
 torch.jit.script(DictOut()).save(d + "/dict.pt")
@@ -149,6 +155,36 @@ TEST(SoftmaxStats, MatchesTheDefinitions) {
       EXPECT_NEAR(st.class_confidence[c], confsum[c] / share[c], 1e-6);
     else
       EXPECT_TRUE(std::isnan(st.class_confidence[c]));
+  }
+}
+
+TEST_F(SegmenterTest, NonFiniteLogitsAreAnErrorNamingTheModelAndTheFrame) {
+  // They used to come out as label 0 everywhere, with exit 0 and no warning.
+  write_card(*dir_ / "nan.json", "nan.pt", 3);
+  write_card(*dir_ / "inf.json", "inf.pt", 3);
+  video::Frame f = stripes(60, 20), g = stripes(60, 20);
+  f.index = 7;
+  g.index = 8;
+  Segmenter nan(*dir_ / "nan.json", {});
+  try {
+    nan.run({&f, &g});
+    FAIL() << "NaN logits accepted";
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("nan.pt"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("frame 7"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("1200 non-finite logits (1200 NaN"), std::string::npos) << msg;  // one bright channel per pixel
+  }
+  Segmenter inf(*dir_ / "inf.json", {});
+  g.index = -1;
+  try {
+    inf.run({&g});
+    FAIL() << "infinite logits accepted";
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("inf.pt"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("frame 0 of the batch"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("0 NaN, 3600 infinite"), std::string::npos) << msg;
   }
 }
 
