@@ -104,8 +104,10 @@ void QpMapParams::check() const {
   vssoff::check<UsageError>(threshold >= 0 || (top_percent > 0 && top_percent <= 100),
                             "top percent must be in (0, 100] (got ", top_percent, ")");
   vssoff::check<UsageError>(dilate >= 0 && dilate <= 16, "dilate must be in [0, 16] macroblocks (got ", dilate, ")");
-  vssoff::check<UsageError>(qp_hi >= 0 && qp_hi <= 51 && qp_lo >= 0 && qp_lo <= 51, "QPs must be in [0, 51] (got ",
+  vssoff::check<UsageError>(qp_hi >= 0 && qp_hi <= 51 && qp_lo >= 0 && qp_lo <= 51, "QPs must be in [1, 51] (got ",
                             qp_hi, " and ", qp_lo, ")");
+  vssoff::check<UsageError>(qp_hi >= 1 && qp_lo >= 1, "QP 0 cannot be in a QP map (got qp-hi ", qp_hi, ", qp-lo ",
+                            qp_lo, "): x264 would switch the whole frame to lossless and ignore the map");
   vssoff::check<UsageError>(qp_hi <= qp_lo, "qp-hi (", qp_hi, ") is the high-quality QP and must not exceed qp-lo (",
                             qp_lo, ")");
   vssoff::check<UsageError>(graded >= 0 && graded <= 24, "graded must be in [0, 24] QP per doubling (got ", graded,

@@ -31,14 +31,14 @@ namespace vssoff::accmpeg {
 
 struct QpMapParams {
   int segment_frames = 10;
-  double top_percent = 20;  // share of macroblocks marked important ...
-  double threshold = -1;    // ... or, when >= 0, those whose segment importance exceeds this
-  int dilate = 0;           // extra macroblocks around important regions
-  bool clean = true;        // 3x3 opening then closing
-  int qp_hi = 30, qp_lo = 40;
-  double graded = 0;   // > 0: QP steps per doubling of importance (graded map)
-  int qp_mean = 34;    // graded: QP of a macroblock of the segment's mean importance
-  void check() const;  // UsageError naming the field
+  double top_percent = 20;     // share of macroblocks marked important ...
+  double threshold = -1;       // ... or, when >= 0, those whose segment importance exceeds this
+  int dilate = 0;              // extra macroblocks around important regions
+  bool clean = true;           // 3x3 opening then closing
+  int qp_hi = 30, qp_lo = 40;  // QPs in [1, 51]: QP 0 would make x264 encode the whole frame losslessly
+  double graded = 0;           // > 0: QP steps per doubling of importance (graded map)
+  int qp_mean = 34;            // graded: QP of a macroblock of the segment's mean importance
+  void check() const;          // UsageError naming the field
   Json to_json() const;
 };
 

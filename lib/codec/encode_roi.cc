@@ -116,19 +116,10 @@ class Verifier {
         acc.first += sse;
         acc.second += n;
         frame_sse += sse;
-        // QP check, in decoding (raster) order within the frame's single slice.
-        if (decoded_.mb_qp.empty()) continue;
-        int idx = my * cols + mx;
-        int got = decoded_.mb_qp[idx];
-        int prev = idx == 0 ? base_qp_ : decoded_.mb_qp[idx - 1];
-        if (got == want)
-          ++qp_check_.exact;
-        else if (got == prev)
-          ++qp_check_.inherited;
-        else
-          ++qp_check_.mismatched;
       }
     }
+    if (!decoded_.mb_qp.empty())
+      classify_decoded_qps(src.requested.data(), decoded_.mb_qp.data(), rows * cols, base_qp_, &qp_check_);
     double pixels = double(a.width) * a.height;
     frame_psnr_.push_back(psnr_from_mse(frame_sse / pixels));
     total_sse_ += frame_sse;
@@ -148,6 +139,24 @@ class Verifier {
 };
 
 }  // namespace
+
+void classify_decoded_qps(const uint8_t* requested, const uint8_t* decoded, int count, int slice_qp, QpCheck* out) {
+  // The QP the decoder carries into the next macroblock, while it is a right one; -1 after
+  // a wrong macroblock, until the next exact one.
+  int carried = slice_qp;
+  for (int i = 0; i < count; ++i) {
+    int got = decoded[i], want = requested[i];
+    if (got == want) {
+      ++out->exact;
+      carried = want;
+    } else if (got == carried) {
+      ++out->inherited;
+    } else {
+      ++out->mismatched;
+      carried = -1;
+    }
+  }
+}
 
 void EncodeRoiOptions::check() const {
   vssoff::check<UsageError>(!input.empty(), "no input video given");

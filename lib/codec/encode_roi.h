@@ -45,6 +45,15 @@ struct QpCheck {
   int64_t exact = 0, inherited = 0, mismatched = 0;
 };
 
+// How --verify classifies the decoded QPs of one frame (count macroblocks in raster order,
+// one slice) against the requested ones, adding to *out. Exact: the decoded QP is the
+// requested one. Inherited: a macroblock without residual keeps the QP the decoder carries
+// into it (H.264): slice_qp for the first macroblock, else the QP of the previous one, and
+// only while that carried QP is itself right (the previous macroblock exact or inherited).
+// Everything else is mismatched, so any departure from the map counts as wrong, including
+// a run of macroblocks that all repeat one wrong QP (a lossless encode decodes QP 0 everywhere).
+void classify_decoded_qps(const uint8_t* requested, const uint8_t* decoded, int count, int slice_qp, QpCheck* out);
+
 struct EncodeRoiResult {
   int width = 0, height = 0;  // encoded frame size
   int64_t frames = 0;

@@ -80,7 +80,10 @@ QpMap read_qp_map(const std::string& path, const QpMapDefaults& defaults) {
                       "] is not a whole number (QPs are integers)");
     double qp = map.kind == QpMapKind::kOffset ? map.base_qp + v : v;
     check<InputError>(qp >= 0 && qp <= 51, npy_path, ": ", to_string(map.kind), " value ", v, " at [", n, ", ", r, ", ",
-                      c, "] gives QP ", qp, ", outside [0, 51]");
+                      c, "] gives QP ", qp, ", outside [", kQpMapMinQp, ", 51]");
+    check<InputError>(qp >= kQpMapMinQp, npy_path, ": ", to_string(map.kind), " value ", v, " at [", n, ", ", r, ", ",
+                      c, "] gives QP 0, which a map cannot ask for: x264 would switch the whole frame to lossless and ",
+                      "ignore the map (use QPs in [", kQpMapMinQp, ", 51])");
     map.qp[i] = static_cast<uint8_t>(qp);
   }
   return map;

@@ -7,7 +7,7 @@
 //
 // Manifest MAP.npy.json (format "vssoff.qpmap", version 1):
 //   "params": {
-//     "kind":           "absolute" (values are QPs in [0, 51]) | "offset" (added to base_qp),
+//     "kind":           "absolute" (values are QPs in [1, 51]) | "offset" (added to base_qp),
 //     "base_qp":        int, for offsets,
 //     "granularity":    "segment" | "frame",
 //     "segment_frames": frames per segment (0 = not stated),
@@ -17,7 +17,9 @@
 //   "sidecars": {"qp": {"path": "MAP.npy", ...}}
 // A bare NPY (no manifest beside it) is read with the kind, base and granularity the
 // caller states (the encode-roi options). Readers check values and the grid, naming the
-// file, the cell and the value on any error.
+// file, the cell and the value on any error. QP 0 is refused in a map (InputError): one
+// macroblock at QP 0 makes x264 encode the whole frame losslessly, ignoring every other QP
+// (see x264_encoder.h). A uniform QP 0 (encode-roi --qp 0) is lossless on purpose.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,7 @@ enum class QpMapKind { kAbsolute, kOffset };
 enum class QpMapGranularity { kSegment, kFrame };
 
 inline constexpr int kQpMapVersion = 1;
+inline constexpr int kQpMapMinQp = 1;  // lowest QP a map may ask for (0 turns x264 lossless)
 
 struct QpMap {
   QpMapKind kind = QpMapKind::kAbsolute;  // as stored; qp below is always absolute

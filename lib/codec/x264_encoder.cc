@@ -44,6 +44,8 @@ void EncoderOptions::check() const {
   vssoff::check<UsageError>(gop_frames >= 1, "segment length (gop_frames) must be >= 1 (got ", gop_frames, ")");
   vssoff::check<UsageError>(bframes >= 0 && bframes <= 16, "bframes must be in [0, 16] (got ", bframes, ")");
   vssoff::check<UsageError>(base_qp >= 0 && base_qp <= 51, "QP must be in [0, 51] (got ", base_qp, ")");
+  vssoff::check<UsageError>(!per_macroblock_qp || base_qp >= 1, "per-macroblock QPs must be in [1, 51] (got base QP ",
+                            base_qp, "): at QP 0 x264 switches the whole frame to lossless and ignores the map");
 }
 
 struct H264Encoder::Impl {
@@ -160,8 +162,8 @@ void H264Encoder::encode(const video::Frame& f, const uint8_t* mb_qp, std::vecto
     float* offsets = static_cast<float*>(std::malloc(n * sizeof(float)));
     check<RuntimeError>(offsets != nullptr, "out of memory");
     for (size_t i = 0; i < n; ++i) {
-      check<InputError>(mb_qp[i] <= 51, "QP ", int(mb_qp[i]), " out of range [0, 51] at macroblock ", i, " of frame ",
-                        f.index);
+      check<InputError>(mb_qp[i] >= 1 && mb_qp[i] <= 51, "QP ", int(mb_qp[i]), " out of range [1, 51] at macroblock ",
+                        i, " of frame ", f.index, " (at QP 0 x264 switches the whole frame to lossless)");
       offsets[i] = static_cast<float>(mb_qp[i] - impl_->opt.base_qp);
     }
     pic.prop.quant_offsets = offsets;

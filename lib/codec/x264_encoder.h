@@ -12,6 +12,9 @@
 //    ipratio = pbratio = 1, qpmin 0, qpmax 51; offset = wanted QP - base_qp per macroblock.
 //    Decoding the result gives exactly the wanted QP in every macroblock that codes a
 //    QP delta; macroblocks without residual inherit the previous QP, as H.264 requires.
+//    QPs in this mode are in [1, 51], base_qp included (UsageError / InputError otherwise):
+//    at CRF 0 libx264 switches the whole encode to lossless (every macroblock QP 0) and
+//    drops the offsets, so one macroblock at QP 0 would silently cost every other QP.
 //
 // Every gop_frames-th frame (from 0) is an IDR frame, and there are no other keyframes
 // (scenecut off), so a segment of gop_frames frames is independently decodable.
@@ -52,7 +55,8 @@ class H264Encoder {
   std::vector<uint8_t> headers() const;
 
   // Encodes one kYuv420p frame of the encoder's size. mb_qp: mb_rows() x mb_cols() absolute
-  // QPs in [0, 51] (only in per-macroblock mode; nullptr = base_qp everywhere).
+  // QPs in [1, 51] (only in per-macroblock mode; nullptr = base_qp everywhere; InputError
+  // for a QP outside).
   // Appends 0 or more finished packets (x264 buffers a few frames).
   void encode(const video::Frame& frame, const uint8_t* mb_qp, std::vector<video::EncodedPacket>* out);
   // Drains the buffered frames.

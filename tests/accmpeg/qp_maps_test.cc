@@ -122,5 +122,19 @@ TEST(QpMapFromImportance, GradedQpFollowsLogImportanceWithinTheClamps) {
   EXPECT_THROW(p.check(), UsageError);
 }
 
+TEST(QpMapParams, QpZeroIsRefusedNamingWhy) {
+  QpMapParams p;
+  p.qp_hi = 0;  // one macroblock at QP 0 would make x264 encode every frame losslessly
+  try {
+    p.check();
+    FAIL() << "qp-hi 0 accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("lossless"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("qp-hi 0"), std::string::npos) << e.what();
+  }
+  p.qp_hi = 1;
+  EXPECT_NO_THROW(p.check());
+}
+
 }  // namespace
 }  // namespace vssoff::accmpeg

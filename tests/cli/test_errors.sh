@@ -37,6 +37,11 @@ expect_exit 2 "unsupported NPY dtype '<c8'" "$VSSOFF" encode-roi "$clip" -o "$T/
 $PY -c "import numpy as np; a = np.full((1, 11, 20), 30.0); a[0, 4, 7] = 30.5; np.save('$T/f.npy', a)"
 expect_exit 2 "value 30.5 at [0, 4, 7]" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp-map "$T/f.npy"
 $PY -c "import numpy as np; np.save('$T/ok.npy', np.full((1, 11, 20), 30, np.uint8))"
+# QP 0 in a map made x264 encode everything losslessly while --verify saw nothing wrong.
+$PY -c "import numpy as np; a = np.full((1, 11, 20), 30, np.uint8); a[0, 2, 3] = 0; np.save('$T/z.npy', a)"
+expect_exit 2 "gives QP 0, which a map cannot ask for" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp-map "$T/z.npy"
+expect_exit 1 "QP 0 cannot be in a QP map (got qp-hi 0" "$VSSOFF" qpmap "$clip" -o "$T/q.npy" --boxes "$T/b.json" \
+  --qp-hi 0
 cat > "$T/ok.npy.json" <<JSON
 {"format": "vssoff.qpmap", "version": 9, "params": {}, "sidecars": {}}
 JSON

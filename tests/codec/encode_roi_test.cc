@@ -145,6 +145,34 @@ TEST_F(EncodeRoi, NeverOverwritesWithoutForceAndChecksOptions) {
   EXPECT_THROW(encode_roi(bad), UsageError);
 }
 
+TEST(VerifyQpCheck, AnyDepartureFromTheMapIsWrongEvenWhenRepeated) {
+  auto classify = [](std::vector<uint8_t> want, std::vector<uint8_t> got, int slice_qp) {
+    QpCheck c;
+    classify_decoded_qps(want.data(), got.data(), static_cast<int>(want.size()), slice_qp, &c);
+    return std::vector<int64_t>{c.exact, c.inherited, c.mismatched};
+  };
+  // Exact, and inheritance from the slice QP and from a correct previous macroblock.
+  EXPECT_EQ(classify({40, 22, 40, 40}, {30, 22, 22, 40}, 30), (std::vector<int64_t>{2, 2, 0}));
+  // A lossless encode: every macroblock decodes QP 0. The first is wrong and the others
+  // only repeat its wrong QP: all wrong, not "inherited".
+  EXPECT_EQ(classify({30, 30, 30, 30}, {0, 0, 0, 0}, 30), (std::vector<int64_t>{0, 0, 4}));
+  // After a wrong macroblock, the chain is right again from the next exact one.
+  EXPECT_EQ(classify({30, 30, 40, 40}, {25, 25, 40, 40}, 30), (std::vector<int64_t>{2, 0, 2}));
+}
+
+TEST_F(EncodeRoi, AMapWithQpZeroIsRefusedBeforeAnyOutput) {
+  std::vector<uint8_t> qp(11 * 20, 30);
+  qp[5] = 0;  // x264 would encode every frame losslessly and --verify saw nothing wrong
+  write_npy(tmp_ / "zero.npy", NpyArray::from<uint8_t>({11, 20}, qp), false);
+  EncodeRoiOptions o;
+  o.input = clip();
+  o.output = tmp_ / "x.mp4";
+  o.qp_map = tmp_ / "zero.npy";
+  o.verify = true;
+  EXPECT_THROW(encode_roi(o), InputError);
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "x.mp4"));
+}
+
 TEST_F(EncodeRoi, TooFewSegmentMapsIsAnErrorBeforeAnyOutput) {
   write_npy(tmp_ / "two.npy", NpyArray::from<uint8_t>({2, 11, 20}, std::vector<uint8_t>(2 * 220, 30)), false);
   EncodeRoiOptions o;

@@ -70,7 +70,7 @@ TEST(QpMap, BadValuesNameTheCell) {
   write_npy(dir / "frac.npy", NpyArray::from<float>({1, 2}, {30.0f, 30.5f}), false);
   EXPECT_NE(message_of([&] { read_qp_map(dir / "frac.npy", {}); }).find("[0, 0, 1]"), std::string::npos);
   write_npy(dir / "range.npy", NpyArray::from<int16_t>({1, 2}, {30, 60}), false);
-  EXPECT_NE(message_of([&] { read_qp_map(dir / "range.npy", {}); }).find("outside [0, 51]"), std::string::npos);
+  EXPECT_NE(message_of([&] { read_qp_map(dir / "range.npy", {}); }).find("outside [1, 51]"), std::string::npos);
   write_npy(dir / "dims.npy", NpyArray::from<uint8_t>({4}, {1, 2, 3, 4}), false);
   EXPECT_NE(message_of([&] { read_qp_map(dir / "dims.npy", {}); }).find("shape"), std::string::npos);
   QpMapDefaults d;
@@ -78,6 +78,24 @@ TEST(QpMap, BadValuesNameTheCell) {
   d.base_qp = 48;
   write_npy(dir / "off.npy", NpyArray::from<int8_t>({1, 1}, {5}), false);
   EXPECT_THROW(read_qp_map(dir / "off.npy", d), InputError);
+}
+
+TEST(QpMap, QpZeroIsRefusedBecauseX264WouldEncodeEverythingLosslessly) {
+  // One macroblock at QP 0 made x264 encode the whole video losslessly (CRF 0), every
+  // macroblock decoding QP 0 whatever the map asked.
+  test::TempDir dir;
+  write_npy(dir / "zero.npy", NpyArray::from<uint8_t>({1, 2, 2}, {30, 0, 30, 30}), false);
+  std::string msg = message_of([&] { read_qp_map(dir / "zero.npy", {}); });
+  EXPECT_NE(msg.find("[0, 0, 1]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("lossless"), std::string::npos) << msg;
+  EXPECT_THROW(read_qp_map(dir / "zero.npy", {}), InputError);
+  QpMapDefaults d;
+  d.kind = QpMapKind::kOffset;
+  d.base_qp = 10;
+  write_npy(dir / "off.npy", NpyArray::from<int8_t>({1, 2}, {0, -10}), false);
+  EXPECT_THROW(read_qp_map(dir / "off.npy", d), InputError);
+  write_npy(dir / "one.npy", NpyArray::from<uint8_t>({1, 2}, {1, 51}), false);
+  EXPECT_EQ(read_qp_map(dir / "one.npy", {}).min_qp(), 1);
 }
 
 TEST(QpMap, FitChecksNameBothValues) {

@@ -139,5 +139,25 @@ TEST(H264Encoder, OptionsAreChecked) {
   EXPECT_THROW(cqp.encode(f, map.data(), &pkts), RuntimeError);  // a map needs per-macroblock mode
 }
 
+TEST(H264Encoder, QpZeroIsRefusedInPerMacroblockMode) {
+  // CRF 0 turns libx264 lossless for the whole encode and drops the offsets.
+  EncoderOptions eo;
+  eo.per_macroblock_qp = true;
+  eo.base_qp = 0;
+  EXPECT_THROW(eo.check(), UsageError);
+  eo.base_qp = 1;
+  H264Encoder enc(64, 48, {30, 1}, eo);
+  video::Frame f;
+  f.allocate(64, 48, video::PixelFormat::kYuv420p);
+  f.index = 0;
+  std::vector<uint8_t> map(12, 30);
+  map[3] = 0;
+  std::vector<video::EncodedPacket> pkts;
+  EXPECT_THROW(enc.encode(f, map.data(), &pkts), InputError);
+  EncoderOptions cqp;  // a uniform QP 0 stays lossless on purpose
+  cqp.base_qp = 0;
+  EXPECT_NO_THROW(cqp.check());
+}
+
 }  // namespace
 }  // namespace vssoff::codec
