@@ -207,7 +207,9 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
   int enc_w = width + (width & 1), enc_h = height + (height & 1);
   if (enc_w != width || enc_h != height)
     log_info("padding ", width, "x", height, " to ", enc_w, "x", enc_h, " (4:2:0 needs even sizes)");
-  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, expected);
+  // With --frames short of the video, the maps may cover more than the encode.
+  const bool prefix = opt.max_frames > 0 && (info.frame_count < 0 || info.frame_count > opt.max_frames);
+  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, expected, prefix);
 
   EncoderOptions eo = opt.encoder;
   eo.gop_frames = opt.segment_frames;
@@ -274,6 +276,8 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
 
   if (!opt.heatmap.empty()) {
     check<InputError>(have_heatmap_bg, "heatmap frame ", opt.heatmap_frame, " is past the end (", r.frames,
+  // Again with the frames really read (the header may not say); nothing is committed yet.
+  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, r.frames, prefix);
                       " frames encoded)");
     const uint8_t* mb = map ? map->for_frame(opt.heatmap_frame, opt.segment_frames) : nullptr;
     std::vector<double> grid(static_cast<size_t>(encoder.mb_rows()) * encoder.mb_cols(), eo.base_qp);

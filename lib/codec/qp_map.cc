@@ -116,7 +116,7 @@ void write_qp_map(const std::string& npy_path, const QpMap& map, bool force, con
   write_manifest(manifest_path, m, force);
 }
 
-void check_qp_map_fits(const QpMap& map, int width, int height, int segment_frames, int64_t frame_count) {
+void check_qp_map_fits(const QpMap& map, int width, int height, int segment_frames, int64_t frame_count, bool prefix) {
   int rows = (height + 15) / 16, cols = (width + 15) / 16;
   check<InputError>(map.rows == rows && map.cols == cols, map.source, ": QP map grid is ", map.rows, "x", map.cols,
                     " macroblocks (rows x cols), but the encoded frame is ", width, "x", height, " = ", rows, "x", cols,
@@ -132,6 +132,14 @@ void check_qp_map_fits(const QpMap& map, int width, int height, int segment_fram
         map.granularity == QpMapGranularity::kFrame ? frame_count : (frame_count + segment_frames - 1) / segment_frames;
     check<InputError>(map.count >= needed, map.source, ": QP map has ", map.count, " ", to_string(map.granularity),
                       " maps, the video needs ", needed, " (", frame_count, " frames)");
+    // Extra maps are never used: most often per-frame maps read as per-segment ones.
+    std::string hint = map.granularity == QpMapGranularity::kSegment && map.count == frame_count
+                           ? "; if they are per-frame maps, use --qp-map-per frame"
+                           : "; to encode only the first frames, use --frames";
+    check<InputError>(prefix || map.count <= needed, map.source, ": QP map has ", map.count, " ",
+                      to_string(map.granularity), " maps, the video needs only ", needed, " (", frame_count, " frames",
+                      map.granularity == QpMapGranularity::kSegment ? cat(" in segments of ", segment_frames) : "", ")",
+                      hint);
   }
 }
 

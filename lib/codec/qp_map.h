@@ -65,9 +65,13 @@ QpMap read_qp_map(const std::string& path, const QpMapDefaults& defaults);
 // (what made the map; its "inputs" are appended).
 void write_qp_map(const std::string& npy_path, const QpMap& map, bool force, const Json& extra = Json::object());
 
-// Checks that the map fits an encode: grid, stated frame size, segment length, and
-// enough maps for frame_count frames (when known, else -1). Names both values on mismatch.
-void check_qp_map_fits(const QpMap& map, int width, int height, int segment_frames, int64_t frame_count);
+// Checks that the map fits an encode: grid, stated frame size, segment length, and (with
+// more than one map) exactly the number of maps frame_count frames need (when known, else
+// -1): too few or too many is an InputError naming both counts, and for too many the
+// option meant (per-frame maps read per segment: --qp-map-per frame). prefix: the encode
+// stops before the end of the maps on purpose (encode-roi --frames), so extra maps are fine.
+void check_qp_map_fits(const QpMap& map, int width, int height, int segment_frames, int64_t frame_count,
+                       bool prefix = false);
 
 QpMapKind parse_qp_map_kind(const std::string& s);
 QpMapGranularity parse_qp_map_granularity(const std::string& s);

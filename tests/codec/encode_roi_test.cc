@@ -189,5 +189,41 @@ TEST_F(EncodeRoi, TooFewSegmentMapsIsAnErrorBeforeAnyOutput) {
   EXPECT_TRUE(std::filesystem::is_empty(tmp_.path()) || !std::filesystem::exists(tmp_ / "x.mp4"));
 }
 
+TEST_F(EncodeRoi, TooManyMapsIsAnErrorNamingBothCountsAndTheOption) {
+  // 40 per-frame maps without --qp-map-per frame were read as per-segment maps: 4 of them
+  // were used, the other 36 silently dropped.
+  write_npy(tmp_ / "frames.npy", NpyArray::from<uint8_t>({40, 11, 20}, std::vector<uint8_t>(40 * 220, 30)), false);
+  EncodeRoiOptions o;
+  o.input = clip();
+  o.output = tmp_ / "x.mp4";
+  o.qp_map = tmp_ / "frames.npy";
+  o.segment_frames = 10;
+  try {
+    encode_roi(o);
+    FAIL() << "40 maps for 4 segments accepted";
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("has 40 segment maps"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("needs only 4"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--qp-map-per frame"), std::string::npos) << msg;
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "x.mp4"));
+  // Read per frame, they fit.
+  o.map_defaults.granularity = QpMapGranularity::kFrame;
+  EXPECT_EQ(encode_roi(o).frames, 40);
+  // One segment map too many.
+  write_npy(tmp_ / "five.npy", NpyArray::from<uint8_t>({5, 11, 20}, std::vector<uint8_t>(5 * 220, 30)), false);
+  o = {};
+  o.input = clip();
+  o.output = tmp_ / "y.mp4";
+  o.qp_map = tmp_ / "five.npy";
+  o.segment_frames = 10;
+  EXPECT_THROW(encode_roi(o), InputError);
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "y.mp4"));
+  // Encoding only the first frames on purpose uses the maps it needs.
+  o.max_frames = 20;
+  EXPECT_EQ(encode_roi(o).frames, 20);
+}
+
 }  // namespace
 }  // namespace vssoff::codec

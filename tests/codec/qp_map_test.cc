@@ -111,6 +111,9 @@ TEST(QpMap, FitChecksNameBothValues) {
   EXPECT_NE(grid.find("45x80"), std::string::npos) << grid;
   std::string count = message_of([&] { check_qp_map_fits(m, 640, 360, 30, 120); });
   EXPECT_NE(count.find("needs 4"), std::string::npos) << count;
+  std::string many = message_of([&] { check_qp_map_fits(m, 640, 360, 30, 60); });
+  EXPECT_NE(many.find("has 3 segment maps, the video needs only 2"), std::string::npos) << many;
+  EXPECT_NO_THROW(check_qp_map_fits(m, 640, 360, 30, 60, /*prefix=*/true));
   m.segment_frames = 10;
   std::string seg = message_of([&] { check_qp_map_fits(m, 640, 360, 30, 90); });
   EXPECT_NE(seg.find("segments of 10"), std::string::npos) << seg;
