@@ -242,7 +242,19 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
   };
 
   Progress progress("encoded", expected);
+  double first_time_s = 0;
   while ((opt.max_frames < 0 || r.frames < opt.max_frames) && reader->read(&frame)) {
+    // The output is constant frame rate (timestamps are frame numbers at fps): a frame more
+    // than half an interval off that grid means variable-frame-rate input, whose timing the
+    // encode would silently change. Nothing is committed yet when this throws.
+    if (r.frames == 0) first_time_s = frame.time_s;
+    double cfr_time_s = first_time_s + r.frames / fps.value();
+    check<InputError>(std::abs(frame.time_s - cfr_time_s) <= 0.5 / fps.value(), opt.input,
+                      ": variable frame rate: frame ", r.frames, " is at ", frame.time_s - first_time_s,
+                      " s, at a constant ", fps.value(), " fps it would be at ", cfr_time_s - first_time_s,
+                      " s; encode-roi writes constant frame rate and would change the timing (convert first, e.g. "
+                      "ffmpeg -i IN -vf fps=",
+                      fps.num, "/", fps.den, " OUT)");
     frame.index = r.frames;  // encoder timestamps are consecutive frame numbers
     video::Frame* in = &frame;
     if (enc_w != frame.width || enc_h != frame.height) {
@@ -264,6 +276,8 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
   sink(packets);
   progress.finish();
   check<InputError>(r.frames > 0, opt.input, ": no frames to encode");
+  // Again with the frames really read (the header may not say); nothing is committed yet.
+  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, r.frames, prefix);
   if (verifier) verifier->finish();
 
   for (int64_t i = 0; i < r.frames; ++i) {
@@ -276,8 +290,6 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
 
   if (!opt.heatmap.empty()) {
     check<InputError>(have_heatmap_bg, "heatmap frame ", opt.heatmap_frame, " is past the end (", r.frames,
-  // Again with the frames really read (the header may not say); nothing is committed yet.
-  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, r.frames, prefix);
                       " frames encoded)");
     const uint8_t* mb = map ? map->for_frame(opt.heatmap_frame, opt.segment_frames) : nullptr;
     std::vector<double> grid(static_cast<size_t>(encoder.mb_rows()) * encoder.mb_cols(), eo.base_qp);

@@ -189,6 +189,32 @@ TEST_F(EncodeRoi, TooFewSegmentMapsIsAnErrorBeforeAnyOutput) {
   EXPECT_TRUE(std::filesystem::is_empty(tmp_.path()) || !std::filesystem::exists(tmp_ / "x.mp4"));
 }
 
+TEST_F(EncodeRoi, VariableFrameRateInputIsRefusedNotMadeConstant) {
+  // 30 frames 1/30 s apart, then 30 frames 0.1 s apart: 3.9 s, which a constant-rate encode
+  // turned into 2 s.
+  std::string cmd =
+      "ffmpeg -loglevel error -y -f lavfi -i testsrc=size=160x96:rate=30 -frames:v 60 -vf "
+      "\"setpts='if(lt(N,30),N,30+(N-30)*3)/30/TB'\" -vsync vfr -c:v libx264 -qp 20 '" +
+      tmp_ / "vfr.mkv" + "'";
+  ASSERT_EQ(test::run(cmd), 0) << cmd;
+  EncodeRoiOptions o;
+  o.input = tmp_ / "vfr.mkv";
+  o.output = tmp_ / "x.mp4";
+  o.qp = 30;
+  try {
+    encode_roi(o);
+    FAIL() << "variable frame rate accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("variable frame rate: frame 31"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "x.mp4"));
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "x.mp4.json"));
+  // The same frames at a constant rate encode.
+  test::make_clip(tmp_ / "cfr.mkv", 160, 96, 20, "-c:v libx264 -qp 20 -bf 2");
+  o.input = tmp_ / "cfr.mkv";
+  EXPECT_EQ(encode_roi(o).frames, 20);
+}
+
 TEST_F(EncodeRoi, TooManyMapsIsAnErrorNamingBothCountsAndTheOption) {
   // 40 per-frame maps without --qp-map-per frame were read as per-segment maps: 4 of them
   // were used, the other 36 silently dropped.
