@@ -4,6 +4,7 @@
 #   scripts/setup.sh            packages + build
 #   scripts/setup.sh --eval     also what the evaluation and benchmark scripts use (plots,
 #                               OpenCV's Python decoder for B3); the only other place that installs
+#   scripts/setup.sh --fuzz     also clang and libFuzzer (scripts/fuzz.sh)
 #   BUILD_DIR=dir scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,9 @@ PACKAGES=(
 )
 if [ "${1:-}" = "--eval" ]; then
   PACKAGES+=(python3-matplotlib python3-opencv)
+fi
+if [ "${1:-}" = "--fuzz" ]; then  # scripts/fuzz.sh: clang's libFuzzer and sanitizers; it builds on its own
+  PACKAGES+=(clang libfuzzer-14-dev)
 fi
 
 # One dpkg-query for all packages: those not "install ok installed" are missing.
