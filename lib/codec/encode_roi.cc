@@ -181,6 +181,7 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
 
   video::ReaderOptions ro;
   ro.threads = opt.decode_threads;
+  ro.strict_frame_count = opt.strict_length;
   auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
   const video::VideoInfo info = reader->info();
   int width = info.width, height = info.height;
@@ -198,7 +199,9 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
   int enc_w = width + (width & 1), enc_h = height + (height & 1);
   if (enc_w != width || enc_h != height)
     log_info("padding ", width, "x", height, " to ", enc_w, "x", enc_h, " (4:2:0 needs even sizes)");
-  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, expected);
+  // A header may claim more frames than decode: unless strict, the map's count is checked
+  // frame by frame (QpMap::for_frame) against what decodes.
+  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, opt.strict_length ? expected : -1);
 
   EncoderOptions eo = opt.encoder;
   eo.gop_frames = opt.segment_frames;
