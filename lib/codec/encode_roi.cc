@@ -152,9 +152,9 @@ class Verifier {
 void EncodeRoiOptions::check() const {
   vssoff::check<UsageError>(!input.empty(), "no input video given");
   vssoff::check<UsageError>(!output.empty(), "no output given (-o)");
-  vssoff::check<UsageError>(qp_map.empty() != (qp < 0),
+  vssoff::check<UsageError>(qp == kNoQp || (qp >= 0 && qp <= 51), "qp must be in [0, 51] (got ", qp, ")");
+  vssoff::check<UsageError>(qp_map.empty() != (qp == kNoQp),
                             "give exactly one of a uniform QP (--qp) or a QP map (--qp-map)");
-  vssoff::check<UsageError>(qp < 0 || qp <= 51, "qp must be in [0, 51] (got ", qp, ")");
   vssoff::check<UsageError>(segment_frames >= 1, "segment length must be >= 1 frame (got ", segment_frames, ")");
   vssoff::check<UsageError>(scale > 0 && scale <= 1, "scale must be in (0, 1] (got ", scale, ")");
   vssoff::check<UsageError>(max_frames == -1 || max_frames > 0, "max frames must be > 0 (got ", max_frames, ")");
