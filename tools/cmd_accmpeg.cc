@@ -108,6 +108,8 @@ void setup_qpmap(CLI::App& app) {
                   "Write a PNG of a segment's importance over its first frame");
   sub->add_option("--heatmap-segment", c->heatmap_segment, "Segment shown by the heatmaps")->capture_default_str();
   sub->add_flag("--force", c->force, "Overwrite existing outputs");
+  sub->add_flag("--strict-length", c->strict_length,
+                "Fail on a video shorter than its header says (default: warn, use what decodes)");
 }
 
 }  // namespace vssoff::tools

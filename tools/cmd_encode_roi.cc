@@ -52,6 +52,8 @@ void setup_encode_roi(CLI::App& app) {
   sub->add_option("--heatmap", opt->heatmap, "Write a PNG of the QP map over a frame");
   sub->add_option("--heatmap-frame", opt->heatmap_frame, "Frame shown by --heatmap")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
+  sub->add_flag("--strict-length", opt->strict_length,
+                "Fail on a video shorter than its header says (default: warn, use what decodes)");
 }
 
 }  // namespace vssoff::tools

@@ -41,6 +41,8 @@ void setup_segment(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--decode-threads", opt->decode_threads, "Decoder threads (0 = auto)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Replace an existing output directory");
+  sub->add_flag("--strict-length", opt->strict_length,
+                "Fail on a video shorter than its header says (default: warn, use what decodes)");
 }
 
 }  // namespace vssoff::tools

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 usage, 2 input or I/O, 3 runtime.\nRun 'vssoff SUBCOMMAND --help' for a subcommand's "
       "options.");
   app.set_config("--config", "", "Read options from an INI/TOML file ([subcommand] sections)");
+  // An unknown key in a config file (a typo such as "farmes") is a usage error naming it;
+  // subcommands created below inherit the setting.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_flag_callback(
       "--version",
       [] {
@@ -72,7 +75,9 @@ int main(int argc, char** argv) {
     std::cerr << "vssoff " << current_subcommand(app) << ": error: out of memory" << std::endl;
     return static_cast<int>(ExitCode::kRuntime);
   } catch (const std::exception& e) {
-    std::cerr << "vssoff " << current_subcommand(app) << ": error: " << e.what() << std::endl;
+    // Only the first line: a LibTorch error's what() goes on with a stack trace.
+    const std::string what = e.what();
+    std::cerr << "vssoff " << current_subcommand(app) << ": error: " << what.substr(0, what.find('\n')) << std::endl;
     return static_cast<int>(ExitCode::kRuntime);
   }
   return 0;

@@ -59,13 +59,14 @@ MakeQpMapResult make_qp_map(const MakeQpMapOptions& opt) {
 
   video::ReaderOptions ro;
   ro.format = video::PixelFormat::kRgb24;
-  video::VideoReader reader(opt.input, ro);
+  ro.strict_frame_count = opt.strict_length;
+  // A header may be absent or claim more frames than decode: the maps cover what decodes.
+  video::ReaderOptions count_ro = ro;
+  count_ro.format = video::PixelFormat::kGray8;
+  video::VideoReader reader(opt.input, count_ro);
   const int width = reader.info().width, height = reader.info().height;
-  int64_t total = reader.info().frame_count;
-  if (total < 0) {  // the container does not say: count
-    video::Frame f;
-    for (total = 0; reader.read(&f);) ++total;
-  }
+  int64_t total = 0;
+  for (video::Frame f; reader.read(&f);) ++total;
   const bool heatmaps = !opt.heatmap.empty() || !opt.importance_heatmap.empty();
   if (heatmaps) {
     const int64_t segments = (total + params.segment_frames - 1) / params.segment_frames;

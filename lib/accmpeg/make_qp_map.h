@@ -40,6 +40,7 @@ struct MakeQpMapOptions {
   std::string importance_heatmap;  // PNG of its importance ("" = none; needs cheap_model or importance)
   int heatmap_segment = 0;         // segment the heatmaps show, in [0, segments)
   bool force = false;              // overwrite existing outputs
+  bool strict_length = false;      // a video shorter than its header's frame count is an error
   void check() const;              // UsageError naming the option and the value
 };
 

@@ -161,9 +161,9 @@ void classify_decoded_qps(const uint8_t* requested, const uint8_t* decoded, int 
 void EncodeRoiOptions::check() const {
   vssoff::check<UsageError>(!input.empty(), "no input video given");
   vssoff::check<UsageError>(!output.empty(), "no output given (-o)");
-  vssoff::check<UsageError>(qp_map.empty() != (qp < 0),
+  vssoff::check<UsageError>(qp == kNoQp || (qp >= 0 && qp <= 51), "qp must be in [0, 51] (got ", qp, ")");
+  vssoff::check<UsageError>(qp_map.empty() != (qp == kNoQp),
                             "give exactly one of a uniform QP (--qp) or a QP map (--qp-map)");
-  vssoff::check<UsageError>(qp < 0 || qp <= 51, "qp must be in [0, 51] (got ", qp, ")");
   vssoff::check<UsageError>(segment_frames >= 1, "segment length must be >= 1 frame (got ", segment_frames, ")");
   vssoff::check<UsageError>(scale > 0 && scale <= 1, "scale must be in (0, 1] (got ", scale, ")");
   vssoff::check<UsageError>(max_frames == -1 || max_frames > 0, "max frames must be > 0 (got ", max_frames, ")");
@@ -190,6 +190,7 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
 
   video::ReaderOptions ro;
   ro.threads = opt.decode_threads;
+  ro.strict_frame_count = opt.strict_length;
   auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
   const video::VideoInfo info = reader->info();
   int width = info.width, height = info.height;
@@ -207,9 +208,11 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
   int enc_w = width + (width & 1), enc_h = height + (height & 1);
   if (enc_w != width || enc_h != height)
     log_info("padding ", width, "x", height, " to ", enc_w, "x", enc_h, " (4:2:0 needs even sizes)");
-  // With --frames short of the video, the maps may cover more than the encode.
+  // With --frames short of the video, the maps may cover more than the encode. A header may
+  // claim more frames than decode: unless strict, the map's count is checked frame by frame
+  // (QpMap::for_frame) and again after the last frame read, against what decoded.
   const bool prefix = opt.max_frames > 0 && (info.frame_count < 0 || info.frame_count > opt.max_frames);
-  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, expected, prefix);
+  if (map) check_qp_map_fits(*map, width, height, opt.segment_frames, opt.strict_length ? expected : -1, prefix);
 
   EncoderOptions eo = opt.encoder;
   eo.gop_frames = opt.segment_frames;

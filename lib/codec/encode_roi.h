@@ -23,22 +23,24 @@ namespace vssoff::codec {
 inline constexpr int kEncodeManifestVersion = 1;
 
 struct EncodeRoiOptions {
-  std::string input;           // any video FFmpeg reads
-  std::string output;          // .mp4, .mkv or .h264
-  int qp = -1;                 // uniform QP (when no qp_map); 0..51
-  std::string qp_map;          // NPY or its manifest
-  QpMapDefaults map_defaults;  // how to read a bare NPY
-  int segment_frames = 30;     // GOP length = segment length, frames
-  double scale = 1.0;          // resolution scale applied before encoding (0, 1]
-  EncoderOptions encoder;      // preset, tune, threads, bframes (qp fields are set from the above)
-  int decode_threads = 0;      // input decoder threads; 0 = auto
-  int64_t max_frames = -1;     // stop after this many frames; -1 = all
-  bool verify = false;         // decode the output: PSNR and QP check
-  std::string recon;           // write the decoded reconstruction (.y4m); implies verify
-  std::string heatmap;         // PNG of the QP map over a frame
-  int64_t heatmap_frame = 0;   // which frame the heatmap shows
-  bool force = false;          // overwrite existing outputs
-  void check() const;          // UsageError naming the field and the value
+  std::string input;                   // any video FFmpeg reads
+  std::string output;                  // .mp4, .mkv or .h264
+  static constexpr int kNoQp = -1000;  // qp's value when no uniform QP is given
+  int qp = kNoQp;                      // uniform QP (when no qp_map); 0..51
+  std::string qp_map;                  // NPY or its manifest
+  QpMapDefaults map_defaults;          // how to read a bare NPY
+  int segment_frames = 30;             // GOP length = segment length, frames
+  double scale = 1.0;                  // resolution scale applied before encoding (0, 1]
+  EncoderOptions encoder;              // preset, tune, threads, bframes (qp fields are set from the above)
+  int decode_threads = 0;              // input decoder threads; 0 = auto
+  int64_t max_frames = -1;             // stop after this many frames; -1 = all
+  bool verify = false;                 // decode the output: PSNR and QP check
+  std::string recon;                   // write the decoded reconstruction (.y4m); implies verify
+  std::string heatmap;                 // PNG of the QP map over a frame
+  int64_t heatmap_frame = 0;           // which frame the heatmap shows
+  bool force = false;                  // overwrite existing outputs
+  bool strict_length = false;          // a video shorter than its header's frame count is an error
+  void check() const;                  // UsageError naming the field and the value
 };
 
 struct QpCheck {

@@ -35,6 +35,12 @@ void check_input_file(const std::string& path, const std::string& what) {
 AtomicOutput::AtomicOutput(std::string final_path, bool force, bool is_dir)
     : final_path_(std::move(final_path)), force_(force), is_dir_(is_dir) {
   check_output_path(final_path_, force_);
+  std::error_code ec0;
+  if (fs::is_directory(final_path_, ec0)) {
+    check<InputError>(is_dir_, "output ", final_path_, " is a directory; not replacing it with a file");
+    check<InputError>(fs::exists(fs::path(final_path_) / "manifest.json", ec0), "not replacing directory ", final_path_,
+                      ": it is not a vssoff output (no manifest.json); remove it or choose another -o");
+  }
   static std::atomic<int> counter{0};
   fs::path p(final_path_);
   std::string name = cat(".", p.filename().string(), ".tmp-", getpid(), "-", counter++);

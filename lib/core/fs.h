@@ -21,6 +21,9 @@ void check_input_file(const std::string& path, const std::string& what);
 
 // A file (or directory, with is_dir) being written under a temporary name.
 // The destructor removes the temporary if commit() was not called.
+// With force, an existing directory is replaced only if it is a vssoff output (it holds a
+// manifest.json); any other directory, or a directory where a file is to be written, is
+// refused (InputError naming it) so that --force never deletes unrelated files.
 class AtomicOutput {
  public:
   AtomicOutput(std::string final_path, bool force, bool is_dir = false);

@@ -59,6 +59,9 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
     if (std::isdigit(static_cast<unsigned char>(c))) {
       num += c;
     } else if (c == ',' || c == ')') {
+      // At most 15 digits: a dimension beyond 10^15 elements is no file this reader takes (and
+      // stoll would throw out_of_range on 20 digits).
+      check<InputError>(num.size() <= 15, path, ": NPY dimension ", num.substr(0, 24), " is out of range");
       if (!num.empty()) shape.push_back(std::stoll(num));
       num.clear();
     } else if (!std::isspace(static_cast<unsigned char>(c)) && c != 'L') {
@@ -164,7 +167,14 @@ NpyArray read_npy(const std::string& path) {
   if (shape_text.empty() || shape_text[0] != '(') throw InputError(cat(path, ": invalid NPY shape ", shape_text));
   a.shape = parse_shape(shape_text, path);
 
-  size_t payload = static_cast<size_t>(a.count()) * size;
+  // The element count, checked for overflow: dimensions whose product wraps must not pass the
+  // size check below with a small payload.
+  uint64_t elements = 1;
+  for (int64_t d : a.shape)
+    check<InputError>(
+        !__builtin_mul_overflow(elements, static_cast<uint64_t>(d), &elements) && elements <= (uint64_t{1} << 50), path,
+        ": NPY shape ", shape_text, " has too many elements");
+  size_t payload = static_cast<size_t>(elements) * size;
   size_t offset = header_start + header_len;
   check<InputError>(data.size() - offset >= payload, path, ": truncated NPY data: shape ", a.shape_string(), " of ",
                     descr, " needs ", payload, " bytes, file has ", data.size() - offset);

@@ -75,13 +75,37 @@ class ModuleModel : public LoadedModel {
   ModuleHolder module_;
 };
 
-// Loads libtorch weights saved by torch::save into `module` (eval mode); InputError naming the file.
+// Loads libtorch weights saved by torch::save into `module` (eval mode). InputError naming
+// the card and the weights when they cannot be read, or when a tensor's shape differs from
+// the one the card's architecture parameters build (torch::load would accept it and the
+// first forward pass fail deep inside LibTorch).
 template <typename ModuleHolder>
 std::unique_ptr<LoadedModel> load_module(ModuleHolder module, const ModelCard& card) {
+  std::vector<std::pair<std::string, std::vector<int64_t>>> built;
+  for (const auto& p : module->named_parameters()) built.emplace_back(p.key(), p.value().sizes().vec());
+  for (const auto& b : module->named_buffers()) built.emplace_back(b.key(), b.value().sizes().vec());
   try {
     torch::load(module, card.weights_path());
   } catch (const c10::Error& e) {
-    throw InputError(cat(card.weights_path(), ": cannot load the model: ", e.what_without_backtrace()));
+    std::string what = e.what_without_backtrace();
+    throw InputError(cat(card.weights_path(), ": cannot load the model of ", card.card_path,
+                         " (do the weights fit its architecture parameters ", card.arch_params.dump(),
+                         "?): ", what.substr(0, what.find('\n'))));
+  }
+  auto shape = [](const std::vector<int64_t>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    return s + "]";
+  };
+  auto params = module->named_parameters();
+  auto buffers = module->named_buffers();
+  for (const auto& [name, sizes] : built) {
+    const torch::Tensor* t = params.find(name);
+    if (!t) t = buffers.find(name);
+    if (t && t->sizes().vec() != sizes)
+      throw InputError(cat("the weights ", card.weights_path(), " do not fit the architecture parameters ",
+                           card.arch_params.dump(), " of the card ", card.card_path, ": ", name, " is ",
+                           shape(t->sizes().vec()), " in the weights, ", shape(sizes), " for the card"));
   }
   module->eval();
   return std::make_unique<ModuleModel<ModuleHolder>>(std::move(module));

@@ -58,6 +58,7 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   video::ReaderOptions ro;
   ro.format = video::PixelFormat::kRgb24;
   ro.threads = opt.decode_threads;
+  ro.strict_frame_count = opt.strict_length;
   auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
   const video::VideoInfo info = reader->info();
   const video::FrameRange range = opt.range();

@@ -36,6 +36,7 @@ struct SegmentOptions {
   uint64_t seed = 1;      // for pixel sampling
   int decode_threads = 0;
   bool force = false;
+  bool strict_length = false;  // a video shorter than its header's frame count is an error
   void check() const;
   video::FrameRange range() const { return {start, frames, every}; }
 };

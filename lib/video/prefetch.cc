@@ -29,10 +29,14 @@ void FramePrefetcher::run() {
         if (stop_) break;
       }
       if (!reader_->read(&f) || (end >= 0 && f.index >= end)) break;
-      if (!range_.contains(f.index)) continue;
-      std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back(f);
-      cv_.notify_all();
+      if (range_.contains(f.index)) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        queue_.push_back(f);
+        cv_.notify_all();
+      }
+      // Stop at the range's last frame: reading one more would reach the end of a stream
+      // that holds exactly the frames asked for, and report a short stream that is not.
+      if (end >= 0 && f.index + 1 >= end) break;
     }
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -38,6 +38,7 @@ struct VideoReader::Impl {
   bool use_ts_index = false;  // after a seek, frame indices come from timestamps
   int64_t next_index = 0, skip_until = 0, returned = 0, decoded_total = 0;
   int errors = 0;
+  bool warned_short = false;  // the short-stream warning is given once
   Scaler scaler;
 
   ~Impl() { close(); }
@@ -112,11 +113,20 @@ struct VideoReader::Impl {
   }
 
   void check_complete() {
-    if (seeked || !opt.strict_frame_count || info.frame_count < 0) return;
+    if (seeked || info.frame_count < 0) return;
     if (decoded_total + kFrameCountSlack < info.frame_count) {
+      if (!opt.strict_frame_count) {
+        if (!warned_short)
+          log_warn(path, ": header says ", info.frame_count, " frames, ", decoded_total, " decoded",
+                   read_error ? " (truncated or corrupt file)" : "", "; using the ", decoded_total,
+                   " (--strict-length makes this an error)");
+        warned_short = true;
+        return;
+      }
       throw InputError(
           cat(path, ": header declares ", info.frame_count, " frames but the stream ends after ", decoded_total,
-              read_error ? " (read error: truncated or corrupt file)" : " (truncated file or wrong header)"));
+              read_error ? " (read error: truncated or corrupt file)" : " (truncated file or wrong header)",
+              "; without --strict-length the decodable frames are used"));
     }
   }
 

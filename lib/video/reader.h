@@ -8,7 +8,9 @@
 //
 // Errors (all InputError, naming the file): missing, empty, not a video, no video stream,
 // no decoder; a stream that ends before the frame count its header declares (truncated
-// or lying header) when strict_frame_count is set. Corrupt packets inside a stream are
+// or lying header) when strict_frame_count is set. Without it (the default) such a stream
+// is read to its last decodable frame and one warning names both counts ("header says 444
+// frames, 68 decoded"). Corrupt packets inside a stream are
 // concealed by the decoder and counted (decode_errors()), as ffmpeg does.
 #pragma once
 
@@ -25,7 +27,7 @@ struct ReaderOptions {
   int width = 0, height = 0;                   // output size; 0 = the source's
   int threads = 0;                             // decoder threads; 0 = one per core
   bool export_qp = false;                      // fill Frame::mb_qp from the bitstream (H.264)
-  bool strict_frame_count = true;              // a stream shorter than its header is an error
+  bool strict_frame_count = false;             // a stream shorter than its header is an error
 };
 
 struct VideoInfo {

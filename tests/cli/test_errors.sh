@@ -66,4 +66,29 @@ INI
 expect_exit 0 "" "$VSSOFF" --config "$T/cfg.ini" encode-roi "$clip" -o "$T/cfg.mp4"
 $PY -c "import json; m = json.load(open('$T/cfg.mp4.json')); assert m['params']['uniform_qp'] == 33 and m['frames'] == 4, m['params']" \
   && ok || fail "config file options were not applied"
+
+# --force replaces only a vssoff output directory (one with a manifest.json), never another one.
+mkdir -p "$T/notours" && echo precious >"$T/notours/thesis.tex"
+expect_exit 2 "not replacing directory $T/notours: it is not a vssoff output" \
+  "$VSSOFF" synth -o "$T/notours" --size 64x48 --frames 2 --force
+expect_exit 2 "not replacing directory $T/notours: it is not a vssoff output" \
+  "$VSSOFF" segment "$clip" -o "$T/notours" --model "$VSSOFF_SOURCE_DIR/models/segnet-tiny.json" --force
+[ -f "$T/notours/thesis.tex" ] && ok || fail "--force deleted a directory that is not a vssoff output"
+expect_exit 0 "" "$VSSOFF" synth -o "$T/ours" --size 64x48 --frames 2
+expect_exit 0 "" "$VSSOFF" synth -o "$T/ours" --size 64x48 --frames 2 --force
+
+# An unknown key in a --config file is an error naming it (a typo is not ignored).
+printf '[encode-roi]\nqp = 33\nfarmes = 4\n' >"$T/typo.ini"
+expect_exit 1 "farmes" "$VSSOFF" --config "$T/typo.ini" encode-roi "$clip" -o "$T/typo.mp4"
+
+# A card whose width does not match its weights: named, without a LibTorch stack trace.
+$PY -c "
+import json; c = json.load(open('$VSSOFF_SOURCE_DIR/models/segnet-w10.json'))
+c['arch_params']['width'] = 16; c['weights'] = '$VSSOFF_SOURCE_DIR/models/segnet-w10.pt'
+json.dump(c, open('$T/wide.json', 'w'))"
+expect_exit 2 "do not fit the architecture parameters {\"width\":16} of the card $T/wide.json" \
+  "$VSSOFF" segment "$clip" -o "$T/wide_out" --model "$T/wide.json" --frames 2
+grep -q "segnet-w10.pt" "$T/stderr" && ! grep -q "frame #" "$T/stderr" && ok || fail "the weights error names no file or shows a stack trace"
+# --qp out of range names the range, not the choice between --qp and --qp-map.
+expect_exit 1 "qp must be in [0, 51] (got -1)" "$VSSOFF" encode-roi "$clip" -o "$T/o.mp4" --qp -1
 finish

@@ -179,7 +179,8 @@ TEST_F(EncodeRoi, TooFewSegmentMapsIsAnErrorBeforeAnyOutput) {
   o.input = clip();
   o.output = tmp_ / "x.mp4";
   o.qp_map = tmp_ / "two.npy";
-  o.segment_frames = 10;  // 40 frames need 4 maps
+  o.segment_frames = 10;   // 40 frames need 4 maps
+  o.strict_length = true;  // the header's count is trusted: checked before any work
   try {
     encode_roi(o);
     FAIL();
@@ -187,6 +188,14 @@ TEST_F(EncodeRoi, TooFewSegmentMapsIsAnErrorBeforeAnyOutput) {
     EXPECT_NE(std::string(e.what()).find("needs 4"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(std::filesystem::is_empty(tmp_.path()) || !std::filesystem::exists(tmp_ / "x.mp4"));
+  o.strict_length = false;  // checked against the frames that decode: at frame 20, still no output
+  try {
+    encode_roi(o);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("frame 20 needs segment 2"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "x.mp4"));
 }
 
 TEST_F(EncodeRoi, VariableFrameRateInputIsRefusedNotMadeConstant) {

@@ -43,12 +43,28 @@ TEST(AtomicOutput, DirectoriesAreReplacedWhole) {
   test::TempDir dir;
   std::filesystem::create_directories(dir / "d");
   std::ofstream(dir / "d/old.txt") << "old";
+  std::ofstream(dir / "d/manifest.json") << "{}";
   EXPECT_THROW(AtomicOutput(dir / "d", false, true), InputError);
   AtomicOutput out(dir / "d", true, true);
   std::ofstream(out.temp_path() + "/new.txt") << "new";
   out.commit();
   EXPECT_TRUE(std::filesystem::exists(dir / "d/new.txt"));
   EXPECT_FALSE(std::filesystem::exists(dir / "d/old.txt"));
+  EXPECT_EQ(count_entries(dir.path()), 1u);
+}
+
+TEST(AtomicOutput, ForceNeverReplacesADirectoryThatIsNotAnOutput) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "home");
+  std::ofstream(dir / "home/thesis.tex") << "precious";
+  try {
+    AtomicOutput out(dir / "home", true, true);
+    FAIL() << "replaced a directory without a manifest";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not replacing directory " + (dir / "home")), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(AtomicOutput(dir / "home", true, false), InputError);  // a file over a directory
+  EXPECT_TRUE(std::filesystem::exists(dir / "home/thesis.tex"));
   EXPECT_EQ(count_entries(dir.path()), 1u);
 }
 

@@ -99,6 +99,14 @@ TEST(Npy, BadInputsGiveClearErrors) {
   write_raw(dir / "hdr.npy", std::string("\x93NUMPY\x01\x00\xff\x00", 10) + "{'descr'");
   expect_input_error(dir / "hdr.npy", "truncated NPY header");
   EXPECT_THROW(read_npy(dir / "missing.npy"), InputError);
+  // Found by scripts/fuzz.sh (testdata/fuzz/npy/crash-stoll-out-of-range.npy): a dimension too
+  // long for stoll escaped as std::out_of_range; dimensions whose product wraps to 0 passed.
+  write_raw(dir / "huge.npy",
+            header_v1("{'descr': '<f8', 'fortran_order': True, 'shape': (1, 12222222222222222222), }"));
+  expect_input_error(dir / "huge.npy", "out of range");
+  write_raw(dir / "wrap.npy",
+            header_v1("{'descr': '<u1', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"));
+  expect_input_error(dir / "wrap.npy", "too many elements");
 }
 
 TEST(Npy, RefusesToOverwriteWithoutForce) {

@@ -69,6 +69,9 @@ TEST(Synth, RefusesToReplaceAnExistingDirectoryWithoutForce) {
   EXPECT_EQ(read_file(dir / "clip/keep.txt"), "mine");
   SynthOptions o = small(dir / "clip", 1);
   o.force = true;
+  EXPECT_THROW(synthesize(o), InputError);  // not a vssoff output: --force does not delete it
+  EXPECT_EQ(read_file(dir / "clip/keep.txt"), "mine");
+  write_file_atomic(dir / "clip/manifest.json", "{}", false);
   synthesize(o);
   EXPECT_FALSE(std::filesystem::exists(dir / "clip/keep.txt"));
   EXPECT_TRUE(std::filesystem::exists(dir / "clip/video.mp4"));

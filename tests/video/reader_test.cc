@@ -9,6 +9,7 @@
 #include "core/fs.h"
 #include "test_util.h"
 #include "video/inspect.h"
+#include "video/prefetch.h"
 
 namespace vssoff::video {
 namespace {
@@ -144,7 +145,9 @@ TEST(Reader, TimestampsFollowTheFrameRate) {
 
 void expect_input_error(const std::string& path, const std::string& fragment) {
   try {
-    VideoReader reader(path);
+    ReaderOptions strict;
+    strict.strict_frame_count = true;
+    VideoReader reader(path, strict);
     Frame f;
     while (reader.read(&f)) {
     }
@@ -194,12 +197,17 @@ TEST(Reader, HeaderThatLiesAboutTheFrameCount) {
   VideoReader probe(dir / "lies.avi");
   EXPECT_EQ(probe.info().frame_count, 40);  // FFmpeg believes the header
   expect_input_error(dir / "lies.avi", "header declares 40 frames but the stream ends after 10");
-  ReaderOptions lenient;
-  lenient.strict_frame_count = false;
-  VideoReader reader(dir / "lies.avi", lenient);
+  VideoReader reader(dir / "lies.avi");  // the default reads what decodes
   Frame f;
   int n = 0;
   while (reader.read(&f)) ++n;
+  EXPECT_EQ(n, 10);
+  // A range that ends exactly at the last decodable frame is not a short stream.
+  ReaderOptions strict;
+  strict.strict_frame_count = true;
+  FramePrefetcher exact(std::make_unique<VideoReader>(dir / "lies.avi", strict), 2, FrameRange{0, 10, 1});
+  n = 0;
+  while (exact.next(&f)) ++n;
   EXPECT_EQ(n, 10);
 }
 
