@@ -1,6 +1,8 @@
 #include "core/coco.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "core/error.h"
@@ -23,12 +25,32 @@ Json parse(const std::string& path) {
   }
 }
 
+// An integer field: nlohmann converts a float to an integer with a plain cast, undefined out of
+// range, so floats are checked first.
+int64_t integer(const Json& j, const char* key, const std::string& where) {
+  const Json& v = j.at(key);
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    check<InputError>(std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15, where, ": \"", key,
+                      "\" must be an integer (got ", v.dump(), ")");
+    return static_cast<int64_t>(d);
+  }
+  return v.get<int64_t>();
+}
+
+int64_t integer_or(const Json& j, const char* key, int64_t fallback, const std::string& where) {
+  return j.contains(key) ? integer(j, key, where) : fallback;
+}
+
 Box read_box(const Json& a, const std::string& path, size_t index, bool result) {
   const std::string where = cat(path, ": ", result ? "result " : "annotation ", index);
   Box b;
-  b.id = a.value("id", int64_t{0});
-  b.image_id = a.at("image_id").get<int64_t>();
-  b.category_id = a.at("category_id").get<int>();
+  b.id = integer_or(a, "id", 0, where);
+  b.image_id = integer(a, "image_id", where);
+  const int64_t category = integer(a, "category_id", where);
+  check<InputError>(category >= 0 && category <= std::numeric_limits<int>::max(), where, ": category_id ", category,
+                    " is out of range");
+  b.category_id = static_cast<int>(category);
   const Json& bbox = a.at("bbox");
   check<InputError>(bbox.is_array() && bbox.size() == 4, where, ": bbox must be [x, y, w, h] (got ", bbox.dump(), ")");
   b.x = bbox[0].get<double>(), b.y = bbox[1].get<double>(), b.w = bbox[2].get<double>(), b.h = bbox[3].get<double>();
@@ -40,8 +62,8 @@ Box read_box(const Json& a, const std::string& path, size_t index, bool result) 
     check<InputError>(std::isfinite(b.score), where, ": score must be a finite number");
   }
   b.area = a.value("area", -1.0);
-  b.iscrowd = a.value("iscrowd", 0);
-  b.track_id = a.value("track_id", int64_t{-1});
+  b.iscrowd = integer_or(a, "iscrowd", 0, where) != 0;
+  b.track_id = integer_or(a, "track_id", -1, where);
   b.visibility = a.value("visibility", -1.0);
   return b;
 }
@@ -67,11 +89,14 @@ Dataset read_dataset(const std::string& path) {
     std::set<int64_t> ids;
     for (const Json& im : j.value("images", Json::array())) {
       Image i;
-      i.id = im.at("id").get<int64_t>();
-      i.frame_index = im.value("frame_index", int64_t{-1});
+      const std::string where = cat(path, ": image");
+      i.id = integer(im, "id", where);
+      i.frame_index = integer_or(im, "frame_index", -1, where);
       i.file_name = im.value("file_name", "");
-      i.width = im.value("width", 0);
-      i.height = im.value("height", 0);
+      const int64_t width = integer_or(im, "width", 0, where), height = integer_or(im, "height", 0, where);
+      check<InputError>(width >= 0 && height >= 0 && width <= 1 << 16 && height <= 1 << 16, where, " ", i.id, ": size ",
+                        width, "x", height, " is out of range");
+      i.width = static_cast<int>(width), i.height = static_cast<int>(height);
       check<InputError>(ids.insert(i.id).second, path, ": image id ", i.id, " appears twice");
       d.images.push_back(i);
     }
@@ -83,7 +108,8 @@ Dataset read_dataset(const std::string& path) {
       d.annotations.push_back(b);
     }
     for (const Json& c : j.value("categories", Json::array()))
-      d.categories.push_back({c.at("id").get<int>(), c.value("name", ""), c.value("supercategory", "")});
+      d.categories.push_back({static_cast<int>(std::clamp<int64_t>(integer(c, "id", path + ": category"), -1, 1 << 30)),
+                              c.value("name", ""), c.value("supercategory", "")});
     return d;
   });
 }

@@ -1,7 +1,10 @@
 #include "core/manifest.h"
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <mutex>
+#include <type_traits>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -65,7 +68,7 @@ Json read_manifest(const std::string& path, const std::string& kind, int max_ver
   Json m;
   try {
     m = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // a parse error, or a number too large (out_of_range.406)
     throw InputError(cat(path, ": not valid JSON (", e.what(), ")"));
   }
   check<InputError>(m.is_object() && m.contains("format") && m["format"].is_string(), path,
@@ -102,6 +105,17 @@ template <typename T>
 T json_get(const Json& j, const std::string& key, const std::string& file) {
   if (!j.contains(key)) throw InputError(cat(file, ": missing field \"", key, "\""));
   try {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // nlohmann converts a float to an integer with a plain cast: undefined out of range.
+      const Json& v = j.at(key);
+      if (v.is_number_float()) {
+        const double d = v.get<double>();
+        check<InputError>(std::isfinite(d) && d == std::floor(d) && d >= double(std::numeric_limits<T>::min()) &&
+                              d <= double(std::numeric_limits<T>::max()),
+                          file, ": field \"", key, "\" must be an integer in range (got ", v.dump(), ")");
+        return static_cast<T>(d);
+      }
+    }
     return j.at(key).get<T>();
   } catch (const Json::exception&) {
     throw InputError(cat(file, ": field \"", key, "\" has the wrong type (", j.at(key).dump(), ")"));

@@ -78,6 +78,12 @@ TEST(Coco, BadBoxesAreInputErrorsNamingTheFileAndEntry) {
   expect_error("{not json", "not JSON");
   expect_error(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 2, 3]}])", "score", true);
   expect_error(R"({"a": 1})", "not a list of results", true);
+  // Found by scripts/fuzz.sh (testdata/fuzz/coco/crash-float-image-id.json): a float where an
+  // integer belongs was cast with undefined behaviour; and a number too large to parse.
+  expect_error(R"({"annotations": [{"image_id": 1.33e29, "category_id": 1, "bbox": [0, 0, 2, 3]}]})",
+               "\"image_id\" must be an integer");
+  expect_error(R"({"annotations": [{"image_id": 1e111111111111111, "category_id": 1, "bbox": [0, 0, 2, 3]}]})",
+               "not JSON");
 }
 
 }  // namespace

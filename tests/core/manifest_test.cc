@@ -68,5 +68,16 @@ TEST(Manifest, RejectsNonManifestsAndChangedSidecars) {
   EXPECT_THROW(sidecar_path(m, dir / "m.json", "missing"), InputError);
 }
 
+TEST(Manifest, NumbersTooLargeOrFloatsForIntegersAreInputErrors) {
+  // Found by scripts/fuzz.sh (testdata/fuzz/modelcard/crash-number-overflow.json).
+  test::TempDir dir;
+  write_file_atomic(dir / "big.json", R"({"format": "vssoff.x", "version": 1, "n": 1e111111111111111})", true);
+  EXPECT_THROW(read_manifest(dir / "big.json", "x", 1), InputError);
+  write_file_atomic(dir / "f.json", R"({"format": "vssoff.x", "version": 1, "n": 1.5e29, "m": 7.0})", true);
+  Json m = read_manifest(dir / "f.json", "x", 1);
+  EXPECT_THROW(json_get<int64_t>(m, "n", dir / "f.json"), InputError);
+  EXPECT_EQ(json_get<int>(m, "m", dir / "f.json"), 7);
+}
+
 }  // namespace
 }  // namespace vssoff
