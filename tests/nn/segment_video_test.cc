@@ -4,7 +4,7 @@
 
 #include "core/csv.h"
 #include "core/error.h"
-#include "synth/synth.h"
+#include "synth_clip.h"
 #include "test_util.h"
 
 namespace vssoff::nn {
@@ -12,12 +12,7 @@ namespace {
 
 TEST(SegmentVideo, LabelsForTheSelectedFramesStatsRowsManifestAndNoOverwrite) {
   vssoff::test::TempDir dir;
-  synth::SynthOptions so;
-  so.scene.width = 96;
-  so.scene.height = 64;
-  so.frames = 7;
-  so.output_dir = dir / "clip";
-  synth::synthesize(so);
+  vssoff::test::synth_clip(dir / "clip", 96, 64, 7);
   SegmentOptions o;
   o.input = dir / "clip/video.mp4";
   o.output_dir = dir / "seg";

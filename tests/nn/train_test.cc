@@ -7,7 +7,7 @@
 #include "nn/model_card.h"
 #include "nn/segment_video.h"
 #include "nn/segmenter.h"
-#include "synth/synth.h"
+#include "synth_clip.h"
 #include "test_util.h"
 
 namespace vssoff::nn {
@@ -42,12 +42,7 @@ TEST(TrainModel, WritesACardAndWeightsThatSegmentLoads) {
   EXPECT_TRUE(std::filesystem::exists(dir / "m.json.ckpt"));
 
   // segment a synthetic clip with it: one label PNG and one stats row per frame.
-  synth::SynthOptions so;
-  so.scene.width = 96;
-  so.scene.height = 64;
-  so.frames = 6;
-  so.output_dir = dir / "clip";
-  synth::synthesize(so);
+  vssoff::test::synth_clip(dir / "clip", 96, 64, 6);
   SegmentOptions sg;
   sg.input = dir / "clip/video.mp4";
   sg.output_dir = dir / "seg";

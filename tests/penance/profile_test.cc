@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "penance/estimators.h"
-#include "synth/synth.h"
+#include "synth_clip.h"
 #include "test_util.h"
 
 namespace vssoff::penance {
@@ -14,12 +14,7 @@ namespace {
 // accuracy reference (no ground truth given).
 TEST(Profile, RowsPerSegmentAndActionBytesFallWithQpReferenceActionNearOne) {
   vssoff::test::TempDir dir;
-  synth::SynthOptions so;
-  so.scene.width = 128;
-  so.scene.height = 80;
-  so.frames = 8;
-  so.output_dir = dir / "clip";
-  synth::synthesize(so);
+  vssoff::test::synth_clip(dir / "clip", 128, 80, 8);
   ProfileOptions o;
   o.input = dir / "clip/video.mp4";
   o.output = dir / "t.csv";
