@@ -70,7 +70,8 @@ std::vector<float> accuracy_gradient(nn::ModelRunner& model, const video::Frame&
 // InputError naming the manifest if a field is missing or of the wrong type.
 struct AccGrad {
   Json manifest;
-  std::string npy_path, video_path;  // the video it was computed on
+  std::string manifest_path, npy_path;
+  std::string video_path;  // the video it was computed on, as recorded (recorded_input checks it)
   std::vector<int64_t> frame_indices;
   std::string server_model_name, server_weights_sha256;  // manifest["server_model"]
   std::string mode;                                      // params.mode: "grad" | "taylor"

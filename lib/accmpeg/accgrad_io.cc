@@ -17,6 +17,7 @@ AccGrad read_accgrad(const std::string& path) {
   check_input_file(manifest_path, "accgrad manifest");
   read_artefact(manifest_path, [&] {
     a.manifest = read_manifest(manifest_path, "accgrad", kAccGradVersion);
+    a.manifest_path = manifest_path;
     a.npy_path = sidecar_path(a.manifest, manifest_path, "accgrad");
     const Json& p = a.manifest.at("params");
     a.rows = json_get<int>(p, "mb_rows", manifest_path);

@@ -188,7 +188,8 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
                       " (different weights): train one cheap model per server model");
     check<InputError>(g.macroblock == kMacroblock, path, ": macroblock ", g.macroblock, ", this vssoff uses ",
                       kMacroblock);
-    check_input_file(g.video_path, cat("video of ", path));
+    // The video as recorded, unchanged since the gradients were computed on it.
+    g.video_path = read_artefact(g.manifest_path, [&] { return recorded_input(g.manifest, g.manifest_path, "video"); });
     Clip clip;
     clip.source = path;
     video::ReaderOptions ro;

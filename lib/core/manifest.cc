@@ -85,6 +85,22 @@ Json read_manifest(const std::string& path, const std::string& kind, int max_ver
   return m;
 }
 
+namespace {
+// The size (cheap) and then the sha256 recorded in `entry`, where recorded.
+void check_unchanged(const Json& entry, const std::string& path, const std::string& manifest_path) {
+  if (entry.contains("bytes")) {
+    const int64_t want = json_get<int64_t>(entry, "bytes", manifest_path), got = file_size(path);
+    check<InputError>(want == got, path, ": size ", got, " bytes differs from the ", want, " recorded in ",
+                      manifest_path, " (file changed after it was written?)");
+  }
+  if (entry.contains("sha256")) {
+    const std::string want = json_get<std::string>(entry, "sha256", manifest_path), got = sha256_file(path);
+    check<InputError>(want == got, path, ": content differs from the sha256 recorded in ", manifest_path,
+                      " (file changed after it was written?): ", got.substr(0, 12), " is not ", want.substr(0, 12));
+  }
+}
+}  // namespace
+
 std::string sidecar_path(const Json& manifest, const std::string& manifest_path, const std::string& name) {
   check<InputError>(manifest.contains("sidecars") && manifest["sidecars"].contains(name), manifest_path,
                     ": manifest lists no sidecar \"", name, "\"");
@@ -93,12 +109,19 @@ std::string sidecar_path(const Json& manifest, const std::string& manifest_path,
   if (p.is_relative()) p = fs::path(manifest_path).parent_path() / p;
   std::string path = p.lexically_normal().string();
   check_input_file(path, cat("sidecar \"", name, "\" of ", manifest_path));
-  if (s.contains("bytes")) {
-    int64_t want = s["bytes"].get<int64_t>(), got = file_size(path);
-    check<InputError>(want == got, path, ": size ", got, " bytes differs from the ", want, " recorded in ",
-                      manifest_path, " (file changed after it was written?)");
-  }
+  check_unchanged(s, path, manifest_path);
   return path;
+}
+
+std::string recorded_input(const Json& manifest, const std::string& manifest_path, const std::string& role) {
+  for (const Json& in : manifest.at("inputs"))
+    if (in.at("role") == role) {
+      const std::string path = in.at("path").get<std::string>();
+      check_input_file(path, cat(role, " of ", manifest_path));
+      check_unchanged(in, path, manifest_path);
+      return path;
+    }
+  throw InputError(cat(manifest_path, ": manifest records no input \"", role, "\""));
 }
 
 template <typename T>

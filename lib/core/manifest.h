@@ -43,8 +43,13 @@ void write_manifest(const std::string& path, const Json& manifest, bool force);
 // Reads and checks "format" == "vssoff.<kind>" and version <= max_version.
 Json read_manifest(const std::string& path, const std::string& kind, int max_version);
 
-// Absolute-or-relative path of a sidecar, checked to exist with the recorded size.
+// Absolute-or-relative path of a sidecar, checked to exist with the recorded size and sha256.
 std::string sidecar_path(const Json& manifest, const std::string& manifest_path, const std::string& name);
+
+// Path of the input recorded under `role` (the first one), checked to exist with the recorded
+// size and sha256: a step that goes back to an artefact's input (train-cheap-model to the
+// video of its accuracy gradients) refuses one that changed since. InputError naming both.
+std::string recorded_input(const Json& manifest, const std::string& manifest_path, const std::string& role);
 
 inline std::string manifest_path_for(const std::string& artefact_path) { return artefact_path + ".json"; }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/error.h"
@@ -66,6 +67,27 @@ ModelCard card_for(const std::string& model) {
   return assumed_card(model);
 }
 
+// LibTorch's own warnings (deprecations, a model's warnings.warn) go through vssoff's log as
+// info lines: -q hides them, and each distinct message shows once, not once per frame.
+// (They are about the library, not the user's data; vssoff's own warnings stay warnings.)
+class LogTorchWarnings : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation&, const std::string& msg, bool) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (seen_.insert(msg).second) log_info("LibTorch: ", msg);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<std::string> seen_;
+};
+
+void route_torch_warnings() {
+  static LogTorchWarnings handler;
+  static const bool installed = (c10::Warning::set_warning_handler(&handler), true);
+  (void)installed;
+}
+
 // The last line of a c10::Error or TorchScript interpreter message says why.
 std::string last_line(const std::exception& e) {
   std::string what = e.what();
@@ -119,6 +141,7 @@ ModelRunner::~ModelRunner() = default;
 
 void ModelRunner::load(const RunnerOptions& options) {
   options.check();
+  route_torch_warnings();
   options_ = options;
   const int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -134,11 +157,6 @@ void ModelRunner::load(const RunnerOptions& options) {
                     ")");
   check_input_file(card_.weights_path(), "model weights");
   model_ = it->second(card_);
-  if (options.differentiable) {  // gradients flow to the input only
-    for (torch::Tensor p : model_->parameters()) p.requires_grad_(false);
-  } else {
-    model_->optimise_for_inference();
-  }
   if (options.bf16) {
     if (!cpu_has_bf16() && device_.is_cpu()) {
       log_warn("this CPU has no native bfloat16 (AVX512-BF16 or AMX): running in float32");
@@ -146,7 +164,14 @@ void ModelRunner::load(const RunnerOptions& options) {
       bf16_ = true;
     }
   }
+  // Device and dtype first: freezing a TorchScript model folds its weights into constants
+  // that a later to() no longer reaches (bf16 input, float32 weights).
   if (bf16_ || !device_.is_cpu()) model_->to(device_, bf16_ ? torch::kBFloat16 : torch::kFloat32);
+  if (options.differentiable) {  // gradients flow to the input only
+    for (torch::Tensor p : model_->parameters()) p.requires_grad_(false);
+  } else {
+    model_->optimise_for_inference();
+  }
   if (options.channels_last) model_->to_channels_last();
 }
 
@@ -182,9 +207,14 @@ torch::IValue ModelRunner::forward_frames(torch::Tensor x, bool resize) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {  // c10::Error, or the TorchScript interpreter's runtime_error
-    throw InputError(
-        cat(c.weights_path(), ": the model failed on a ", iw, "x", ih,
-            " input (does it need a fixed input size? set input.width and input.height in its card): ", last_line(e)));
+    const std::string why = last_line(e);
+    auto mentions = [&](const char* word) { return why.find(word) != std::string::npos; };
+    std::string hint;  // only where the message points at a cause we can name
+    if (bf16_ && (mentions("BFloat16") || mentions("dtype") || mentions("scalar type")))
+      hint = " (the model does not run in bfloat16; drop --bf16)";
+    else if (c.input_width == 0 && (mentions("size") || mentions("shape")))
+      hint = " (does it need a fixed input size? set input.width and input.height in its card)";
+    throw InputError(cat(c.weights_path(), ": the model failed on a ", iw, "x", ih, " input", hint, ": ", why));
   }
 }
 

@@ -141,8 +141,11 @@ void Estimators::check_fits(const ProfileTable& t) const {
 
 namespace {
 BitrateSamples table_samples(const ProfileTable& t, size_t outputs, bool with_targets) {
+  // The profiled video, unchanged since: the CNN's inputs must be the frames the rows measured.
+  const std::string mp = manifest_path_for(t.path);
+  const std::string video = read_artefact(mp, [&] { return recorded_input(t.manifest, mp, "video"); });
   BitrateSamples s = VSSOFF_PLUGIN_CALL(vssoff::penance::bitrate_cnn_inputs)(
-      t.video, t.segment_frames, static_cast<int64_t>(t.rows.size()), t.intra, t.inter, t.probe26, t.probe38);
+      video, t.segment_frames, static_cast<int64_t>(t.rows.size()), t.intra, t.inter, t.probe26, t.probe38);
   if (with_targets)
     for (const auto& seg : t.rows)
       for (size_t k = 0; k < outputs; ++k)

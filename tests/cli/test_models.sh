@@ -43,6 +43,32 @@ expect_exit 2 "expected [N, C, H, W]" "$VSSOFF" segment "$clip/video.mp4" -o "$T
 expect_exit 2 "model not found" "$VSSOFF" segment "$clip/video.mp4" -o "$T/x" --model "$T/none.pt"
 expect_exit 1 "must end in .json" "$VSSOFF" train-model -o "$T/m.pt"
 
+# LibTorch's own warnings: an info line, once per distinct message, hidden by -q.
+cat > "$T/warn.py" <<'PY'
+import sys, torch, warnings
+class Warns(torch.nn.Module):
+    def forward(self, x):
+        warnings.warn("deprecated thing")
+        return torch.cat([x, -x], 1)
+torch.jit.script(Warns()).save(sys.argv[1] + "/warns.pt")
+PY
+$PY "$T/warn.py" "$T"
+expect_exit 0 "LibTorch: deprecated thing" "$VSSOFF" segment "$clip/video.mp4" -o "$T/seg_w" --model "$T/warns.pt" --frames 3
+[ "$(grep -c "deprecated thing" "$T/stderr")" = 1 ] && ok || fail "a LibTorch warning shown $(grep -c "deprecated thing" "$T/stderr") times"
+expect_exit 0 "" "$VSSOFF" -q segment "$clip/video.mp4" -o "$T/seg_wq" --model "$T/warns.pt" --frames 3
+grep -q "deprecated thing" "$T/stderr" && fail "-q shows LibTorch's warning" || ok
+
+# --bf16 on a torchvision export (frozen weights used to stay float32), where the CPU has it.
+if grep -qE ' (avx512_bf16|amx_bf16)' /proc/cpuinfo; then
+  $PY -c "import sys, torch, torchvision
+m = torchvision.models.segmentation.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=4)
+torch.jit.script(m.eval()).save(sys.argv[1])" "$T/lraspp.pt"
+  expect_exit 0 "" "$VSSOFF" segment "$clip/video.mp4" -o "$T/seg_bf16" --model "$T/lraspp.pt" --frames 2 --bf16
+  grep -q '"bf16": true' "$T/seg_bf16/manifest.json" && ok || fail "bf16 segment did not record bf16"
+else
+  echo "skipped: --bf16 on TorchScript (this CPU has no native bfloat16)"
+fi
+
 # A vssoff copied away from its plugin says where it looked, and exits 3.
 mkdir -p "$T/bin" && cp "$VSSOFF" "$T/bin/vssoff"
 expect_exit 3 "cannot load the model plugin libvssoff_nn.so" "$T/bin/vssoff" segment "$clip/video.mp4" -o "$T/y" --model "$T/m.json"

@@ -266,10 +266,19 @@ expect_exit 2 "$T/noridge.json: malformed (key 'ridge' not found)" "$VSSOFF" pla
   --estimators "$T/noridge.json" --trace "$T/trace.csv"
 expect_exit 2 "$T/nofps.csv.json: malformed (key 'fps' not found)" "$VSSOFF" plan "$T/nofps.csv" -o "$T/dmg.csv" \
   --estimators "$T/est.json" --trace "$T/trace.csv"
-# A corrupt number (same size, so the sidecar check passes): the table, its row and column.
+# A table edited after it was written (same size): its sha256 no longer matches the manifest.
 cp "$T/full.csv" "$T/badnum.csv" && cp "$T/full.csv.json" "$T/badnum.csv.json"
 sed -i 's/"full.csv"/"badnum.csv"/' "$T/badnum.csv.json"
 sed -i '3s/^0,/x,/' "$T/badnum.csv"
+expect_exit 2 "$T/badnum.csv: content differs from the sha256 recorded in $T/badnum.csv.json" "$VSSOFF" plan \
+  "$T/badnum.csv" -o "$T/dmg.csv" --estimators "$T/est.json" --trace "$T/trace.csv"
+# The same corrupt number with the manifest edited to match: the table, its row and column.
+$PY - "$T/badnum.csv" <<'PY'
+import hashlib, json, sys
+m = json.load(open(sys.argv[1] + ".json"))
+m["sidecars"]["table"]["sha256"] = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+json.dump(m, open(sys.argv[1] + ".json", "w"))
+PY
 expect_exit 2 "$T/badnum.csv: row 3, column \"segment\": not a number" "$VSSOFF" plan "$T/badnum.csv" -o "$T/dmg.csv" \
   --estimators "$T/est.json" --trace "$T/trace.csv"
 head -n 9 "$T/full.csv" > "$T/corrupt.csv.partial"

@@ -68,6 +68,35 @@ TEST(Manifest, RejectsNonManifestsAndChangedSidecars) {
   EXPECT_THROW(sidecar_path(m, dir / "m.json", "missing"), InputError);
 }
 
+// Defect: only the size was checked, so a file rewritten with other bytes of the same length
+// (a regenerated clip, an edited NPY) passed as the artefact's own.
+TEST(Manifest, SameSizeOtherContentIsRefusedBySha256) {
+  test::TempDir dir;
+  write_file_atomic(dir / "p.npy", "0123", false);
+  write_file_atomic(dir / "video.mp4", "frames", false);
+  Json m = new_manifest("x", 1);
+  add_sidecar(m, "p", dir / "m.json", dir / "p.npy");
+  add_input(m, "video", dir / "video.mp4");
+  EXPECT_EQ(sidecar_path(m, dir / "m.json", "p"), dir / "p.npy");
+  EXPECT_EQ(recorded_input(m, dir / "m.json", "video"), dir / "video.mp4");
+  EXPECT_THROW(recorded_input(m, dir / "m.json", "boxes"), InputError);  // none recorded
+
+  write_file_atomic(dir / "p.npy", "3210", true);
+  write_file_atomic(dir / "video.mp4", "FRAMES", true);
+  for (auto check : {+[](const Json&j, const std::string&mp) { sidecar_path(j, mp, "p"); },
+                     +[](const Json&j, const std::string&mp) { recorded_input(j, mp, "video"); }}) {
+    try {
+      check(m, dir / "m.json");
+      FAIL();
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("content differs from the sha256 recorded in " + std::string(dir / "m.json")),
+                std::string::npos)
+          << msg;
+    }
+  }
+}
+
 TEST(Manifest, NumbersTooLargeOrFloatsForIntegersAreInputErrors) {
   // Found by scripts/fuzz.sh (testdata/fuzz/modelcard/crash-number-overflow.json).
   test::TempDir dir;

@@ -33,12 +33,21 @@ class Fixed(torch.nn.Module):  # only works on 32x32 inputs
     def forward(self, x): return self.fc(x.flatten(1)).view(x.shape[0], 3, 32, 32)
 class NanOut(torch.nn.Module):  # NaN wherever a channel is bright
     def forward(self, x): return torch.where(x > 0.8, torch.full_like(x, float("nan")), x * 10.0)
+class Conv(torch.nn.Module):  # stripes as a 1x1 convolution: weights that freezing folds
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 1)
+        with torch.no_grad():
+            self.conv.weight.copy_(10.0 * torch.eye(3).view(3, 3, 1, 1))
+            self.conv.bias.zero_()
+    def forward(self, x): return self.conv(x)
 class InfOut(torch.nn.Module):  # +inf everywhere
     def forward(self, x): return x * 10.0 + 1.0 / (x * 0.0)
 ex = torch.rand(1, 3, 32, 32)
 torch.jit.trace(NanOut(), ex).save(d + "/nan.pt")
 torch.jit.trace(InfOut(), ex).save(d + "/inf.pt")
 torch.jit.trace(Fixed(), ex).save(d + "/fixed.pt")
+torch.jit.script(Conv().eval()).save(d + "/conv.pt")
 torch.jit.trace(Stripes(), ex).save(d + "/stripes.pt")
 torch.jit.script(DictOut()).save(d + "/dict.pt")
 torch.jit.script(TupleOut()).save(d + "/tuple.pt")
@@ -199,6 +208,21 @@ TEST_F(SegmenterTest, BareTorchScriptGetsTheAssumedCard) {
   EXPECT_EQ(seg.num_classes(), 3);  // learnt from the output
   ASSERT_EQ(out[0].labels.size(), 90u * 20);
   for (uint8_t l : out[0].labels) ASSERT_LT(l, 3);
+}
+
+// Defect: a frozen TorchScript model kept float32 weights while its input went to bfloat16.
+TEST_F(SegmenterTest, TorchScriptRunsInBfloat16) {
+  if (!cpu_has_bf16()) GTEST_SKIP() << "this CPU has no native bfloat16";
+  write_card(*dir_ / "conv.json", "conv.pt", 3);
+  SegmenterOptions opt;
+  opt.bf16 = true;
+  Segmenter bf16(*dir_ / "conv.json", opt), fp32(*dir_ / "conv.json", {});
+  EXPECT_TRUE(bf16.using_bf16());
+  video::Frame f = stripes(90, 20);
+  std::vector<Segmentation> a = bf16.run({&f}), b = fp32.run({&f});
+  EXPECT_EQ(a[0].labels, b[0].labels);
+  EXPECT_EQ(a[0].labels[0], 0);
+  EXPECT_EQ(a[0].labels[89], 2);
 }
 
 TEST_F(SegmenterTest, ModelsThatDoNotFitAreClearErrors) {
