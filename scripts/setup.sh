@@ -16,7 +16,7 @@ PACKAGES=(
   libx264-dev x264
   libtorch-dev libopenblas0-pthread
   libopencv-dev libcli11-dev nlohmann-json3-dev libssl-dev libgtest-dev
-  python3-numpy python3-torch python3-torchvision
+  python3-numpy python3-pil python3-torch python3-torchvision
 )
 if [ "${1:-}" = "--eval" ]; then
   PACKAGES+=(python3-matplotlib python3-opencv)

@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # synth -> encode-roi with per-segment QP maps -> info --qp-out: the decoded bitstream carries
-# the requested QPs, and bytes and PSNR match the committed golden within tolerances.
-# Regenerate the golden after an intended change: UPDATE_GOLDEN=1 bash tests/cli/test_pipeline.sh
+# the requested QPs (the bytes and PSNR of an encode are in the goldens, test_goldens.sh).
 source "$(dirname "$0")/lib.sh"
-golden="$VSSOFF_SOURCE_DIR/testdata/golden/pipeline.json"
 clip=$(small_clip)
 
 expect_exit 0 "" "$PY" - "$clip" <<'PY'
@@ -52,22 +50,4 @@ assert m["verify"]["qp_check"]["mismatched"] == 0
 assert len(m["segment_bytes"]) == 4 and sum(m["frame_bytes"]) == m["total_bytes"]
 PY
 
-result="$T/result.json"
-$PY - "$T/roi.mp4.json" "$result" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-json.dump({"total_bytes": m["total_bytes"], "segment_bytes": m["segment_bytes"],
-           "psnr_y_by_qp": m["verify"]["psnr_y_by_qp"]}, open(sys.argv[2], "w"), indent=2)
-PY
-if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then cp "$result" "$golden"; echo "updated $golden"; fi
-expect_exit 0 "" "$PY" - "$result" "$golden" <<'PY'
-import json, sys
-got, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-def close(a, b, rel): return abs(a - b) <= rel * abs(b)
-assert close(got["total_bytes"], want["total_bytes"], 0.03), (got["total_bytes"], want["total_bytes"])
-for a, b in zip(got["segment_bytes"], want["segment_bytes"]):
-    assert close(a, b, 0.05), (got["segment_bytes"], want["segment_bytes"])
-for qp, psnr in want["psnr_y_by_qp"].items():
-    assert abs(got["psnr_y_by_qp"][qp] - psnr) < 0.3, (qp, got["psnr_y_by_qp"][qp], psnr)
-PY
 finish
