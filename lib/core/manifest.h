@@ -57,6 +57,13 @@ inline std::string manifest_path_for(const std::string& artefact_path) { return 
 template <typename T>
 T json_get(const Json& j, const std::string& key, const std::string& file);
 
+// json_get, or `fallback` when the key is absent (nlohmann's value() would cast a float such
+// as 1e30 to an integer with undefined behaviour).
+template <typename T>
+T json_value(const Json& j, const std::string& key, const T& fallback, const std::string& file) {
+  return j.contains(key) ? json_get<T>(j, key, file) : fallback;
+}
+
 // Every artefact reader runs its body through read_artefact(file, body): what a damaged
 // artefact makes library code throw becomes InputError (exit 2) naming the file:
 //   nlohmann::json exceptions (a missing key, named as the JSON library names it: "key

@@ -108,5 +108,14 @@ TEST(Manifest, NumbersTooLargeOrFloatsForIntegersAreInputErrors) {
   EXPECT_EQ(json_get<int>(m, "m", dir / "f.json"), 7);
 }
 
+// nlohmann's value("key", 0) casts a float to int with undefined behaviour; json_value checks.
+TEST(Manifest, OptionalIntegerFieldsAreCheckedLikeRequiredOnes) {
+  const Json j = Json::parse(R"({"width": 1e30, "height": 72.0, "stride": -3.5})");
+  EXPECT_THROW(json_value(j, "width", 0, "card.json"), InputError);
+  EXPECT_THROW(json_value(j, "stride", 16, "card.json"), InputError);
+  EXPECT_EQ(json_value(j, "height", 0, "card.json"), 72);
+  EXPECT_EQ(json_value(j, "absent", 16, "card.json"), 16);
+}
+
 }  // namespace
 }  // namespace vssoff
