@@ -1,5 +1,8 @@
 #include "core/fs.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -66,6 +69,34 @@ TEST(AtomicOutput, ForceNeverReplacesADirectoryThatIsNotAnOutput) {
   EXPECT_THROW(AtomicOutput(dir / "home", true, false), InputError);  // a file over a directory
   EXPECT_TRUE(std::filesystem::exists(dir / "home/thesis.tex"));
   EXPECT_EQ(count_entries(dir.path()), 1u);
+}
+
+// A PID that is no longer running: a child that has exited and been reaped.
+pid_t dead_pid() {
+  pid_t pid = fork();
+  if (pid == 0) _exit(0);
+  waitpid(pid, nullptr, 0);
+  return pid;
+}
+
+// A run killed outright leaves its temporaries; the next write of the same output removes
+// those whose process is gone, and nothing else (issue 14, defect 10).
+TEST(AtomicOutput, StaleTemporariesOfDeadProcessesAreRemovedLiveOnesKept) {
+  test::TempDir dir;
+  const pid_t dead = dead_pid(), live = getppid();
+  const std::string stale_file = dir / cat(".out.bin.tmp-", dead, "-0");
+  const std::string stale_old = dir / cat(".out.bin.tmp-", dead, "-4.old");
+  const std::string kept[] = {dir / cat(".out.bin.tmp-", live, "-0"),    // a concurrent writer
+                              dir / cat(".other.bin.tmp-", dead, "-0"),  // another output's
+                              dir / ".out.bin.tmp-x-0", dir / cat(".out.bin.tmp-", dead, "-0.bak")};
+  std::ofstream(stale_file) << "half";
+  std::filesystem::create_directories(stale_old + "/labels");
+  for (const std::string& k : kept) std::ofstream(k) << "keep";
+  write_file_atomic(dir / "out.bin", "new", false);
+  EXPECT_FALSE(std::filesystem::exists(stale_file));
+  EXPECT_FALSE(std::filesystem::exists(stale_old));
+  for (const std::string& k : kept) EXPECT_TRUE(std::filesystem::exists(k)) << k;
+  EXPECT_EQ(read_file(dir / "out.bin"), "new");
 }
 
 TEST(Files, InputChecksNameThePath) {
