@@ -29,7 +29,7 @@ namespace vssoff {
 namespace {
 
 // The live temporaries of this process (absolute path -> final path), for the interrupt
-// cleanup. Whoever adds, renames or removes a temporary holds the
+// cleanup and for output_name(). Whoever adds, renames or removes a temporary holds the
 // mutex around the change, so the cleanup thread never sees a half-done commit.
 struct TempRegistry {
   std::mutex mutex;
@@ -96,6 +96,10 @@ void remove_stale_temporaries(const fs::path& final_path) {
            final_path.string(), " left by a process that is no longer running: ", list);
 }
 
+[[noreturn]] void throw_write_error(const std::string& name, int err) {
+  throw InputError(cat("cannot write ", name, ": ", std::strerror(err)));
+}
+
 // Interrupt cleanup. The handler only writes the signal's number to a pipe, which is
 // async-signal-safe; a thread of its own reads it and does the cleanup as a normal thread.
 // The removal cannot happen in the handler: a temporary may be a directory of thousands of
@@ -152,6 +156,8 @@ void cleanup_on_signal() {
 }  // namespace
 
 void install_interrupt_cleanup() {
+  // A full disk and a file-size limit then fail the same way: write() returns EFBIG.
+  signal(SIGXFSZ, SIG_IGN);
   if (interrupt_pipe[0] >= 0 || pipe2(interrupt_pipe, O_CLOEXEC) != 0) return;
   // The handler must never block, even with the pipe full of repeated signals.
   fcntl(interrupt_pipe[1], F_SETFL, O_NONBLOCK);
@@ -165,6 +171,32 @@ void install_interrupt_cleanup() {
     sigemptyset(&sa.sa_mask);
     sigaction(s, &sa, nullptr);
   }
+}
+
+std::string output_name(const std::string& path) {
+  TempRegistry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  std::string name = path;
+  // A temporary is named by its output, a path inside a temporary directory by its place in
+  // the output; a file's temporary inside a directory's temporary takes both steps.
+  for (int step = 0; step < 4; ++step) {
+    const std::string abs = absolute_path(name);
+    auto it = r.temps.find(abs);
+    if (it != r.temps.end()) {
+      name = it->second;
+      continue;
+    }
+    const std::string temp = enclosing_temp(abs);
+    if (temp.empty()) break;
+    name = (fs::path(r.temps[temp]) / abs.substr(temp.size() + 1)).string();
+  }
+  return name;
+}
+
+void make_directories(const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) throw InputError(cat("cannot create directory ", output_name(path), ": ", ec.message()));
 }
 
 void check_output_path(const std::string& path, bool force) {
@@ -215,7 +247,8 @@ AtomicOutput::AtomicOutput(std::string final_path, bool force, bool is_dir)
     fs::create_directories(temp_path_, ec);
     if (ec) {
       r.temps.erase(registered_path_);
-      throw InputError(cat("cannot create directory ", temp_path_, ": ", ec.message()));
+      lock.unlock();
+      throw InputError(cat("cannot create ", output_name(final_path_), " (as ", temp_path_, "): ", ec.message()));
     }
   }
 }
@@ -265,13 +298,66 @@ void AtomicOutput::commit() {
   r.temps.erase(registered_path_);
 }
 
+OutputFile::OutputFile(const std::string& path, bool append) : name_(output_name(path)) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0666);
+  if (fd_ < 0) throw_write_error(name_, errno);
+}
+
+OutputFile::~OutputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void OutputFile::write(const void* data, size_t bytes) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    ssize_t n = ::write(fd_, p, bytes);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_write_error(name_, errno);
+    p += n;
+    bytes -= static_cast<size_t>(n);
+  }
+}
+
+void OutputFile::write_at(uint64_t offset, const void* data, size_t bytes) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    ssize_t n = ::pwrite(fd_, p, bytes, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_write_error(name_, errno);
+    p += n;
+    offset += static_cast<uint64_t>(n);
+    bytes -= static_cast<size_t>(n);
+  }
+}
+
+void OutputFile::close() {
+  if (fd_ < 0) return;
+  int fd = fd_;
+  fd_ = -1;
+  // close() reports what a network or quota file system could only find out at the end.
+  if (::close(fd) != 0 && errno != EINTR) throw_write_error(name_, errno);
+}
+
 void write_file_atomic(const std::string& path, std::string_view data, bool force) {
   AtomicOutput out(path, force);
-  {
-    std::ofstream f(out.temp_path(), std::ios::binary);
-    f.write(data.data(), static_cast<std::streamsize>(data.size()));
-    f.flush();
-    if (!f) throw InputError(cat("cannot write ", path, " (disk full or no permission?)"));
+  OutputFile f(out.temp_path());
+  f.write(data);
+  f.close();
+  out.commit();
+}
+
+void write_file_atomic_with(const std::string& path, bool force, const std::function<void(const std::string&)>& write) {
+  AtomicOutput out(path, force);
+  try {
+    write(out.temp_path());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    // Only the first line: a LibTorch error's what() goes on with a stack trace.
+    const std::string what = e.what();
+    throw InputError(cat("cannot write ", output_name(path), ": ", what.substr(0, what.find('\n'))));
   }
   out.commit();
 }

@@ -14,9 +14,13 @@
 //    the next AtomicOutput for the same output removes those whose PID is no longer
 //    running, with a warning naming them. A temporary of a live process (a concurrent
 //    writer) is never touched.
+//
+// Write failures (a full disk, a quota, a file-size limit, a read-only file system, an I/O
+// error) are InputErrors (exit 2) that name the output and errno's reason.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -53,13 +57,48 @@ class AtomicOutput {
 };
 
 // Makes SIGINT, SIGTERM and SIGHUP remove every live AtomicOutput temporary and end the
-// process by the same signal. A signal that was ignored at start (nohup's SIGHUP, SIGINT in
-// a background job of a script) stays ignored. Call once, from main; the cleanup runs on a
-// thread of its own, started here.
+// process by the same signal; makes SIGXFSZ ignored, so that a file-size limit (ulimit -f)
+// is a write error like a full disk rather than a kill. A signal that was ignored at start
+// (nohup's SIGHUP, SIGINT in a background job of a script) stays ignored. Call once, from
+// main; the cleanup runs on a thread of its own, started here.
 void install_interrupt_cleanup();
+
+// What errors call a path: a path inside a live temporary directory is named by where it
+// will be once committed ("seg/logits.npy", not "seg/.seg.tmp-123-0/logits.npy").
+std::string output_name(const std::string& path);
+
+// create_directories, with an InputError naming the directory (by output_name) on failure.
+void make_directories(const std::string& path);
+
+// An output file written with POSIX calls, so that a failure can name errno's reason.
+// Every failure is an InputError "cannot write NAME: REASON" (NAME = output_name(path)).
+class OutputFile {
+ public:
+  // Creates or truncates `path`; with append, opens it for appending (creating it).
+  explicit OutputFile(const std::string& path, bool append = false);
+  ~OutputFile();  // closes without reporting: call close() to learn of a failure
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  void write(const void* data, size_t bytes);
+  void write(std::string_view text) { write(text.data(), text.size()); }
+  // Writes at an offset without moving the end (to fill in a header written as a placeholder).
+  void write_at(uint64_t offset, const void* data, size_t bytes);
+  void close();
+
+ private:
+  int fd_ = -1;
+  std::string name_;
+};
 
 // Writes `data` to `path` atomically.
 void write_file_atomic(const std::string& path, std::string_view data, bool force);
+
+// For a writer of its own that takes a path and throws on failure (torch::save, whose
+// c10::Error on a full disk would otherwise be a runtime error): runs write(temporary path)
+// and commits. Its exceptions, other than vssoff errors and bad_alloc, become InputErrors
+// "cannot write PATH: <its first line>".
+void write_file_atomic_with(const std::string& path, bool force, const std::function<void(const std::string&)>& write);
 
 // Reads a whole file; InputError naming the path if it cannot.
 std::string read_file(const std::string& path);

@@ -50,9 +50,9 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   AtomicOutput dir(opt.output_dir, opt.force, /*is_dir=*/true);
   const std::string tmp = dir.temp_path();
-  fs::create_directories(fs::path(tmp) / "labels");
-  if (opt.segmenter.confidence_map) fs::create_directories(fs::path(tmp) / "confidence");
-  if (opt.overlay_every > 0) fs::create_directories(fs::path(tmp) / "overlay");
+  make_directories(tmp + "/labels");
+  if (opt.segmenter.confidence_map) make_directories(tmp + "/confidence");
+  if (opt.overlay_every > 0) make_directories(tmp + "/overlay");
 
   Segmenter seg(opt.model, opt.segmenter);
   video::ReaderOptions ro;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "core/error.h"
 #include "test_util.h"
@@ -97,6 +98,37 @@ TEST(AtomicOutput, StaleTemporariesOfDeadProcessesAreRemovedLiveOnesKept) {
   EXPECT_FALSE(std::filesystem::exists(stale_old));
   for (const std::string& k : kept) EXPECT_TRUE(std::filesystem::exists(k)) << k;
   EXPECT_EQ(read_file(dir / "out.bin"), "new");
+}
+
+TEST(Files, PathsInsideATemporaryDirectoryAreNamedByTheirOutput) {
+  test::TempDir dir;
+  AtomicOutput out(dir / "seg", false, true);
+  EXPECT_EQ(output_name(out.temp_path() + "/labels/000001.png"), dir / "seg/labels/000001.png");
+  EXPECT_EQ(output_name(out.temp_path()), dir / "seg");
+  EXPECT_EQ(output_name(dir / "elsewhere.txt"), dir / "elsewhere.txt");
+  AtomicOutput inner(out.temp_path() + "/logits.npy", false);
+  EXPECT_EQ(output_name(inner.temp_path()), dir / "seg/logits.npy");
+}
+
+// A full disk is an I/O error (exit 2) naming the file and the reason (issue 14, defect 8).
+TEST(Files, WriteFailuresNameTheFileAndTheReason) {
+  try {
+    OutputFile f("/dev/full");
+    f.write("data that does not fit");
+    f.close();
+    FAIL() << "a write to /dev/full succeeded";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot write /dev/full: No space left on device");
+  }
+  test::TempDir dir;
+  try {
+    write_file_atomic_with(dir / "w.pt", false,
+                           [](const std::string&) { throw std::runtime_error("file write failed\nat"); });
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot write " + (dir / "w.pt") + ": file write failed");
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 TEST(Files, InputChecksNameThePath) {
