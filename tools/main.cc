@@ -1,6 +1,7 @@
 // vssoff: one executable, one subcommand per step. This file only registers the
 // subcommands (listed in commands.h) and maps errors to exit codes:
-//   0 ok, 1 usage, 2 input or I/O, 3 runtime (see man/vssoff.1).
+//   0 ok, 1 usage, 2 input or I/O, 3 runtime (see man/vssoff.1); SIGINT, SIGTERM and SIGHUP
+//   remove the unfinished outputs and end the process by the signal (130, 143, 129).
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "commands.h"
 #include "common.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "nn/runtime.h"
@@ -33,13 +35,15 @@ std::string current_subcommand(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace vssoff;
+  // First: an interrupt from here on removes the unfinished outputs (core/fs.h).
+  install_interrupt_cleanup();
   tools::set_argv(argc, argv);
   CLI::App app{"vssoff: offload video analytics from cameras to servers", "vssoff"};
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(
-      "Exit codes: 0 ok, 1 usage, 2 input or I/O, 3 runtime.\nRun 'vssoff SUBCOMMAND --help' for a subcommand's "
-      "options.");
+      "Exit codes: 0 ok, 1 usage, 2 input or I/O, 3 runtime; 130, 143, 129 interrupted (SIGINT, SIGTERM, SIGHUP).\n"
+      "Run 'vssoff SUBCOMMAND --help' for a subcommand's options.");
   app.set_config("--config", "", "Read options from an INI/TOML file ([subcommand] sections)");
   // An unknown key in a config file (a typo such as "farmes") is a usage error naming it;
   // subcommands created below inherit the setting.

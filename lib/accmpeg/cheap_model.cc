@@ -299,9 +299,7 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
     if (better) {
       best = m;
       stale = 0;
-      AtomicOutput file(weights_path, true);
-      torch::save(net, file.temp_path());
-      file.commit();
+      write_file_atomic_with(weights_path, true, [&](const std::string& tmp) { torch::save(net, tmp); });
     } else {
       ++stale;
     }

@@ -6,7 +6,9 @@
 //
 // Exit codes (documented in man/vssoff.1 and README.md):
 //   0 success, 1 usage (bad options), 2 input or I/O (missing, corrupt or mismatched
-//   files; refusing to overwrite), 3 runtime (a failure inside a library or codec).
+//   files; refusing to overwrite; a failed write, such as a full disk), 3 runtime (a failure
+//   inside a library or codec). An interrupting signal ends the process by that signal
+//   (core/fs.h), which the shell reports as 128 + its number.
 #pragma once
 
 #include <sstream>

@@ -4,9 +4,23 @@
 // into place by commit(); an interrupted run leaves no half-written artefact and an
 // existing output is never touched before the new one is complete. An output that
 // already exists is refused (InputError) unless force is set.
+//
+// Temporaries are named ".NAME.tmp-PID-N" (PID: the writing process; ".NAME.tmp-PID-N.old"
+// for a directory being replaced). Every live one is in a process-wide registry, so that:
+//  - install_interrupt_cleanup() (called once by main) removes them all on SIGINT, SIGTERM
+//    or SIGHUP, then ends the process by that signal (a shell reports 128 + signo: 130,
+//    143, 129);
+//  - a run that was killed outright (SIGKILL, a crash, power loss) leaves them behind, and
+//    the next AtomicOutput for the same output removes those whose PID is no longer
+//    running, with a warning naming them. A temporary of a live process (a concurrent
+//    writer) is never touched.
+//
+// Write failures (a full disk, a quota, a file-size limit, a read-only file system, an I/O
+// error) are InputErrors (exit 2) that name the output and errno's reason.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +38,7 @@ void check_input_file(const std::string& path, const std::string& what);
 // With force, an existing directory is replaced only if it is a vssoff output (it holds a
 // manifest.json); any other directory, or a directory where a file is to be written, is
 // refused (InputError naming it) so that --force never deletes unrelated files.
+// Thread-safe: several may be live at once, in one thread or several.
 class AtomicOutput {
  public:
   AtomicOutput(std::string final_path, bool force, bool is_dir = false);
@@ -37,12 +52,53 @@ class AtomicOutput {
   void commit();
 
  private:
-  std::string final_path_, temp_path_;
+  std::string final_path_, temp_path_, registered_path_;
   bool force_, is_dir_, committed_ = false;
+};
+
+// Makes SIGINT, SIGTERM and SIGHUP remove every live AtomicOutput temporary and end the
+// process by the same signal; makes SIGXFSZ ignored, so that a file-size limit (ulimit -f)
+// is a write error like a full disk rather than a kill. A signal that was ignored at start
+// (nohup's SIGHUP, SIGINT in a background job of a script) stays ignored. Call once, from
+// main; the cleanup runs on a thread of its own, started here.
+void install_interrupt_cleanup();
+
+// What errors call a path: a path inside a live temporary directory is named by where it
+// will be once committed ("seg/logits.npy", not "seg/.seg.tmp-123-0/logits.npy").
+std::string output_name(const std::string& path);
+
+// create_directories, with an InputError naming the directory (by output_name) on failure.
+void make_directories(const std::string& path);
+
+// An output file written with POSIX calls, so that a failure can name errno's reason.
+// Every failure is an InputError "cannot write NAME: REASON" (NAME = output_name(path)).
+class OutputFile {
+ public:
+  // Creates or truncates `path`; with append, opens it for appending (creating it).
+  explicit OutputFile(const std::string& path, bool append = false);
+  ~OutputFile();  // closes without reporting: call close() to learn of a failure
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  void write(const void* data, size_t bytes);
+  void write(std::string_view text) { write(text.data(), text.size()); }
+  // Writes at an offset without moving the end (to fill in a header written as a placeholder).
+  void write_at(uint64_t offset, const void* data, size_t bytes);
+  void close();
+
+ private:
+  int fd_ = -1;
+  std::string name_;
 };
 
 // Writes `data` to `path` atomically.
 void write_file_atomic(const std::string& path, std::string_view data, bool force);
+
+// For a writer of its own that takes a path and throws on failure (torch::save, whose
+// c10::Error on a full disk would otherwise be a runtime error): runs write(temporary path)
+// and commits. Its exceptions, other than vssoff errors and bad_alloc, become InputErrors
+// "cannot write PATH: <its first line>".
+void write_file_atomic_with(const std::string& path, bool force, const std::function<void(const std::string&)>& write);
 
 // Reads a whole file; InputError naming the path if it cannot.
 std::string read_file(const std::string& path);

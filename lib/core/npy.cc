@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "core/fs.h"
 
@@ -69,6 +70,24 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
     }
   }
   return shape;
+}
+
+// The header (magic, version, length, dict) for an array, padded with spaces to at least
+// min_bytes and to a multiple of 64 bytes.
+std::string npy_header(DType dtype, const std::string& shape, size_t min_bytes) {
+  char order = dtype == DType::kBool || dtype_size(dtype) == 1 ? '|' : '<';
+  std::string dict = cat("{'descr': '", order, dtype_name(dtype), "', 'fortran_order': False, 'shape': ", shape, ", }");
+  bool v2 = std::max(dict.size() + 11, min_bytes) > 65535;
+  size_t prefix = v2 ? 12 : 10;
+  size_t total = std::max((prefix + dict.size() + 1 + 63) / 64 * 64, min_bytes);
+  dict.append(total - prefix - dict.size() - 1, ' ');
+  dict += '\n';
+  std::string out("\x93NUMPY", 6);
+  out += static_cast<char>(v2 ? 2 : 1);
+  out += '\0';
+  size_t len = dict.size();
+  for (size_t i = 0; i < (v2 ? 4u : 2u); ++i) out += static_cast<char>((len >> (8 * i)) & 0xff);
+  return out + dict;
 }
 
 void byteswap(std::vector<uint8_t>& bytes, int size) {
@@ -206,22 +225,52 @@ NpyArray read_npy(const std::string& path) {
 void write_npy(const std::string& path, const NpyArray& a, bool force) {
   check<RuntimeError>(static_cast<int64_t>(a.bytes.size()) == a.count() * dtype_size(a.dtype), "write_npy(", path,
                       "): ", a.bytes.size(), " bytes do not match shape ", a.shape_string());
-  char order = a.dtype == DType::kBool || dtype_size(a.dtype) == 1 ? '|' : '<';
-  std::string dict =
-      cat("{'descr': '", order, dtype_name(a.dtype), "', 'fortran_order': False, 'shape': ", a.shape_string(), ", }");
-  bool v2 = dict.size() + 11 > 65535;
-  size_t prefix = v2 ? 12 : 10;
-  size_t total = (prefix + dict.size() + 1 + 63) / 64 * 64;
-  dict.append(total - prefix - dict.size() - 1, ' ');
-  dict += '\n';
-  std::string out("\x93NUMPY", 6);
-  out += static_cast<char>(v2 ? 2 : 1);
-  out += '\0';
-  size_t len = dict.size();
-  for (size_t i = 0; i < (v2 ? 4u : 2u); ++i) out += static_cast<char>((len >> (8 * i)) & 0xff);
-  out += dict;
-  out.append(reinterpret_cast<const char*>(a.bytes.data()), a.bytes.size());
-  write_file_atomic(path, out, force);
+  AtomicOutput out(path, force);
+  OutputFile f(out.temp_path());
+  f.write(npy_header(a.dtype, a.shape_string(), 0));
+  f.write(a.bytes.data(), a.bytes.size());
+  f.close();
+  out.commit();
+}
+
+NpyStreamWriter::NpyStreamWriter(const std::string& path, DType dtype, std::vector<int64_t> row_shape, bool force)
+    : dtype_(dtype), row_shape_(std::move(row_shape)) {
+  for (int64_t d : row_shape_) row_count_ *= d;
+  NpyArray widest;  // the header's room: the first dimension at its largest
+  widest.shape = {std::numeric_limits<int64_t>::max()};
+  widest.shape.insert(widest.shape.end(), row_shape_.begin(), row_shape_.end());
+  NpyArray empty = widest;
+  empty.shape[0] = 0;
+  const std::string header =
+      npy_header(dtype_, empty.shape_string(), npy_header(dtype_, widest.shape_string(), 0).size());
+  header_bytes_ = header.size();
+  out_ = std::make_unique<AtomicOutput>(path, force);
+  file_ = std::make_unique<OutputFile>(out_->temp_path());
+  file_->write(header);  // an empty array until finish() says how many rows
+}
+
+NpyStreamWriter::~NpyStreamWriter() = default;
+
+void NpyStreamWriter::append_bytes(const void* data, size_t count) {
+  check<RuntimeError>(file_ != nullptr, "NpyStreamWriter: append after finish");
+  check<RuntimeError>(row_count_ > 0 && count % static_cast<size_t>(row_count_) == 0, "NpyStreamWriter: ", count,
+                      " values are not whole rows of ", row_count_);
+  file_->write(data, count * dtype_size(dtype_));
+  rows_ += static_cast<int64_t>(count) / row_count_;
+}
+
+void NpyStreamWriter::finish() {
+  check<RuntimeError>(file_ != nullptr, "NpyStreamWriter: finish twice");
+  NpyArray shape;
+  shape.shape = {rows_};
+  shape.shape.insert(shape.shape.end(), row_shape_.begin(), row_shape_.end());
+  const std::string header = npy_header(dtype_, shape.shape_string(), header_bytes_);
+  check<RuntimeError>(header.size() == header_bytes_, "NpyStreamWriter: header of ", shape.shape_string(),
+                      " outgrew its room");
+  file_->write_at(0, header.data(), header.size());
+  file_->close();
+  file_.reset();
+  out_->commit();
 }
 
 }  // namespace vssoff

@@ -11,12 +11,16 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 
 namespace vssoff {
+
+class AtomicOutput;
+class OutputFile;
 
 enum class DType { kBool, kU8, kI8, kU16, kI16, kU32, kI32, kU64, kI64, kF32, kF64 };
 
@@ -95,5 +99,42 @@ NpyArray read_npy(const std::string& path);
 
 // Atomic write; refuses to overwrite unless force.
 void write_npy(const std::string& path, const NpyArray& array, bool force);
+
+// Writes an NPY array whose first dimension grows as rows are appended, straight to disk,
+// for payloads too large to hold in memory (segment's logit samples). The header goes first
+// as a placeholder sized for the largest first dimension and is rewritten in place by
+// finish() with the final one, so the row count need not be known up front. The file equals
+// write_npy's for the same array whenever both headers need the same number of 64-byte
+// blocks: always for up to three dimensions of up to 10 digits each.
+// Atomic like write_npy: nothing is visible under `path` before finish(); write failures
+// are InputErrors naming the file.
+class NpyStreamWriter {
+ public:
+  // row_shape: the dimensions after the first, e.g. {C} for an [n, C] array.
+  NpyStreamWriter(const std::string& path, DType dtype, std::vector<int64_t> row_shape, bool force);
+  ~NpyStreamWriter();
+  NpyStreamWriter(const NpyStreamWriter&) = delete;
+  NpyStreamWriter& operator=(const NpyStreamWriter&) = delete;
+
+  // Appends whole rows (values.size() a multiple of the row's element count) of the dtype.
+  template <typename T>
+  void append(const std::vector<T>& values) {
+    check<RuntimeError>(dtype_of<T>() == dtype_, "NpyStreamWriter: appending ", dtype_name(dtype_of<T>()), " to a ",
+                        dtype_name(dtype_), " array");
+    append_bytes(values.data(), values.size());
+  }
+  int64_t rows() const { return rows_; }
+  // Writes the header with the final shape and renames the file into place.
+  void finish();
+
+ private:
+  void append_bytes(const void* data, size_t count);
+  std::unique_ptr<AtomicOutput> out_;
+  std::unique_ptr<OutputFile> file_;
+  DType dtype_;
+  std::vector<int64_t> row_shape_;
+  int64_t row_count_ = 1, rows_ = 0;
+  size_t header_bytes_ = 0;
+};
 
 }  // namespace vssoff

@@ -50,9 +50,9 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   AtomicOutput dir(opt.output_dir, opt.force, /*is_dir=*/true);
   const std::string tmp = dir.temp_path();
-  fs::create_directories(fs::path(tmp) / "labels");
-  if (opt.segmenter.confidence_map) fs::create_directories(fs::path(tmp) / "confidence");
-  if (opt.overlay_every > 0) fs::create_directories(fs::path(tmp) / "overlay");
+  make_directories(tmp + "/labels");
+  if (opt.segmenter.confidence_map) make_directories(tmp + "/confidence");
+  if (opt.overlay_every > 0) make_directories(tmp + "/overlay");
 
   Segmenter seg(opt.model, opt.segmenter);
   video::ReaderOptions ro;
@@ -73,6 +73,14 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   std::vector<std::string> columns = {"frame", "time_s"};
   for (const std::string& c : softmax_stat_columns()) columns.push_back(c);
   std::unique_ptr<CsvWriter> stats;
+  // Logit samples go to disk frame by frame: held until the end, they grew without bound
+  // (20000 samples a frame are 0.9 MB of it).
+  std::unique_ptr<NpyStreamWriter> logits_npy, samples_npy;
+  if (opt.logit_samples > 0) {
+    logits_npy = std::make_unique<NpyStreamWriter>(tmp + "/logits.npy", DType::kF32,
+                                                   std::vector<int64_t>{seg.num_classes()}, false);
+    samples_npy = std::make_unique<NpyStreamWriter>(tmp + "/samples.npy", DType::kI32, std::vector<int64_t>{3}, false);
+  }
   std::vector<float> logits;
   std::vector<int32_t> positions;
   std::mt19937_64 rng(opt.seed);
@@ -116,10 +124,16 @@ SegmentResult segment_video(const SegmentOptions& opt) {
       for (double v : st.class_share) row.push_back(num(v));
       for (double v : st.class_confidence) row.push_back(num(v));
       stats->add_row(row);
-      for (size_t k = 0; k < sample.size(); ++k) {
-        for (int c = 0; c < C; ++c) logits.push_back(s.logits[c * sample.size() + k]);
-        positions.insert(positions.end(), {static_cast<int32_t>(f.index), static_cast<int32_t>(sample[k] / f.width),
-                                           static_cast<int32_t>(sample[k] % f.width)});
+      if (!sample.empty()) {
+        logits.clear();
+        positions.clear();
+        for (size_t k = 0; k < sample.size(); ++k) {
+          for (int c = 0; c < C; ++c) logits.push_back(s.logits[c * sample.size() + k]);
+          positions.insert(positions.end(), {static_cast<int32_t>(f.index), static_cast<int32_t>(sample[k] / f.width),
+                                             static_cast<int32_t>(sample[k] % f.width)});
+        }
+        logits_npy->append(logits);
+        samples_npy->append(positions);
       }
       ++done;
     }
@@ -141,10 +155,8 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   std::string manifest_path = (fs::path(tmp) / "manifest.json").string();
   Json m = new_manifest("segmentation", kSegmentationVersion);
   if (opt.logit_samples > 0) {
-    write_npy((fs::path(tmp) / "logits.npy").string(),
-              NpyArray::from<float>({static_cast<int64_t>(positions.size() / 3), C}, logits), false);
-    write_npy((fs::path(tmp) / "samples.npy").string(),
-              NpyArray::from<int32_t>({static_cast<int64_t>(positions.size() / 3), 3}, positions), false);
+    logits_npy->finish();
+    samples_npy->finish();
     add_sidecar(m, "logits", manifest_path, (fs::path(tmp) / "logits.npy").string());
     add_sidecar(m, "samples", manifest_path, (fs::path(tmp) / "samples.npy").string());
   }

@@ -227,9 +227,7 @@ TrainResult train_model(const TrainOptions& opt) {
     adam.save(opt_out);
     out.write("optimizer", opt_out);
     out.write("meta", torch::tensor({static_cast<double>(step), best}, torch::kDouble));
-    AtomicOutput file(ckpt, true);
-    out.save_to(file.temp_path());
-    file.commit();
+    write_file_atomic_with(ckpt, true, [&](const std::string& tmp) { out.save_to(tmp); });
   };
   while (step < opt.steps) {
     std::vector<torch::Tensor> xs, ys;
@@ -258,9 +256,7 @@ TrainResult train_model(const TrainOptions& opt) {
       if (miou > best) {
         best = miou;
         best_iou = iou;
-        AtomicOutput file(weights, true);
-        torch::save(net, file.temp_path());
-        file.commit();
+        write_file_atomic_with(weights, true, [&](const std::string& tmp) { torch::save(net, tmp); });
       }
       save_checkpoint();
       progress.set_detail(

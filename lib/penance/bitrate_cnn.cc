@@ -128,9 +128,7 @@ BitrateCnnResult train_bitrate_cnn(const BitrateSamples& train, const BitrateSam
   r.epochs = epochs;
   r.train_mdape = mdape(net->forward(x, f), y);
   r.holdout_mdape = has_holdout ? mdape(net->forward(hx, hf), hy) : NAN;
-  AtomicOutput out(weights_path, true);
-  torch::save(net, out.temp_path());
-  out.commit();
+  write_file_atomic_with(weights_path, true, [&](const std::string& tmp) { torch::save(net, tmp); });
   progress.finish();
   return r;
 }

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -342,13 +341,12 @@ std::vector<std::vector<std::string>> profile_segment(const Server& server, cons
 // Appends a segment's rows to the partial table, so that a crash keeps them.
 void append_rows(const std::string& partial, const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows) {
-  std::ofstream app(partial, std::ios::app);
   CsvWriter w(header);
   for (const auto& r : rows) w.add_row(r);
   const std::string& text = w.text();
-  app << text.substr(text.find('\n') + 1);
-  app.flush();
-  check<InputError>(static_cast<bool>(app), partial, ": write failed");
+  OutputFile app(partial, /*append=*/true);
+  app.write(std::string_view(text).substr(text.find('\n') + 1));
+  app.close();
 }
 
 // The manifest's models: card, weights and measured ms per frame (overall and per scale).

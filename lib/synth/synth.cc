@@ -63,8 +63,8 @@ SynthResult synthesize(const SynthOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   AtomicOutput dir(opt.output_dir, opt.force, /*is_dir=*/true);
   const std::string tmp = dir.temp_path();
-  fs::create_directories(fs::path(tmp) / "labels");
-  if (opt.preview_every > 0) fs::create_directories(fs::path(tmp) / "preview");
+  make_directories(tmp + "/labels");
+  if (opt.preview_every > 0) make_directories(tmp + "/preview");
 
   SceneRenderer scene(opt.scene);
   codec::EncoderOptions eo;

@@ -16,6 +16,14 @@ namespace vssoff::video {
 
 struct H264Muxer::Impl {
   std::unique_ptr<AtomicOutput> out;
+  // A failed FFmpeg call: when the output's I/O layer holds an error (a full disk, a quota,
+  // a file-size limit), an InputError naming the file and the reason, like every other
+  // write; otherwise a RuntimeError with `what` (the muxer itself failed).
+  [[noreturn]] void fail(const std::string& what, int ret) const {
+    if (oc && oc->pb && oc->pb->error < 0)
+      throw InputError(cat("cannot write ", output_name(out->final_path()), ": ", av_error_string(oc->pb->error)));
+    throw RuntimeError(cat(what, ": ", av_error_string(ret)));
+  }
   AVFormatContext* oc = nullptr;
   AVStream* st = nullptr;
   AVPacket* pkt = nullptr;
@@ -69,7 +77,7 @@ H264Muxer::H264Muxer(const std::string& path, int width, int height, Rational fp
   ret = avio_open(&impl_->oc->pb, tmp.c_str(), AVIO_FLAG_WRITE);
   if (ret < 0) throw InputError(cat("cannot write ", path, ": ", av_error_string(ret)));
   ret = avformat_write_header(impl_->oc, nullptr);
-  check<RuntimeError>(ret >= 0, "cannot write the ", container, " header of ", path, ": ", av_error_string(ret));
+  if (ret < 0) impl_->fail(cat("cannot write the ", container, " header of ", path), ret);
   impl_->pkt = av_packet_alloc();
   check<RuntimeError>(impl_->pkt != nullptr, "out of memory");
 }
@@ -89,14 +97,17 @@ void H264Muxer::write(const EncodedPacket& p) {
   if (p.keyframe) pkt->flags |= AV_PKT_FLAG_KEY;
   av_packet_rescale_ts(pkt, impl_->frame_tb, impl_->st->time_base);
   ret = av_interleaved_write_frame(impl_->oc, pkt);
-  check<RuntimeError>(ret >= 0, "cannot write a packet to ", impl_->out->final_path(), ": ", av_error_string(ret));
+  if (ret < 0) impl_->fail(cat("cannot write a packet to ", impl_->out->final_path()), ret);
 }
 
 void H264Muxer::finish() {
   if (impl_->finished) return;
   int ret = av_write_trailer(impl_->oc);
-  check<RuntimeError>(ret >= 0, "cannot finish ", impl_->out->final_path(), ": ", av_error_string(ret));
-  avio_closep(&impl_->oc->pb);
+  if (ret < 0) impl_->fail(cat("cannot finish ", impl_->out->final_path()), ret);
+  // Closing flushes the last buffer, and returns the error of any write before it.
+  ret = avio_closep(&impl_->oc->pb);
+  if (ret < 0)
+    throw InputError(cat("cannot write ", output_name(impl_->out->final_path()), ": ", av_error_string(ret)));
   impl_->out->commit();
   impl_->finished = true;
 }

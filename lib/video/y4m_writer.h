@@ -1,8 +1,8 @@
 // Writes raw 4:2:0 frames as YUV4MPEG2 (.y4m), which ffmpeg, x264 and most tools read.
-// Atomic like every output: visible under its name only after finish().
+// Atomic like every output: visible under its name only after finish(). A failed write is
+// an InputError naming the file and the reason (core/fs.h).
 #pragma once
 
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -10,7 +10,8 @@
 
 namespace vssoff {
 class AtomicOutput;
-}
+class OutputFile;
+}  // namespace vssoff
 
 namespace vssoff::video {
 
@@ -23,7 +24,7 @@ class Y4mWriter {
 
  private:
   std::unique_ptr<AtomicOutput> out_;
-  std::ofstream file_;
+  std::unique_ptr<OutputFile> file_;
   int width_, height_;
 };
 

@@ -1,8 +1,10 @@
 #include "core/npy.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "test_util.h"
 
 namespace vssoff {
@@ -107,6 +109,60 @@ TEST(Npy, BadInputsGiveClearErrors) {
   write_raw(dir / "wrap.npy",
             header_v1("{'descr': '<u1', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"));
   expect_input_error(dir / "wrap.npy", "too many elements");
+}
+
+// segment's logit samples are streamed to disk frame by frame (issue 14, defect 12): the file
+// must be the one write_npy makes from the whole array, byte for byte, so that nothing
+// downstream can tell.
+TEST(Npy, StreamedArrayEqualsTheWholeArrayWritten) {
+  test::TempDir dir;
+  const int C = 8;
+  std::vector<float> all;
+  NpyStreamWriter w(dir / "s.npy", DType::kF32, {C}, false);
+  for (int frame = 0; frame < 7; ++frame) {
+    std::vector<float> rows(static_cast<size_t>(C) * (frame + 1));  // a different count per append
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = frame * 1000.0f + i * 0.25f - 3;
+    w.append(rows);
+    all.insert(all.end(), rows.begin(), rows.end());
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "s.npy"));  // nothing under its name before finish()
+  w.finish();
+  EXPECT_EQ(w.rows(), 28);
+  write_npy(dir / "w.npy", NpyArray::from<float>({28, C}, all), false);
+  EXPECT_EQ(read_file(dir / "s.npy"), read_file(dir / "w.npy"));
+  std::string cmd = std::string(kPython) + " -c \"import numpy as np; a = np.load('" + (dir / "s.npy") +
+                    "'); assert a.shape == (28, 8) and a.dtype == np.float32 and a[27, 7] == 6000 + 55 * 0.25 - 3\"";
+  EXPECT_EQ(test::run(cmd), 0);
+}
+
+TEST(Npy, StreamedArraysOfOtherShapesAndNoRows) {
+  test::TempDir dir;
+  NpyStreamWriter w3(dir / "a.npy", DType::kI32, {23, 40}, false);
+  std::vector<int32_t> map(23 * 40 * 2);
+  for (size_t i = 0; i < map.size(); ++i) map[i] = static_cast<int32_t>(i) - 100;
+  w3.append(map);
+  w3.finish();
+  write_npy(dir / "b.npy", NpyArray::from<int32_t>({2, 23, 40}, map), false);
+  EXPECT_EQ(read_file(dir / "a.npy"), read_file(dir / "b.npy"));
+
+  NpyStreamWriter w0(dir / "empty.npy", DType::kI32, {3}, false);
+  w0.finish();
+  NpyArray e = read_npy(dir / "empty.npy");
+  EXPECT_EQ(e.shape, (std::vector<int64_t>{0, 3}));
+  EXPECT_EQ(read_file(dir / "empty.npy").size(), 128u);
+}
+
+TEST(Npy, StreamWriterRefusesPartRowsAndLeavesNothingUnfinished) {
+  test::TempDir dir;
+  {
+    NpyStreamWriter w(dir / "x.npy", DType::kF32, {4}, false);
+    EXPECT_THROW(w.append(std::vector<float>(6)), RuntimeError);
+    EXPECT_THROW(w.append(std::vector<int32_t>(4)), RuntimeError);
+    w.append(std::vector<float>(8));
+  }  // destroyed without finish(): e.g. the run failed
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  write_npy(dir / "x.npy", NpyArray::from<uint8_t>({1}, {7}), false);
+  EXPECT_THROW(NpyStreamWriter(dir / "x.npy", DType::kF32, {4}, false), InputError);
 }
 
 TEST(Npy, RefusesToOverwriteWithoutForce) {
