@@ -38,7 +38,7 @@ ModelCard read_model_card(const std::string& path) {
     c.architecture = m.at("architecture").get<std::string>();
     c.arch_params = m.value("arch_params", Json::object());
     for (const Json& k : m.at("classes")) {
-      size_t id = k.at("id").get<size_t>();
+      const size_t id = json_get<size_t>(k, "id", path);
       check<InputError>(id < 255, path, ": class id ", id, " out of range");
       if (c.classes.size() <= id) c.classes.resize(id + 1);
       c.classes[id] = k.at("name").get<std::string>();
@@ -49,14 +49,14 @@ ModelCard read_model_card(const std::string& path) {
     check<InputError>(in.value("scale", 1.0 / 255) > 0, path, ": input scale must be > 0");
     c.mean = in.at("mean").get<std::array<float, 3>>();
     c.std = in.at("std").get<std::array<float, 3>>();
-    c.input_width = in.value("width", 0);
-    c.input_height = in.value("height", 0);
-    c.stride = in.value("stride", 16);
+    c.input_width = json_get<int>(in, "width", path, 0);
+    c.input_height = json_get<int>(in, "height", path, 0);
+    c.stride = json_get<int>(in, "stride", path, 16);
     check<InputError>(m.value("output", "logits") == "logits", path, ": output kind must be \"logits\"");
     if (m.contains("cost")) {
       c.gflops = m["cost"].value("gflops", 0.0);
-      c.cost_width = m["cost"].value("width", 640);
-      c.cost_height = m["cost"].value("height", 360);
+      c.cost_width = json_get<int>(m["cost"], "width", path, 640);
+      c.cost_height = json_get<int>(m["cost"], "height", path, 360);
     }
     c.weights = m.at("weights").get<std::string>();
     c.produced_by = m.value("produced_by", Json::object());
