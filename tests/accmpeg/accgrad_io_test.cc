@@ -34,9 +34,9 @@ TEST(ReadAccGrad, ReadsWhatAccgradWrites) {
 }
 
 TEST(ReadAccGrad, NegativeOrNonIntegerFrameIndicesAreInputErrors) {
-  // Found with the accgrad fuzz target (testdata/fuzz/accgrad/crash-*.bin): a negative index
-  // reached qpmap's segment averaging, which wrote before its buffer, and 1e30 was cast to an
-  // integer (undefined).
+  // Found reading the code; the inputs are kept as seeds of the accgrad fuzz target
+  // (testdata/fuzz/accgrad/crash-*.bin). A negative index reached qpmap's segment averaging,
+  // which wrote before its buffer, and 1e30 was cast to an integer (undefined).
   test::TempDir dir;
   for (const Json& frames : {Json{-25, 5}, Json{0, 1e30}, Json{0, 2.5}}) {
     try {

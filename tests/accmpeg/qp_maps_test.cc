@@ -76,8 +76,9 @@ TEST(QpMapFromImportance, SegmentsAverageTheirFramesAndBordersStayHighQuality) {
 }
 
 TEST(QpMapFromImportance, ANegativeFrameIndexIsAnInputError) {
-  // Found with the accgrad fuzz target (testdata/fuzz/accgrad/crash-negative-frame.bin): frame
-  // -25 of 10-frame segments fell in segment -2, written before the start of the maps' buffer.
+  // Found reading the code; the input is a seed of the accgrad fuzz target
+  // (testdata/fuzz/accgrad/crash-negative-frame.bin). Frame -25 of 10-frame segments fell in
+  // segment -2, written before the start of the maps' buffer.
   const int cells = 6 * 8;
   QpMapParams p;
   p.segment_frames = 10;

@@ -86,9 +86,10 @@ TEST(EvaluateSegmentation, MismatchesAreClearErrors) {
 }
 
 TEST(OpenLabelSet, ReadsTheLegendAndRefusesClassIdsThatAreNoLabelValue) {
-  // Found with the labels fuzz target (testdata/fuzz/labels/crash-*.json): a legend id of -1
-  // wrapped to SIZE_MAX and was written past the end of the names, 4e12 ran out of memory,
-  // and 1e30 was cast to an integer (undefined).
+  // Found reading the code; the inputs are kept as seeds of the labels fuzz target
+  // (testdata/fuzz/labels/crash-id-*.json). A legend id of -1 wrapped to SIZE_MAX and was
+  // written past the end of the names, 4e12 ran out of memory, and 1e30 was cast to an
+  // integer (undefined).
   test::TempDir dir;
   write_labels(dir / "seg/labels", 1, 4, 4, truth);
   auto manifest = [&](const std::string& id) {

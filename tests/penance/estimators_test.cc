@@ -221,9 +221,10 @@ TEST(ProfileTableRead, RefusesAShardOfATable) {
 }
 
 TEST(ProfileTableRead, SegmentCountsAndKeysTheTableCannotHoldAreInputErrors) {
-  // Found with the profile fuzz target (testdata/fuzz/profile/crash-segments-*.bin): a segment
-  // count of -1 escaped as std::length_error, 10^15 ran out of memory before a row was read,
-  // and 1e300 (like a float qp or frame count in the CSV) was cast to an integer, undefined.
+  // Found reading the code; the inputs are kept as seeds of the profile fuzz target
+  // (testdata/fuzz/profile/crash-segments-*.bin). A segment count of -1 escaped as
+  // std::length_error, 10^15 ran out of memory before a row was read, and 1e300 (like a float
+  // qp or frame count in the CSV) was cast to an integer, undefined.
   vssoff::test::TempDir dir;
   test::write_file(dir / "video.mp4", "x");
   test::HandTable h;

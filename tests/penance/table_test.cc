@@ -128,7 +128,7 @@ TEST_F(Shards, AShardWithoutATimingMergesWithoutIt) {
 }
 
 TEST_F(Shards, TablesWithOtherKeyColumnsOrOutOfRangeKeysAreInputErrors) {
-  // Found reading the fuzz target's code: the merge sorts rows by the key columns' positions,
+  // Found reading the merge's code: it sorts rows by the key columns' positions,
   // so a table with other columns was read past the end of its rows, and a scale of 1e-400
   // escaped std::stod as std::out_of_range (exit 3, not 2).
   edit_table(
