@@ -168,9 +168,10 @@ void read_one(const uint8_t* data, size_t size) {
     put("labels/manifest.json", data, size);
     vssoff::metrics::open_label_set(dir);
   } else if (target == "config") {
-    // A --config file, read as `vssoff --config FILE` reads it (every [subcommand] section)
-    // and as `vssoff --config FILE SUBCOMMAND` reads it for each subcommand.
+    // A --config file, read as `vssoff --config FILE` reads it (every [subcommand] section),
+    // and as `vssoff --config FILE SUBCOMMAND` reads it for each subcommand with a section.
     const std::string path = put("c.ini", data, size);
+    const std::string text(reinterpret_cast<const char*>(data), size);
     CLI::App& app = config_app();
     static const std::vector<std::string> subs = [&] {
       std::vector<std::string> names = {""};
@@ -178,6 +179,7 @@ void read_one(const uint8_t* data, size_t size) {
       return names;
     }();
     for (const std::string& sub : subs) {
+      if (!sub.empty() && text.find("[" + sub + "]") == std::string::npos) continue;
       std::vector<const char*> argv = {"vssoff", "--config", path.c_str()};
       if (!sub.empty()) argv.push_back(sub.c_str());
       try {
