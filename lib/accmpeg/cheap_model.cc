@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/manifest.h"
 #include "core/plugin.h"
 #include "nn/model_card.h"
 #include "nn/runner.h"
@@ -356,8 +357,9 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   check<InputError>(card.task == "mb-importance" && card.architecture == "cheapnet", opt.model,
                     ": not a cheap model (task \"", card.task, "\", architecture \"", card.architecture,
                     "\"); train one with train-cheap-model");
-  check<InputError>(card.arch_params.value("macroblock", 0) == kMacroblock, opt.model, ": trained for ",
-                    card.arch_params.value("macroblock", 0), "-pixel macroblocks, this vssoff uses ", kMacroblock);
+  const int macroblock = json_get<int>(card.arch_params, "macroblock", opt.model, 0);
+  check<InputError>(macroblock == kMacroblock, opt.model, ": trained for ", macroblock,
+                    "-pixel macroblocks, this vssoff uses ", kMacroblock);
   const bool has_rel = card.arch_params.value("log_importance", false);
   nn::RunnerOptions runner_options;
   runner_options.threads = opt.threads;
@@ -415,7 +417,7 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
 namespace {
 
 std::unique_ptr<nn::LoadedModel> load_cheapnet(const nn::ModelCard& card) {
-  const int width = card.arch_params.value("width", 0);
+  const int width = json_get<int>(card.arch_params, "width", card.card_path, 0);
   check<InputError>(width >= 2 && width <= 64, card.card_path, ": cheapnet needs arch_params.width in [2, 64]");
   return nn::load_module(CheapNet(width, card.arch_params.value("log_importance", false) ? 3 : 2), card);
 }

@@ -1,6 +1,7 @@
 #include "nn/segnet.h"
 
 #include "core/error.h"
+#include "core/manifest.h"
 #include "nn/runner.h"
 
 namespace vssoff::nn {
@@ -73,7 +74,7 @@ namespace vssoff::nn {
 namespace {
 
 std::unique_ptr<LoadedModel> load_segnet(const ModelCard& card) {
-  const int width = card.arch_params.value("width", 0);
+  const int width = json_get<int>(card.arch_params, "width", card.card_path, 0);
   check<InputError>(width >= 4 && width <= 256, card.card_path, ": segnet needs arch_params.width in [4, 256]");
   check<InputError>(!card.classes.empty(), card.card_path, ": segnet needs its classes");
   return load_module(SegNet(width, static_cast<int>(card.classes.size())), card);

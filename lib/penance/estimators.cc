@@ -509,7 +509,7 @@ Estimators read_estimators(const std::string& path) {
     Estimators e;
     const Json& p = m.at("params");
     e.models = p.at("models").get<std::vector<std::string>>();
-    e.qps = p.at("qps").get<std::vector<int>>();
+    e.qps = json_array_as<int>(p.at("qps"), "\"qps\"", path);
     e.scales = p.at("scales").get<std::vector<double>>();
     e.stat_names = p.at("stat_names").get<std::vector<std::string>>();
     e.server_input = p.value("server_input", std::string("original"));  // estimators before table version 2

@@ -77,8 +77,9 @@ PlanResult plan(const PlanOptions& opt) {
     for (size_t a = 0; a < A; ++a) predicted_bytes[s][a] = predicted[s][a % QS];
   // Server cost of every action on every segment (GFLOP), computed once for all policies; and
   // Chameleon's price for profiling a segment: every action on the frames the table scored.
-  const int acc_frames =
-      read_artefact(manifest_path_for(t.path), [&] { return t.manifest.at("params").value("acc_frames", 0); });
+  const int acc_frames = read_artefact(manifest_path_for(t.path), [&] {
+    return json_get<int>(t.manifest.at("params"), "acc_frames", manifest_path_for(t.path), 0);
+  });
   world.cost_gflop.assign(S, std::vector<double>(A));
   world.profiling_gflop.assign(S, 0);
   for (size_t s = 0; s < S; ++s) {
