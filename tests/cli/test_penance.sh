@@ -270,7 +270,7 @@ expect_exit 2 "$T/nofps.csv.json: malformed (key 'fps' not found)" "$VSSOFF" pla
 cp "$T/full.csv" "$T/badnum.csv" && cp "$T/full.csv.json" "$T/badnum.csv.json"
 sed -i 's/"full.csv"/"badnum.csv"/' "$T/badnum.csv.json"
 sed -i '3s/^0,/x,/' "$T/badnum.csv"
-expect_exit 2 "$T/badnum.csv: row 3, column \"segment\": not a number" "$VSSOFF" plan "$T/badnum.csv" -o "$T/dmg.csv" \
+expect_exit 2 "$T/badnum.csv: row 3, column \"segment\": not a whole number" "$VSSOFF" plan "$T/badnum.csv" -o "$T/dmg.csv" \
   --estimators "$T/est.json" --trace "$T/trace.csv"
 head -n 9 "$T/full.csv" > "$T/corrupt.csv.partial"
 sed -i '3s/^0,/x,/' "$T/corrupt.csv.partial"
