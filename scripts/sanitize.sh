@@ -4,7 +4,12 @@
 # `ctest -L unit` there. Every report is fatal: -fno-sanitize-recover=all, halt_on_error=1.
 #   scripts/sanitize.sh              build and run the unit tests (what CI runs)
 #   scripts/sanitize.sh -R Npy       arguments go to ctest
-# What it covers and leaves out: README, Development, "Sanitizers".
+# Covers libvssoff.so and the model plugin libvssoff_nn.so through every unit test, the
+# plugin's included: they run against Debian's uninstrumented LibTorch, and LeakSanitizer
+# reports none of its allocations, so there are no suppressions. Leaves out the vssoff
+# executable and tools/ (no unit test runs them, so they are not built), the cli and slow
+# tests, and the inside of LibTorch, FFmpeg, x264 and OpenCV (not instrumented). README,
+# Development, "Sanitizers", has the measured time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${SANITIZE_BUILD_DIR:-build-asan}
