@@ -5,6 +5,8 @@
 #   scripts/setup.sh --eval     also what the evaluation and benchmark scripts use (plots,
 #                               OpenCV's Python decoder for B3); the only other place that installs
 #   scripts/setup.sh --fuzz     also clang and libFuzzer (scripts/fuzz.sh)
+#   scripts/setup.sh --no-build packages only (scripts/sanitize.sh; gcc's ASan and UBSan
+#                               runtimes come with g++)
 #   BUILD_DIR=dir scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,12 +20,15 @@ PACKAGES=(
   libopencv-dev libcli11-dev nlohmann-json3-dev libssl-dev libgtest-dev
   python3-numpy python3-pil python3-torch python3-torchvision
 )
-if [ "${1:-}" = "--eval" ]; then
-  PACKAGES+=(python3-matplotlib python3-opencv)
-fi
-if [ "${1:-}" = "--fuzz" ]; then  # scripts/fuzz.sh: clang's libFuzzer and sanitizers; it builds on its own
-  PACKAGES+=(clang libfuzzer-14-dev)
-fi
+BUILD=1
+for arg in "$@"; do
+  case $arg in
+    --eval) PACKAGES+=(python3-matplotlib python3-opencv) ;;
+    --fuzz) PACKAGES+=(clang libfuzzer-14-dev) ;;  # scripts/fuzz.sh: clang's libFuzzer and sanitizers
+    --no-build) BUILD=0 ;;
+    *) echo "setup: unknown option $arg" >&2; exit 1 ;;
+  esac
+done
 
 # One dpkg-query for all packages: those not "install ok installed" are missing.
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null |
@@ -39,6 +44,7 @@ if [ -n "$missing" ]; then
   $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
+[ "$BUILD" = 1 ] || exit 0
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
 fi

@@ -1,5 +1,5 @@
-// vssoff: one executable, one subcommand per step. This file only registers the
-// subcommands (listed in commands.h) and maps errors to exit codes:
+// vssoff: one executable, one subcommand per step. This file only parses the command line
+// (app.h: the subcommands listed in commands.h) and maps errors to exit codes:
 //   0 ok, 1 usage, 2 input or I/O, 3 runtime (see man/vssoff.1); SIGINT, SIGTERM and SIGHUP
 //   remove the unfinished outputs and end the process by the signal (130, 143, 129).
 #include <CLI/CLI.hpp>
@@ -7,24 +7,12 @@
 #include <iostream>
 #include <new>
 
-#include "codec/x264_encoder.h"
-#include "commands.h"
+#include "app.h"
 #include "common.h"
 #include "core/error.h"
 #include "core/fs.h"
-#include "core/log.h"
-#include "core/version.h"
-#include "nn/runtime.h"
-#include "video/versions.h"
 
 namespace {
-
-std::string version_text() {
-  using namespace vssoff;
-  return cat("vssoff ", vssoff_version(), " (commit ", git_commit(), ")\n", "  ", video::ffmpeg_versions(), "\n",
-             "  x264 ", codec::x264_version(), "\n", "  LibTorch ", nn::torch_version(), "\n", "  OpenCV ",
-             video::opencv_version(), "\n");
-}
 
 std::string current_subcommand(const CLI::App& app) {
   for (const CLI::App* sub : app.get_subcommands()) return sub->get_name();
@@ -39,30 +27,7 @@ int main(int argc, char** argv) {
   install_interrupt_cleanup();
   tools::set_argv(argc, argv);
   CLI::App app{"vssoff: offload video analytics from cameras to servers", "vssoff"};
-  app.require_subcommand(1);
-  app.fallthrough();
-  app.footer(
-      "Exit codes: 0 ok, 1 usage, 2 input or I/O, 3 runtime; 130, 143, 129 interrupted (SIGINT, SIGTERM, SIGHUP).\n"
-      "Run 'vssoff SUBCOMMAND --help' for a subcommand's options.");
-  app.set_config("--config", "", "Read options from an INI/TOML file ([subcommand] sections)");
-  // An unknown key in a config file (a typo such as "farmes") is a usage error naming it;
-  // subcommands created below inherit the setting.
-  app.allow_config_extras(CLI::config_extras_mode::error);
-  app.add_flag_callback(
-      "--version",
-      [] {
-        std::cout << version_text();
-        throw CLI::Success();
-      },
-      "Print the versions of vssoff and its libraries");
-  app.add_flag_callback(
-      "-q,--quiet", [] { set_log_level(LogLevel::kQuiet); }, "Only warnings and errors on stderr");
-  app.add_flag_callback(
-      "-v,--verbose", [] { set_log_level(LogLevel::kDebug); }, "Debug messages on stderr");
-
-#define VSSOFF_SETUP_COMMAND(name) tools::setup_##name(app);
-  VSSOFF_COMMANDS(VSSOFF_SETUP_COMMAND)
-#undef VSSOFF_SETUP_COMMAND
+  tools::setup_app(app);
 
   try {
     app.parse(argc, argv);

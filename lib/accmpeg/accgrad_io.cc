@@ -24,7 +24,9 @@ AccGrad read_accgrad(const std::string& path) {
     a.cols = json_get<int>(p, "mb_cols", manifest_path);
     a.width = json_get<int>(p, "width", manifest_path);
     a.height = json_get<int>(p, "height", manifest_path);
-    a.frame_indices = a.manifest.at("frames").get<std::vector<int64_t>>();
+    a.frame_indices = json_array_as<int64_t>(a.manifest.at("frames"), "\"frames\"", manifest_path);
+    for (int64_t f : a.frame_indices)
+      check<InputError>(f >= 0, manifest_path, ": frame index ", f, " in \"frames\" is negative");
     for (const Json& in : a.manifest.at("inputs"))
       if (in.at("role") == "video") a.video_path = in.at("path").get<std::string>();
     // What consumers (train-cheap-model, qpmap) check against: present and typed here.

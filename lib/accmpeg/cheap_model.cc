@@ -356,7 +356,7 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   check<InputError>(card.task == "mb-importance" && card.architecture == "cheapnet", opt.model,
                     ": not a cheap model (task \"", card.task, "\", architecture \"", card.architecture,
                     "\"); train one with train-cheap-model");
-  const int macroblock = json_value(card.arch_params, "macroblock", 0, opt.model);
+  const int macroblock = json_get<int>(card.arch_params, "macroblock", opt.model, 0);
   check<InputError>(macroblock == kMacroblock, opt.model, ": trained for ", macroblock,
                     "-pixel macroblocks, this vssoff uses ", kMacroblock);
   const bool has_rel = card.arch_params.value("log_importance", false);
@@ -416,7 +416,7 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
 namespace {
 
 std::unique_ptr<nn::LoadedModel> load_cheapnet(const nn::ModelCard& card) {
-  const int width = json_value(card.arch_params, "width", 0, card.card_path);
+  const int width = json_get<int>(card.arch_params, "width", card.card_path, 0);
   check<InputError>(width >= 2 && width <= 64, card.card_path, ": cheapnet needs arch_params.width in [2, 64]");
   return nn::load_module(CheapNet(width, card.arch_params.value("log_importance", false) ? 3 : 2), card);
 }

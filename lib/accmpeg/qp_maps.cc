@@ -157,6 +157,8 @@ codec::QpMap qp_map_from_importance(const std::vector<int64_t>& frame_indices, c
   std::vector<float> mean(static_cast<size_t>(map.count) * cells, 0.0f);
   std::vector<int> n(map.count, 0);
   for (size_t f = 0; f < frame_indices.size(); ++f) {
+    check<InputError>(frame_indices[f] >= 0, "importance given for frame ", frame_indices[f],
+                      " (a negative frame index)");
     int64_t s = frame_indices[f] / p.segment_frames;
     if (s >= map.count) continue;
     for (size_t k = 0; k < cells; ++k) mean[s * cells + k] += importance[f * cells + k];

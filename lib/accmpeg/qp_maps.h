@@ -43,7 +43,8 @@ struct QpMapParams {
 };
 
 // Per-frame importance [frames x rows x cols] at `frame_indices` -> one map per segment
-// of a video of `total_frames` frames. InputError if a segment has no sampled frame.
+// of a video of `total_frames` frames. InputError if a segment has no sampled frame
+// or a frame index is negative (indices past the video are ignored).
 codec::QpMap qp_map_from_importance(const std::vector<int64_t>& frame_indices, const std::vector<float>& importance,
                                     int rows, int cols, int width, int height, int64_t total_frames,
                                     const QpMapParams& params, std::vector<float>* segment_importance = nullptr);

@@ -55,9 +55,9 @@ QpMap read_qp_map(const std::string& path, const QpMapDefaults& defaults) {
       map.kind = parse_qp_map_kind(json_get<std::string>(p, "kind", manifest_path));
       map.granularity = parse_qp_map_granularity(json_get<std::string>(p, "granularity", manifest_path));
       if (map.kind == QpMapKind::kOffset) map.base_qp = json_get<int>(p, "base_qp", manifest_path);
-      map.segment_frames = json_value(p, "segment_frames", 0, manifest_path);
-      map.width = json_value(p, "width", 0, manifest_path);
-      map.height = json_value(p, "height", 0, manifest_path);
+      map.segment_frames = json_get<int>(p, "segment_frames", manifest_path, 0);
+      map.width = json_get<int>(p, "width", manifest_path, 0);
+      map.height = json_get<int>(p, "height", manifest_path, 0);
       npy_path = sidecar_path(m, manifest_path, "qp");
     });
   map.source = npy_path;

@@ -158,14 +158,13 @@ void H264Encoder::encode(const video::Frame& f, const uint8_t* mb_qp, std::vecto
   pic.i_type = f.index % impl_->opt.gop_frames == 0 ? X264_TYPE_IDR : X264_TYPE_AUTO;
   if (mb_qp) {
     size_t n = static_cast<size_t>(mb_cols_) * mb_rows_;
+    for (size_t i = 0; i < n; ++i)  // before the array exists: a refused map must not leak it
+      check<InputError>(mb_qp[i] >= 1 && mb_qp[i] <= 51, "QP ", int(mb_qp[i]), " out of range [1, 51] at macroblock ",
+                        i, " of frame ", f.index, " (at QP 0 x264 switches the whole frame to lossless)");
     // x264 keeps the array until it has encoded the frame, then calls quant_offsets_free.
     float* offsets = static_cast<float*>(std::malloc(n * sizeof(float)));
     check<RuntimeError>(offsets != nullptr, "out of memory");
-    for (size_t i = 0; i < n; ++i) {
-      check<InputError>(mb_qp[i] >= 1 && mb_qp[i] <= 51, "QP ", int(mb_qp[i]), " out of range [1, 51] at macroblock ",
-                        i, " of frame ", f.index, " (at QP 0 x264 switches the whole frame to lossless)");
-      offsets[i] = static_cast<float>(mb_qp[i] - impl_->opt.base_qp);
-    }
+    for (size_t i = 0; i < n; ++i) offsets[i] = static_cast<float>(mb_qp[i] - impl_->opt.base_qp);
     pic.prop.quant_offsets = offsets;
     pic.prop.quant_offsets_free = std::free;
   }

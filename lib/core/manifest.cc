@@ -5,6 +5,7 @@
 #include <limits>
 #include <mutex>
 #include <type_traits>
+#include <utility>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -78,7 +79,7 @@ Json read_manifest(const std::string& path, const std::string& kind, int max_ver
   check<InputError>(got == want, path, ": expected a ", want, " artefact, got ", got);
   check<InputError>(m.contains("version") && m["version"].is_number_integer(), path,
                     ": manifest has no integer \"version\"");
-  int version = m["version"].get<int>();
+  const int64_t version = json_get<int64_t>(m, "version", path);
   check<InputError>(version <= max_version, path, ": ", want, " version ", version,
                     " is newer than this vssoff reads (", max_version, "); upgrade vssoff or regenerate the artefact");
   check<InputError>(version >= 1, path, ": invalid version ", version);
@@ -125,24 +126,45 @@ std::string recorded_input(const Json& manifest, const std::string& manifest_pat
 }
 
 template <typename T>
+T json_as(const Json& v, const std::string& what, const std::string& file) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    bool fits = false;
+    if (v.is_number_unsigned()) {
+      fits = std::in_range<T>(v.get<uint64_t>());
+    } else if (v.is_number_integer()) {
+      fits = std::in_range<T>(v.get<int64_t>());
+    } else if (v.is_number_float()) {
+      // T's range is [-2^digits, 2^digits) (signed) or [0, 2^digits), both bounds exact doubles.
+      const double d = v.get<double>(), bound = std::ldexp(1.0, std::numeric_limits<T>::digits);
+      fits = std::isfinite(d) && d == std::floor(d) && d >= (std::is_signed_v<T> ? -bound : 0.0) && d < bound;
+      if (fits) return static_cast<T>(d);
+    } else {
+      throw InputError(cat(file, ": ", what, " must be an integer (got ", v.dump(), ")"));
+    }
+    check<InputError>(fits, file, ": ", what, " must be an integer in [", +std::numeric_limits<T>::min(), ", ",
+                      +std::numeric_limits<T>::max(), "] (got ", v.dump(), ")");
+    return v.get<T>();
+  } else {
+    try {
+      return v.get<T>();
+    } catch (const Json::exception&) {
+      throw InputError(cat(file, ": ", what, " has the wrong type (", v.dump(), ")"));
+    }
+  }
+}
+
+template <typename T>
+std::vector<T> json_array_as(const Json& v, const std::string& what, const std::string& file) {
+  check<InputError>(v.is_array(), file, ": ", what, " must be an array (got ", v.dump(), ")");
+  std::vector<T> out;
+  for (size_t i = 0; i < v.size(); ++i) out.push_back(json_as<T>(v[i], cat(what, "[", i, "]"), file));
+  return out;
+}
+
+template <typename T>
 T json_get(const Json& j, const std::string& key, const std::string& file) {
   if (!j.contains(key)) throw InputError(cat(file, ": missing field \"", key, "\""));
-  try {
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      // nlohmann converts a float to an integer with a plain cast: undefined out of range.
-      const Json& v = j.at(key);
-      if (v.is_number_float()) {
-        const double d = v.get<double>();
-        check<InputError>(std::isfinite(d) && d == std::floor(d) && d >= double(std::numeric_limits<T>::min()) &&
-                              d <= double(std::numeric_limits<T>::max()),
-                          file, ": field \"", key, "\" must be an integer in range (got ", v.dump(), ")");
-        return static_cast<T>(d);
-      }
-    }
-    return j.at(key).get<T>();
-  } catch (const Json::exception&) {
-    throw InputError(cat(file, ": field \"", key, "\" has the wrong type (", j.at(key).dump(), ")"));
-  }
+  return json_as<T>(j.at(key), cat("field \"", key, "\""), file);
 }
 
 void rethrow_as_input_error(const std::string& file) {
@@ -160,10 +182,16 @@ void rethrow_as_input_error(const std::string& file) {
   }
 }
 
-template int json_get<int>(const Json&, const std::string&, const std::string&);
-template int64_t json_get<int64_t>(const Json&, const std::string&, const std::string&);
-template double json_get<double>(const Json&, const std::string&, const std::string&);
-template bool json_get<bool>(const Json&, const std::string&, const std::string&);
-template std::string json_get<std::string>(const Json&, const std::string&, const std::string&);
+#define VSSOFF_JSON_TYPE(T)                                                                      \
+  template T json_as<T>(const Json&, const std::string&, const std::string&);                    \
+  template std::vector<T> json_array_as<T>(const Json&, const std::string&, const std::string&); \
+  template T json_get<T>(const Json&, const std::string&, const std::string&);
+VSSOFF_JSON_TYPE(int)
+VSSOFF_JSON_TYPE(int64_t)
+VSSOFF_JSON_TYPE(size_t)
+VSSOFF_JSON_TYPE(double)
+VSSOFF_JSON_TYPE(bool)
+VSSOFF_JSON_TYPE(std::string)
+#undef VSSOFF_JSON_TYPE
 
 }  // namespace vssoff

@@ -53,14 +53,22 @@ std::string recorded_input(const Json& manifest, const std::string& manifest_pat
 
 inline std::string manifest_path_for(const std::string& artefact_path) { return artefact_path + ".json"; }
 
-// Typed field access with errors that name the file and the key.
+// A JSON value as T, InputError naming the file and `what` (a key, "frames[3]") when it is of
+// another type. For an integer type the value must be a whole number that fits T, a float
+// included: nlohmann converts with a plain cast, undefined for a float out of range and
+// wrapping an integer that does not fit.
+template <typename T>
+T json_as(const Json& v, const std::string& what, const std::string& file);
+// An array of such values.
+template <typename T>
+std::vector<T> json_array_as(const Json& v, const std::string& what, const std::string& file);
+
+// Typed field access with errors that name the file and the key (json_as); the fallback
+// version returns `fallback` when the key is absent.
 template <typename T>
 T json_get(const Json& j, const std::string& key, const std::string& file);
-
-// json_get, or `fallback` when the key is absent (nlohmann's value() would cast a float such
-// as 1e30 to an integer with undefined behaviour).
 template <typename T>
-T json_value(const Json& j, const std::string& key, const T& fallback, const std::string& file) {
+T json_get(const Json& j, const std::string& key, const std::string& file, const T& fallback) {
   return j.contains(key) ? json_get<T>(j, key, file) : fallback;
 }
 

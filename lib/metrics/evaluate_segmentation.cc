@@ -48,8 +48,10 @@ LabelSet open_label_set(const std::string& path) {
         dir = (fs::path(path) / m["labels_pattern"].get<std::string>()).parent_path();
         if (m.contains("legend"))
           for (const Json& c : m["legend"]) {
-            size_t id = c.at("id").get<size_t>();
-            if (set.class_names.size() <= id) set.class_names.resize(id + 1);
+            const int id = json_get<int>(c, "id", manifest.string());
+            check<InputError>(id >= 0 && id < 255, manifest.string(), ": class id ", id,
+                              " in \"legend\" is not a label value in [0, 254]");
+            if (set.class_names.size() <= static_cast<size_t>(id)) set.class_names.resize(id + 1);
             set.class_names[id] = c.at("name").get<std::string>();
           }
       }

@@ -38,9 +38,9 @@ ModelCard read_model_card(const std::string& path) {
     c.architecture = m.at("architecture").get<std::string>();
     c.arch_params = m.value("arch_params", Json::object());
     for (const Json& k : m.at("classes")) {
-      const int64_t id = json_get<int64_t>(k, "id", path);
-      check<InputError>(id >= 0 && id < 255, path, ": class id ", id, " out of range");
-      if (c.classes.size() <= static_cast<size_t>(id)) c.classes.resize(id + 1);
+      const size_t id = json_get<size_t>(k, "id", path);
+      check<InputError>(id < 255, path, ": class id ", id, " out of range");
+      if (c.classes.size() <= id) c.classes.resize(id + 1);
       c.classes[id] = k.at("name").get<std::string>();
     }
     const Json& in = m.at("input");
@@ -49,14 +49,14 @@ ModelCard read_model_card(const std::string& path) {
     check<InputError>(in.value("scale", 1.0 / 255) > 0, path, ": input scale must be > 0");
     c.mean = in.at("mean").get<std::array<float, 3>>();
     c.std = in.at("std").get<std::array<float, 3>>();
-    c.input_width = json_value(in, "width", 0, path);
-    c.input_height = json_value(in, "height", 0, path);
-    c.stride = json_value(in, "stride", 16, path);
+    c.input_width = json_get<int>(in, "width", path, 0);
+    c.input_height = json_get<int>(in, "height", path, 0);
+    c.stride = json_get<int>(in, "stride", path, 16);
     check<InputError>(m.value("output", "logits") == "logits", path, ": output kind must be \"logits\"");
     if (m.contains("cost")) {
       c.gflops = m["cost"].value("gflops", 0.0);
-      c.cost_width = json_value(m["cost"], "width", 640, path);
-      c.cost_height = json_value(m["cost"], "height", 360, path);
+      c.cost_width = json_get<int>(m["cost"], "width", path, 640);
+      c.cost_height = json_get<int>(m["cost"], "height", path, 360);
     }
     c.weights = m.at("weights").get<std::string>();
     c.produced_by = m.value("produced_by", Json::object());

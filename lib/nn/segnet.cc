@@ -74,7 +74,7 @@ namespace vssoff::nn {
 namespace {
 
 std::unique_ptr<LoadedModel> load_segnet(const ModelCard& card) {
-  const int width = json_value(card.arch_params, "width", 0, card.card_path);
+  const int width = json_get<int>(card.arch_params, "width", card.card_path, 0);
   check<InputError>(width >= 4 && width <= 256, card.card_path, ": segnet needs arch_params.width in [4, 256]");
   check<InputError>(!card.classes.empty(), card.card_path, ": segnet needs its classes");
   return load_module(SegNet(width, static_cast<int>(card.classes.size())), card);

@@ -7,6 +7,7 @@
 #include <map>
 #include <opencv2/core.hpp>
 #include <set>
+#include <utility>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -56,24 +57,31 @@ ProfileTable read_profile_table(const std::string& path) {
   return read_artefact(mp, [&] {
     t.manifest = read_manifest(mp, "profile", kProfileVersion);
     const Json& p = t.manifest.at("params");
-    check<InputError>(t.manifest.at("shard").at("count").get<int>() == 1, path,
+    check<InputError>(json_get<int>(t.manifest.at("shard"), "count", mp) == 1, path,
                       ": a shard of a table; join the shards with profile-merge first");
     for (const Json& m : p.at("models")) t.models.push_back(m.at("name").get<std::string>());
-    t.qps = p.at("qps").get<std::vector<int>>();
+    t.qps = json_array_as<int>(p.at("qps"), "\"qps\"", mp);
     t.scales = p.at("scales").get<std::vector<double>>();
-    t.segment_frames = p.at("segment_frames").get<int>();
+    t.segment_frames = json_get<int>(p, "segment_frames", mp);
     t.server_input = p.value("server_input", std::string("original"));  // version 1 tables
     t.fps = p.at("fps").get<double>();
     for (const Json& in : t.manifest.at("inputs"))
       if (in.at("role") == "video") t.video = in.at("path").get<std::string>();
-    const int64_t segments = p.at("segments").get<int64_t>();
+    const int64_t segments = json_get<int64_t>(p, "segments", mp);
+    CsvTable csv = read_csv(sidecar_path(t.manifest, mp, "table"));
+    // One row per segment and action: a grid or a segment count that the rows cannot fill is
+    // damage, found before anything is allocated for it.
+    const size_t grid = t.models.size() * t.qps.size() * t.scales.size();
+    check<InputError>(grid >= 1 && grid <= csv.rows.size() && segments >= 0 &&
+                          static_cast<uint64_t>(segments) <= csv.rows.size() / grid,
+                      path, ": its manifest states ", segments, " segments x ", grid, " actions, but the table has ",
+                      csv.rows.size(), " rows (a damaged or incomplete table)");
     for (const auto& m : t.models)
       for (int q : t.qps)
         for (double s : t.scales) t.actions.push_back({m, q, s});
     std::map<Action, size_t> index;
     for (size_t i = 0; i < t.actions.size(); ++i) index[t.actions[i]] = i;
 
-    CsvTable csv = read_csv(sidecar_path(t.manifest, mp, "table"));
     read_artefact(csv.path, [&] {
       const size_t first_stat = csv.column("mean_max_prob");
       for (size_t c = first_stat; c < csv.columns.size(); ++c) t.stat_names.push_back(csv.columns[c]);
@@ -87,8 +95,10 @@ ProfileTable read_profile_table(const std::string& path) {
       const size_t c_model = csv.column("model");
       for (size_t r = 0; r < csv.rows.size(); ++r) {
         const auto& row = csv.rows[r];
-        int64_t s = static_cast<int64_t>(csv.number(r, "segment"));
-        Action a{row[c_model], static_cast<int>(csv.number(r, "qp")), csv.number(r, "scale")};
+        const int64_t s = csv.integer(r, "segment"), qp = csv.integer(r, "qp"), frames = csv.integer(r, "frames");
+        check<InputError>(std::in_range<int>(qp) && std::in_range<int>(frames), path, ": row ", r + 2,
+                          ": qp or frames out of range");
+        Action a{row[c_model], static_cast<int>(qp), csv.number(r, "scale")};
         auto it = index.find(a);
         check<InputError>(s >= 0 && s < segments && it != index.end(), path, ": row ", r + 2, " (segment ", s, ", ",
                           a.name(), ") is outside the grid its manifest states");
@@ -97,7 +107,7 @@ ProfileTable read_profile_table(const std::string& path) {
         out.accuracy = csv.number(r, "miou");
         out.gflops = csv.number(r, "gflops");
         for (size_t c = first_stat; c < row.size(); ++c) out.stats.push_back(num(row[c]));
-        t.frames[s] = static_cast<int>(csv.number(r, "frames"));
+        t.frames[s] = static_cast<int>(frames);
         t.intra[s] = csv.number(r, "intra_complexity");
         t.inter[s] = csv.number(r, "inter_complexity");
         t.probe26[s] = csv.number(r, "probe_bytes_qp26");
@@ -502,7 +512,7 @@ Estimators read_estimators(const std::string& path) {
     Estimators e;
     const Json& p = m.at("params");
     e.models = p.at("models").get<std::vector<std::string>>();
-    e.qps = p.at("qps").get<std::vector<int>>();
+    e.qps = json_array_as<int>(p.at("qps"), "\"qps\"", path);
     e.scales = p.at("scales").get<std::vector<double>>();
     e.stat_names = p.at("stat_names").get<std::vector<std::string>>();
     e.server_input = p.value("server_input", std::string("original"));  // estimators before table version 2

@@ -79,7 +79,7 @@ PlanResult plan(const PlanOptions& opt) {
   // Server cost of every action on every segment (GFLOP), computed once for all policies; and
   // Chameleon's price for profiling a segment: every action on the frames the table scored.
   const int acc_frames = read_artefact(manifest_path_for(t.path), [&] {
-    return json_value(t.manifest.at("params"), "acc_frames", 0, manifest_path_for(t.path));
+    return json_get<int>(t.manifest.at("params"), "acc_frames", manifest_path_for(t.path), 0);
   });
   world.cost_gflop.assign(S, std::vector<double>(A));
   world.profiling_gflop.assign(S, 0);

@@ -162,36 +162,6 @@ Json run_key(const ProfileOptions& opt, const std::vector<std::string>& weights_
           {"models", weights_sha}};
 }
 
-// Resume: the rows of the segments complete in `partial` (each with `actions` rows) into
-// *rows; returns those segments. InputError when the partial table was made with another
-// run key or other columns.
-std::set<int64_t> read_complete_segments(const std::string& partial, const Json& key,
-                                         const std::vector<std::string>& header, size_t actions,
-                                         std::vector<std::vector<std::string>>* rows) {
-  const std::string partial_key = partial + ".json";
-  if (fs::exists(partial_key)) {
-    Json before = Json::parse(read_file(partial_key), nullptr, false);
-    check<InputError>(before.is_object(), partial_key,
-                      ": not a settings record; delete it and the partial table, or pass --force");
-    for (auto& [k, v] : key.items())
-      check<InputError>(before.value(k, Json()) == v, partial, ": made with another ", k, " (",
-                        before.value(k, Json()).dump(), ", this run ", v.dump(),
-                        "); run with those settings, or pass --force to start over");
-  }
-  Table t = read_table(partial);  // segment, qp and scale checked to be numbers
-  check<InputError>(t.header == header, partial, ": its columns differ from this run's (other models or classes?)");
-  std::map<int64_t, size_t> per_segment;
-  read_artefact(partial, [&] {
-    for (auto& r : t.rows) ++per_segment[std::stoll(r[0])];
-    for (auto& r : t.rows)
-      if (per_segment[std::stoll(r[0])] == actions) rows->push_back(r);
-  });
-  std::set<int64_t> done;
-  for (auto [s, n] : per_segment)
-    if (n == actions) done.insert(s);
-  return done;
-}
-
 // One segment's frames and what every action of it shares.
 struct Segment {
   int64_t index = 0, first = 0;           // segment index; its first frame in the video

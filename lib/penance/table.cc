@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -21,15 +23,47 @@ namespace vssoff::penance {
 Table read_table(const std::string& path) {
   Table t;
   CsvTable csv = read_csv(path);
-  // The key columns sort_rows and the resume logic parse must hold numbers.
+  // sort_rows and the resume logic read the key columns by position, as profile writes them,
+  // and parse them as numbers.
+  const std::vector<std::string> key = {"segment", "first_frame", "frames", "model", "qp", "scale"};
+  check<InputError>(csv.columns.size() >= key.size() && std::equal(key.begin(), key.end(), csv.columns.begin()), path,
+                    ": not a profile table (its columns must begin with segment,first_frame,frames,model,qp,scale)");
   for (size_t r = 0; r < csv.rows.size(); ++r) {
     csv.integer(r, "segment");
-    csv.integer(r, "qp");
-    csv.number(r, "scale");
+    check<InputError>(std::in_range<int>(csv.integer(r, "qp")), path, ": row ", r + 2, ": qp out of range");
+    const double scale = csv.number(r, "scale");
+    check<InputError>(scale > 0 && scale <= 1, path, ": row ", r + 2, ": scale ", scale, " is not in (0, 1]");
   }
   t.header = csv.columns;
   t.rows = std::move(csv.rows);
   return t;
+}
+
+std::set<int64_t> read_complete_segments(const std::string& partial, const Json& key,
+                                         const std::vector<std::string>& header, size_t actions,
+                                         std::vector<std::vector<std::string>>* rows) {
+  const std::string partial_key = partial + ".json";
+  if (fs::exists(partial_key)) {
+    Json before = Json::parse(read_file(partial_key), nullptr, false);
+    check<InputError>(before.is_object(), partial_key,
+                      ": not a settings record; delete it and the partial table, or pass --force");
+    for (auto& [k, v] : key.items())
+      check<InputError>(before.value(k, Json()) == v, partial, ": made with another ", k, " (",
+                        before.value(k, Json()).dump(), ", this run ", v.dump(),
+                        "); run with those settings, or pass --force to start over");
+  }
+  Table t = read_table(partial);  // segment, qp and scale checked to be numbers
+  check<InputError>(t.header == header, partial, ": its columns differ from this run's (other models or classes?)");
+  std::map<int64_t, size_t> per_segment;
+  read_artefact(partial, [&] {
+    for (auto& r : t.rows) ++per_segment[std::stoll(r[0])];
+    for (auto& r : t.rows)
+      if (per_segment[std::stoll(r[0])] == actions) rows->push_back(r);
+  });
+  std::set<int64_t> done;
+  for (auto [s, n] : per_segment)
+    if (n == actions) done.insert(s);
+  return done;
 }
 
 // Rows sorted by segment, model order, QP, scale (all numeric except the model).
@@ -38,7 +72,9 @@ void sort_rows(std::vector<std::vector<std::string>>* rows, const std::vector<st
   for (size_t i = 0; i < model_order.size(); ++i) rank[model_order[i]] = i;
   std::stable_sort(rows->begin(), rows->end(), [&](const auto& a, const auto& b) {
     auto key = [&](const std::vector<std::string>& r) {
-      return std::make_tuple(std::stoll(r[0]), rank[r[3]], std::stoi(r[4]), -std::stod(r[5]));
+      // read_table checked the numbers; strtod, unlike stod, takes 1e-400 (0) as it read it.
+      return std::make_tuple(std::strtoll(r[0].c_str(), nullptr, 10), rank[r[3]],
+                             std::strtol(r[4].c_str(), nullptr, 10), -std::strtod(r[5].c_str(), nullptr));
     };
     return key(a) < key(b);
   });
@@ -99,14 +135,14 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
         check<InputError>(sha(m) == sha(first), path, ": profiled another video than ", tables[0]);
       }
       for (const auto& model : p["models"]) {
-        const std::string name = model["name"].get<std::string>();
+        const std::string name = model.at("name").get<std::string>();
         auto add = [&](int si, const Json& v) {
           if (v.is_null()) return;
           auto& e = ms[{name, si}];
           e.first += v.get<double>();
           e.second += 1;
         };
-        add(-1, model["ms_per_frame"]);
+        add(-1, model.value("ms_per_frame", Json()));  // a shard may lack a measurement
         const Json by_scale = model.value("ms_per_frame_by_scale", Json::array());
         for (size_t si = 0; si < by_scale.size(); ++si) add(static_cast<int>(si), by_scale[si]);
       }
@@ -121,8 +157,9 @@ void profile_merge(const std::vector<std::string>& tables, const std::string& ou
       rows.insert(rows.end(), t.rows.begin(), t.rows.end());
     });
   }
-  const int64_t want =
-      read_artefact(manifest_path_for(tables[0]), [&] { return first.at("params").at("segments").get<int64_t>(); });
+  const int64_t want = read_artefact(manifest_path_for(tables[0]), [&] {
+    return json_get<int64_t>(first.at("params"), "segments", manifest_path_for(tables[0]));
+  });
   for (int64_t s = 0; s < want; ++s)
     check<InputError>(segments.count(s), "segment ", s, " of ", want, " is in none of the tables (a shard is missing)");
   sort_rows(&rows, names);

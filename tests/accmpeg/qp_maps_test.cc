@@ -75,6 +75,16 @@ TEST(QpMapFromImportance, SegmentsAverageTheirFramesAndBordersStayHighQuality) {
   EXPECT_THROW(qp_map_from_importance(frames, imp, rows, cols, 160, 96, 4, p), InputError);
 }
 
+TEST(QpMapFromImportance, ANegativeFrameIndexIsAnInputError) {
+  // Found reading the code; the input is a seed of the accgrad fuzz target
+  // (testdata/fuzz/accgrad/crash-negative-frame.bin). Frame -25 of 10-frame segments fell in
+  // segment -2, written before the start of the maps' buffer.
+  const int cells = 6 * 8;
+  QpMapParams p;
+  p.segment_frames = 10;
+  EXPECT_THROW(qp_map_from_importance({-25, 0}, std::vector<float>(2 * cells, 1.0f), 6, 8, 128, 96, 10, p), InputError);
+}
+
 TEST(QpMapFromBoxes, MacroblocksUnderBoxesOfTheSegment) {
   test::TempDir dir;
   std::string coco = R"({"images": [{"id": 1, "frame_index": 0, "width": 128, "height": 96},

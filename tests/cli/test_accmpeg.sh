@@ -143,7 +143,7 @@ expect_exit 2 "$T/g_noserver.json: malformed (key 'server_model' not found)" "$V
   "$T/g_noserver.json" -o "$T/c5.json" --epochs 1 --width 4
 expect_exit 2 "$T/oracle_noparams.json: malformed (key 'params' not found)" "$VSSOFF" encode-roi "$clip/video.mp4" \
   -o "$T/x.mp4" --qp-map "$T/oracle_noparams.json" --segment 10
-expect_exit 2 "$T/seg_bad/manifest.json: malformed (key 'id' not found)" "$VSSOFF" evaluate "$T/seg_bad" "$clip" \
+expect_exit 2 "$T/seg_bad/manifest.json: missing field \"id\"" "$VSSOFF" evaluate "$T/seg_bad" "$clip" \
   -o "$T/x.json" --subset
 [ ! -e "$T/x.npy" ] && [ ! -e "$T/c5.json" ] && [ ! -e "$T/x.mp4" ] && [ ! -e "$T/x.json" ] && ok ||
   fail "a refused run wrote its output"

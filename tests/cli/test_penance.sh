@@ -279,7 +279,7 @@ m = json.load(open(sys.argv[1] + ".json"))
 m["sidecars"]["table"]["sha256"] = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
 json.dump(m, open(sys.argv[1] + ".json", "w"))
 PY
-expect_exit 2 "$T/badnum.csv: row 3, column \"segment\": not a number" "$VSSOFF" plan "$T/badnum.csv" -o "$T/dmg.csv" \
+expect_exit 2 "$T/badnum.csv: row 3, column \"segment\": not a whole number" "$VSSOFF" plan "$T/badnum.csv" -o "$T/dmg.csv" \
   --estimators "$T/est.json" --trace "$T/trace.csv"
 head -n 9 "$T/full.csv" > "$T/corrupt.csv.partial"
 sed -i '3s/^0,/x,/' "$T/corrupt.csv.partial"

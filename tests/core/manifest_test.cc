@@ -108,13 +108,45 @@ TEST(Manifest, NumbersTooLargeOrFloatsForIntegersAreInputErrors) {
   EXPECT_EQ(json_get<int>(m, "m", dir / "f.json"), 7);
 }
 
-// nlohmann's value("key", 0) casts a float to int with undefined behaviour; json_value checks.
+// nlohmann's value("key", 0) casts a float to int with undefined behaviour; json_get with a fallback checks.
 TEST(Manifest, OptionalIntegerFieldsAreCheckedLikeRequiredOnes) {
   const Json j = Json::parse(R"({"width": 1e30, "height": 72.0, "stride": -3.5})");
-  EXPECT_THROW(json_value(j, "width", 0, "card.json"), InputError);
-  EXPECT_THROW(json_value(j, "stride", 16, "card.json"), InputError);
-  EXPECT_EQ(json_value(j, "height", 0, "card.json"), 72);
-  EXPECT_EQ(json_value(j, "absent", 16, "card.json"), 16);
+  EXPECT_THROW(json_get(j, "width", "card.json", 0), InputError);
+  EXPECT_THROW(json_get(j, "stride", "card.json", 16), InputError);
+  EXPECT_EQ(json_get(j, "height", "card.json", 0), 72);
+  EXPECT_EQ(json_get(j, "absent", "card.json", 16), 16);
+}
+
+TEST(Manifest, IntegersMustFitTheirType) {
+  // Found reading the new fuzz targets' readers: nlohmann casts a float to an integer (undefined
+  // out of range, and 2^63 passed the old bound for int64) and wraps an integer that does not fit.
+  const Json j = Json::parse(R"({"big": 9223372036854775808.0, "wide": 4294967297, "neg": -1,
+                                 "u": 18446744073709551615, "flag": true, "a": [1, 2.0], "b": [1, 1e30]})");
+  EXPECT_THROW(json_get<int64_t>(j, "big", "f"), InputError);
+  EXPECT_THROW(json_get<int>(j, "wide", "f"), InputError);
+  EXPECT_EQ(json_get<int64_t>(j, "wide", "f"), 4294967297);
+  EXPECT_THROW(json_get<size_t>(j, "neg", "f"), InputError);
+  EXPECT_THROW(json_get<int64_t>(j, "u", "f"), InputError);
+  EXPECT_EQ(json_get<size_t>(j, "u", "f"), SIZE_MAX);
+  EXPECT_THROW(json_get<int>(j, "flag", "f"), InputError);
+  EXPECT_EQ(json_get<int>(j, "missing", "f", 3), 3);
+  EXPECT_EQ(json_array_as<int>(j["a"], "a", "f"), (std::vector<int>{1, 2}));
+  try {
+    json_array_as<int>(j["b"], "b", "f.json");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("f.json: b[1] must be an integer"), std::string::npos) << e.what();
+  }
+  // A version that does not fit an int is not read as the one it wraps to (4294967297 -> 1),
+  // nor a float sidecar size cast to an integer.
+  test::TempDir dir;
+  write_file_atomic(dir / "v.json", R"({"format": "vssoff.x", "version": 4294967297})", true);
+  EXPECT_THROW(read_manifest(dir / "v.json", "x", 1), InputError);
+  write_file_atomic(dir / "p.npy", "0123", false);
+  Json m = new_manifest("x", 1);
+  add_sidecar(m, "p", dir / "m.json", dir / "p.npy");
+  m["sidecars"]["p"]["bytes"] = 1e300;
+  EXPECT_THROW(sidecar_path(m, dir / "m.json", "p"), InputError);
 }
 
 }  // namespace

@@ -85,6 +85,31 @@ TEST(EvaluateSegmentation, MismatchesAreClearErrors) {
   EXPECT_THROW(evaluate_segmentation(o), InputError);
 }
 
+TEST(OpenLabelSet, ReadsTheLegendAndRefusesClassIdsThatAreNoLabelValue) {
+  // Found reading the code; the inputs are kept as seeds of the labels fuzz target
+  // (testdata/fuzz/labels/crash-id-*.json). A legend id of -1 wrapped to SIZE_MAX and was
+  // written past the end of the names, 4e12 ran out of memory, and 1e30 was cast to an
+  // integer (undefined).
+  test::TempDir dir;
+  write_labels(dir / "seg/labels", 1, 4, 4, truth);
+  auto manifest = [&](const std::string& id) {
+    write_file_atomic(dir / "seg/manifest.json",
+                      R"({"format": "vssoff.segmentation", "version": 1, "labels_pattern": "labels/%06d.png",
+                          "legend": [{"id": 0, "name": "road"}, {"id": )" +
+                          id + R"(, "name": "car"}]})",
+                      true);
+  };
+  manifest("5");
+  LabelSet set = open_label_set(dir / "seg");
+  ASSERT_EQ(set.class_names.size(), 6u);
+  EXPECT_EQ(set.class_names[5], "car");
+  EXPECT_EQ(set.files.size(), 1u);
+  for (const char* id : {"-1", "4000000000000", "1e30", "255", "\"5\""}) {
+    manifest(id);
+    EXPECT_THROW(open_label_set(dir / "seg"), InputError) << id;
+  }
+}
+
 // A palette PNG (PASCAL VOC style) written by hand: 4x1 pixels with indices 0 1 2 5 and a
 // palette whose colours are unrelated to the indices.
 TEST(EvaluateSegmentation, PaletteLabelImagesAreReadAsIndices) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "core/error.h"
 #include "hand_table.h"
@@ -217,6 +218,36 @@ TEST(ProfileTableRead, RefusesAShardOfATable) {
   test::write_hand_table(h, dir / "shard.csv");
   std::string msg = message_of([&] { read_profile_table(dir / "shard.csv"); });
   EXPECT_NE(msg.find("profile-merge"), std::string::npos) << msg;
+}
+
+TEST(ProfileTableRead, SegmentCountsAndKeysTheTableCannotHoldAreInputErrors) {
+  // Found reading the code; the inputs are kept as seeds of the profile fuzz target
+  // (testdata/fuzz/profile/crash-segments-*.bin). A segment count of -1 escaped as
+  // std::length_error, 10^15 ran out of memory before a row was read, and 1e300 (like a float
+  // qp or frame count in the CSV) was cast to an integer, undefined.
+  vssoff::test::TempDir dir;
+  test::write_file(dir / "video.mp4", "x");
+  test::HandTable h;
+  h.video = dir / "video.mp4";
+  test::write_hand_table(h, dir / "t.csv");
+  const Json good = Json::parse(std::ifstream(dir / "t.csv.json"));
+  for (const Json& segments : {Json(-1), Json(1000000000000000), Json(1e300), Json(7)}) {
+    Json m = good;
+    m["params"]["segments"] = segments;
+    write_json(dir / "t.csv.json", m);
+    const std::string msg = message_of([&] { read_profile_table(dir / "t.csv"); });
+    EXPECT_NE(msg.find("segments"), std::string::npos) << segments << ": " << msg;
+  }
+  write_json(dir / "t.csv.json", good);
+  std::ifstream in(dir / "t.csv");
+  std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  csv.replace(csv.find(",10,m0,"), 7, ",1e300,m0,");  // the first row's frames
+  test::write_file(dir / "t.csv", csv);
+  Json m = good;
+  m["sidecars"]["table"]["bytes"] = csv.size();
+  write_json(dir / "t.csv.json", m);
+  const std::string msg = message_of([&] { read_profile_table(dir / "t.csv"); });
+  EXPECT_NE(msg.find("\"frames\": not a whole number"), std::string::npos) << msg;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "core/error.h"
@@ -26,6 +27,18 @@ std::string merge_error(const std::vector<std::string>& tables, const std::strin
     return e.what();
   }
   return "(no InputError)";
+}
+
+// Rewrites a table's manifest with `edit`, and its CSV with `csv` when given (the size its
+// manifest records follows).
+void edit_table(const std::string& table, const std::function<void(Json&)>& edit, const std::string& csv = "") {
+  Json m = Json::parse(slurp(table + ".json"));
+  if (!csv.empty()) {
+    test::write_file(table, csv);
+    m["sidecars"]["table"]["bytes"] = csv.size();
+  }
+  edit(m);
+  test::write_file(table + ".json", m.dump());
 }
 
 class Shards : public ::testing::Test {
@@ -102,6 +115,37 @@ TEST_F(Shards, MergesVersion1ShardsAndRefusesNewerOnes) {
   std::string msg = merge_error({dir / "new0.csv", dir / "new1.csv"}, dir / "x.csv");
   EXPECT_NE(msg.find("version " + std::to_string(kProfileVersion + 1)), std::string::npos) << msg;
   EXPECT_NE(msg.find("(" + std::to_string(kProfileVersion) + ")"), std::string::npos) << msg;
+}
+
+TEST_F(Shards, AShardWithoutATimingMergesWithoutIt) {
+  // Found by fuzzing (testdata/fuzz/profile/crash-missing-ms-per-frame.bin): a model without
+  // "ms_per_frame" was read past the end of its JSON object (a use after free under ASan).
+  edit_table(dir / "s0.csv", [](Json& m) { m["params"]["models"][0].erase("ms_per_frame"); });
+  profile_merge({dir / "s0.csv", dir / "s1.csv", dir / "s2.csv"}, dir / "merged.csv", false);
+  Json m = Json::parse(slurp(dir / "merged.csv.json"));
+  EXPECT_DOUBLE_EQ(m["params"]["models"][0]["ms_per_frame"].get<double>(), 2.5);  // mean of s1's 2 and s2's 3
+  EXPECT_DOUBLE_EQ(m["params"]["models"][1]["ms_per_frame"].get<double>(), 2.0);
+}
+
+TEST_F(Shards, TablesWithOtherKeyColumnsOrOutOfRangeKeysAreInputErrors) {
+  // Found reading the merge's code: it sorts rows by the key columns' positions,
+  // so a table with other columns was read past the end of its rows, and a scale of 1e-400
+  // escaped std::stod as std::out_of_range (exit 3, not 2).
+  edit_table(
+      dir / "one.csv", [](Json&) {}, "segment,qp,scale\n0,26,1\n");
+  std::string msg = merge_error({dir / "one.csv"}, dir / "x.csv");
+  EXPECT_NE(msg.find("not a profile table"), std::string::npos) << msg;
+  std::string table = slurp(dir / "s0.csv");
+  table.replace(table.find(",26,0.5,"), 8, ",26,1e-400,");
+  edit_table(
+      dir / "s0.csv", [](Json&) {}, table);
+  msg = merge_error({dir / "s0.csv", dir / "s1.csv", dir / "s2.csv"}, dir / "x.csv");
+  EXPECT_NE(msg.find("scale"), std::string::npos) << msg;
+  table.replace(table.find(",1e-400,"), 8, ",0.5,").replace(table.find(",26,"), 4, ",99999999999,");
+  edit_table(
+      dir / "s0.csv", [](Json&) {}, table);
+  msg = merge_error({dir / "s0.csv", dir / "s1.csv", dir / "s2.csv"}, dir / "x.csv");
+  EXPECT_NE(msg.find("qp out of range"), std::string::npos) << msg;
 }
 
 TEST(ParseShard, AcceptsIOverNAndNamesWhatIsWrong) {
