@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "hand_table.h"
 #include "test_util.h"
 
@@ -244,7 +245,8 @@ TEST(ProfileTableRead, SegmentCountsAndKeysTheTableCannotHoldAreInputErrors) {
   csv.replace(csv.find(",10,m0,"), 7, ",1e300,m0,");  // the first row's frames
   test::write_file(dir / "t.csv", csv);
   Json m = good;
-  m["sidecars"]["table"]["bytes"] = csv.size();
+  m["sidecars"]["table"]["bytes"] = csv.size();  // the manifest edited to match the table
+  m["sidecars"]["table"]["sha256"] = sha256_file(dir / "t.csv");
   write_json(dir / "t.csv.json", m);
   const std::string msg = message_of([&] { read_profile_table(dir / "t.csv"); });
   EXPECT_NE(msg.find("\"frames\": not a whole number"), std::string::npos) << msg;
