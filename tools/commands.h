@@ -20,6 +20,12 @@
   X(train_estimators)      \
   X(plan)
 
+// The subcommands that run models (LibTorch, through the model plugin). They run with the
+// OpenMP wait policy of core/threads.h, set before the process's libraries initialise, so
+// main() needs the list before it parses the command line.
+#define VSSOFF_MODEL_COMMANDS \
+  "train-model", "segment", "accgrad", "train-cheap-model", "qpmap", "profile", "train-estimators", "plan"
+
 namespace vssoff::tools {
 #define VSSOFF_DECLARE_COMMAND(name) void setup_##name(CLI::App& app);
 VSSOFF_COMMANDS(VSSOFF_DECLARE_COMMAND)

@@ -3,14 +3,17 @@
 //   0 ok, 1 usage, 2 input or I/O, 3 runtime (see man/vssoff.1); SIGINT, SIGTERM and SIGHUP
 //   remove the unfinished outputs and end the process by the signal (130, 143, 129).
 #include <CLI/CLI.hpp>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <new>
 
 #include "app.h"
+#include "commands.h"
 #include "common.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/threads.h"
 
 namespace {
 
@@ -19,10 +22,30 @@ std::string current_subcommand(const CLI::App& app) {
   return "";
 }
 
+// The subcommand named on the command line, before parsing: the first word that is not an
+// option (nor --config's file name).
+bool runs_models(int argc, char** argv) {
+  static const char* const kModelCommands[] = {VSSOFF_MODEL_COMMANDS};
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0) {
+      ++i;
+      continue;
+    }
+    if (argv[i][0] == '-') continue;
+    for (const char* name : kModelCommands)
+      if (std::strcmp(argv[i], name) == 0) return true;
+    return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace vssoff;
+  // Before anything else: may re-execute this program once with the OpenMP wait policy set.
+  if (runs_models(argc, argv)) adopt_openmp_wait_policy(argv);
+  stop_idle_blas_threads();
   // First: an interrupt from here on removes the unfinished outputs (core/fs.h).
   install_interrupt_cleanup();
   tools::set_argv(argc, argv);

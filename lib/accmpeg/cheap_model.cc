@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/manifest.h"
 #include "core/plugin.h"
+#include "core/threads.h"
 #include "nn/model_card.h"
 #include "nn/runner.h"
 #include "nn/segnet.h"
@@ -80,7 +81,7 @@ torch::Tensor frame_tensor(const video::Frame& f) {  // [3,H,W] uint8 (a copy)
 }
 
 int set_threads(int threads) {
-  int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = resolve_threads(threads);
   torch::set_num_threads(n);
   return n;
 }

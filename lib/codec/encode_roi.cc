@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/manifest.h"
 #include "video/decoder.h"
 #include "video/muxer.h"
 #include "video/picture.h"
@@ -181,6 +182,7 @@ EncodeRoiResult encode_roi(const EncodeRoiOptions& opt) {
   video::H264Muxer::container_for(opt.output);
   if (!opt.recon.empty()) check_output_path(opt.recon, opt.force);
   if (!opt.heatmap.empty()) check_output_path(opt.heatmap, opt.force);
+  hash_input_in_background(opt.input);  // for the manifest, beside the encode
 
   std::optional<QpMap> map;
   if (!opt.qp_map.empty()) {

@@ -12,6 +12,7 @@ extern "C" {
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/threads.h"
 
 namespace vssoff::codec {
 namespace {
@@ -93,7 +94,8 @@ H264Encoder::H264Encoder(int width, int height, video::Rational fps, const Encod
   p.i_timebase_num = fps.den;
   p.i_timebase_den = fps.num;
   p.b_vfr_input = 0;
-  p.i_threads = o.threads == 0 ? X264_THREADS_AUTO : o.threads;
+  // The budget by x264's own automatic rule (1.5 threads a core, 2 with sliced threads).
+  p.i_threads = o.threads > 0 ? o.threads : thread_budget() * (p.b_sliced_threads ? 2 : 3) / 2;
   p.b_deterministic = 1;
   p.i_keyint_max = o.gop_frames;
   p.i_keyint_min = o.gop_frames;

@@ -2,7 +2,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <type_traits>
 #include <utility>
@@ -18,7 +20,46 @@ namespace {
 std::mutex g_mutex;
 std::string g_command;
 std::vector<std::string> g_argv;
+
+// Hashes started by hash_input_in_background, with the file's size and time when started.
+struct PendingHash {
+  uintmax_t bytes;
+  fs::file_time_type mtime;
+  std::shared_future<std::string> sha256;
+};
+std::map<std::string, PendingHash> g_hashes;  // guarded by g_mutex
+
+std::string input_sha256(const std::string& path) {
+  std::error_code ec, key_ec;
+  uintmax_t bytes = fs::file_size(path, ec);
+  fs::file_time_type mtime = fs::last_write_time(path, ec);
+  std::shared_future<std::string> pending;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_hashes.find(fs::absolute(path, key_ec).lexically_normal().string());
+    if (it != g_hashes.end() && !ec && it->second.bytes == bytes && it->second.mtime == mtime)
+      pending = it->second.sha256;
+  }
+  if (pending.valid()) {
+    try {
+      return pending.get();
+    } catch (const std::exception&) {  // hashed again below, for the error of this moment
+    }
+  }
+  return sha256_file(path);
+}
 }  // namespace
+
+void hash_input_in_background(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return;
+  PendingHash h{fs::file_size(path, ec), fs::last_write_time(path, ec), {}};
+  if (ec) return;
+  h.sha256 = std::async(std::launch::async, [path] { return sha256_file(path); }).share();
+  std::string key = fs::absolute(path, ec).lexically_normal().string();
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_hashes[key] = std::move(h);
+}
 
 void set_invocation(const std::string& command, const std::vector<std::string>& argv) {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -47,7 +88,7 @@ void add_input(Json& manifest, const std::string& role, const std::string& path)
   std::error_code ec;
   if (fs::is_regular_file(path, ec)) {
     entry["bytes"] = file_size(path);
-    entry["sha256"] = sha256_file(path);
+    entry["sha256"] = input_sha256(path);
   }
   manifest["inputs"].push_back(entry);
 }

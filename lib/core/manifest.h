@@ -34,6 +34,12 @@ Json new_manifest(const std::string& kind, int version);
 // Appends {"role", "path", "bytes", "sha256"} to "inputs".
 void add_input(Json& manifest, const std::string& role, const std::string& path);
 
+// Starts hashing an input on a background thread, so that the hash of a large video costs
+// no wall time next to the work that reads it (hashing a 100 MB .y4m takes 0.08 s; the
+// whole like-for-like encode about 0.7 s). add_input then takes the result, if the file's
+// size and modification time are unchanged; otherwise it hashes again.
+void hash_input_in_background(const std::string& path);
+
 // Records a large payload file. `sidecar_path` is stored relative to the manifest's directory.
 void add_sidecar(Json& manifest, const std::string& name, const std::string& manifest_path,
                  const std::string& sidecar_path);

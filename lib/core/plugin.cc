@@ -56,7 +56,12 @@ void load_plugin(Registry& r) {
       tried += "\n  " + path + " (" + dlerror() + ")";
       continue;
     }
-    log_debug("loaded ", path);
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    const char* spin = std::getenv("GOMP_SPINCOUNT");
+    log_debug("loaded ", path, "; OpenMP waiting: ",
+              policy ? cat("OMP_WAIT_POLICY=", policy)
+              : spin ? cat("GOMP_SPINCOUNT=", spin)
+                     : "libgomp's default");
     return;
   }
   r.load_error = cat("cannot load the model plugin libvssoff_nn.so; tried:", tried);

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/threads.h"
 
 namespace fs = std::filesystem;
 
@@ -143,9 +144,7 @@ void ModelRunner::load(const RunnerOptions& options) {
   options.check();
   route_torch_warnings();
   options_ = options;
-  const int threads =
-      options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(threads);
+  at::set_num_threads(resolve_threads(options.threads));
   const bool cuda = torch::cuda::is_available();
   check<UsageError>(options.device != "cuda" || cuda,
                     "device cuda: this LibTorch sees no CUDA device (built without CUDA, or no GPU); use cpu");

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/manifest.h"
 #include "core/npy.h"
 #include "core/plugin.h"
 #include "video/picture.h"
@@ -49,6 +50,7 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   opt.check();
   auto t0 = std::chrono::steady_clock::now();
   AtomicOutput dir(opt.output_dir, opt.force, /*is_dir=*/true);
+  hash_input_in_background(opt.input);  // for the manifest, beside the inference
   const std::string tmp = dir.temp_path();
   make_directories(tmp + "/labels");
   if (opt.segmenter.confidence_map) make_directories(tmp + "/confidence");

@@ -13,6 +13,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/plugin.h"
+#include "core/threads.h"
 #include "nn/model_card.h"
 #include "nn/segnet.h"
 #include "synth/scene.h"
@@ -189,7 +190,7 @@ TrainResult train_model(const TrainOptions& opt) {
   } else {
     check_input_file(ckpt, "checkpoint");
   }
-  int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = resolve_threads(opt.threads);
   torch::set_num_threads(threads);
   torch::manual_seed(opt.seed);
 

@@ -10,6 +10,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/plugin.h"
+#include "core/threads.h"
 #include "video/reader.h"
 #include "video/scaler.h"
 
@@ -37,7 +38,7 @@ struct BitrateNetImpl : torch::nn::Module {
 TORCH_MODULE(BitrateNet);
 
 void set_threads(int threads) {
-  torch::set_num_threads(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  torch::set_num_threads(resolve_threads(threads));
 }
 
 torch::Tensor images(const BitrateSamples& s) {

@@ -27,16 +27,21 @@ void FramePrefetcher::run() {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return stop_ || queue_.size() < capacity_; });
         if (stop_) break;
+        if (!spare_.empty()) {  // decode into a buffer the caller gave back: no allocation
+          f = std::move(spare_.back());
+          spare_.pop_back();
+        }
       }
       if (!reader_->read(&f) || (end >= 0 && f.index >= end)) break;
-      if (range_.contains(f.index)) {
+      const int64_t index = f.index;
+      if (range_.contains(index)) {
         std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_back(f);
+        queue_.push_back(std::move(f));
         cv_.notify_all();
       }
       // Stop at the range's last frame: reading one more would reach the end of a stream
       // that holds exactly the frames asked for, and report a short stream that is not.
-      if (end >= 0 && f.index + 1 >= end) break;
+      if (end >= 0 && index + 1 >= end) break;
     }
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -51,6 +56,7 @@ bool FramePrefetcher::next(Frame* frame) {
   std::unique_lock<std::mutex> lock(mutex_);
   cv_.wait(lock, [&] { return !queue_.empty() || done_; });
   if (!queue_.empty()) {
+    if (!frame->data.empty() && spare_.size() < capacity_) spare_.push_back(std::move(*frame));
     *frame = std::move(queue_.front());
     queue_.pop_front();
     cv_.notify_all();

@@ -7,6 +7,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "video/frame_range.h"
 #include "video/reader.h"
@@ -19,7 +20,9 @@ class FramePrefetcher {
   // frame_range.h); the reader is seeked to range.start first. UsageError on a bad range.
   FramePrefetcher(std::unique_ptr<VideoReader> reader, size_t capacity, FrameRange range = {});
   ~FramePrefetcher();
-  // Next frame; false at the end. Rethrows a reader error on the caller's thread.
+  // Next frame; false at the end. Rethrows a reader error on the caller's thread. The
+  // frame's previous buffer is taken back and decoded into again, so a caller that reuses
+  // one Frame costs no allocation per frame.
   bool next(Frame* frame);
 
  private:
@@ -28,6 +31,7 @@ class FramePrefetcher {
   size_t capacity_;
   FrameRange range_;
   std::deque<Frame> queue_;
+  std::vector<Frame> spare_;  // buffers given back by next()
   bool done_ = false, stop_ = false;
   std::exception_ptr error_;
   std::mutex mutex_;

@@ -11,6 +11,7 @@ extern "C" {
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/threads.h"
 #include "video/ffmpeg_util.h"
 #include "video/scaler.h"
 
@@ -73,7 +74,7 @@ struct VideoReader::Impl {
     dec = avcodec_alloc_context3(codec);
     check<RuntimeError>(dec != nullptr, "out of memory opening ", path);
     avcodec_parameters_to_context(dec, st->codecpar);
-    dec->thread_count = opt.threads;
+    dec->thread_count = resolve_threads(opt.threads);
     // FFmpeg's H.264 decoder (5.1) exports a picture's QP table when it selects the picture
     // for output, which with frame threads can be while another thread is still decoding
     // it: the QPs of reordered (B-frame) streams came out wrong, differently on each run.

@@ -1,0 +1,42 @@
+// The thread budget: how many threads vssoff's components start, from one number.
+//
+// Every component that runs threads sizes itself from thread_budget(): LibTorch's intra-op
+// (OpenMP) pool, x264's frame threads (1.5 per core, x264's own rule), the FFmpeg decoder.
+// The budget is VSSOFF_THREADS when set, else the CPUs this process may run on (its affinity
+// mask: taskset, cpusets), not the machine's core count. A subcommand's --threads overrides
+// it for that subcommand's main stage.
+//
+// OpenMP waiting. libgomp's workers spin for 300000 iterations after each parallel region
+// before they sleep. Alone on the cores that is free; beside another busy process it burns
+// the other's time slices, and two `segment` runs started together took 5.4x as long as one
+// after the other. A subcommand that runs models therefore runs with GOMP_SPINCOUNT=10000
+// (spin briefly, then sleep), unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT. libgomp
+// reads its environment once, when it is loaded, before main (FFmpeg's libswresample pulls it
+// in through libsoxr), so the setting is made by re-executing the process once with the
+// variable set. scripts/bench/b12_colocation.sh measures the effect.
+#pragma once
+
+namespace vssoff {
+
+// Threads a component may start: VSSOFF_THREADS if set (UsageError unless 1..256), else
+// the CPUs in this process's affinity mask (at least 1).
+int thread_budget();
+
+// requested > 0 ? requested : thread_budget().
+int resolve_threads(int requested);
+
+// The GOMP_SPINCOUNT this process sets for subcommands that run models.
+constexpr const char* kGompSpinCount = "10000";
+
+// OpenBLAS (the BLAS that OpenCV and LibTorch link) starts a worker per core when it is
+// loaded, and each spins for about 0.1 s of CPU before it sleeps: in every process, beside
+// the work. This ends those workers; a later BLAS call starts them again. Without OpenBLAS
+// (another libblas alternative) it does nothing.
+void stop_idle_blas_threads();
+
+// For a subcommand that runs models: unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set,
+// sets GOMP_SPINCOUNT and re-executes this program with the same arguments (returns only if
+// no re-execution was needed or it failed, which is logged at debug level).
+void adopt_openmp_wait_policy(char** argv);
+
+}  // namespace vssoff
