@@ -13,6 +13,7 @@
 #include "common.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/manifest.h"
 #include "core/threads.h"
 
 namespace {
@@ -41,7 +42,7 @@ bool runs_models(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_command(int argc, char** argv) {
   using namespace vssoff;
   // Before anything else: may re-execute this program once with the OpenMP wait policy set.
   if (runs_models(argc, argv)) adopt_openmp_wait_policy(argv);
@@ -73,4 +74,10 @@ int main(int argc, char** argv) {
     return static_cast<int>(ExitCode::kRuntime);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  const int code = run_command(argc, argv);
+  vssoff::wait_for_background_hashes();  // before the libraries tear down (core/manifest.h)
+  return code;
 }

@@ -21,6 +21,7 @@
 #include "core/threads.h"
 #include "nn/model_card.h"
 #include "nn/runner.h"
+#include "nn/script_source.h"
 #include "nn/segnet.h"
 #include "video/prefetch.h"
 #include "video/reader.h"
@@ -364,28 +365,29 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   nn::RunnerOptions runner_options;
   runner_options.threads = opt.threads;
   nn::ModelRunner net(card, runner_options);
+  check<UsageError>(opt.sample.empty() || opt.segment_frames >= 1, "sampling by segment needs segment_frames >= 1");
+  if (!opt.sample.empty()) sampled_frames(0, opt.segment_frames, opt.sample);  // checks the rule's name
   video::ReaderOptions ro;
   ro.format = video::PixelFormat::kRgb24;
+  ro.strict_frame_count = opt.strict_length;
   auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
   ImportanceResult r;
   r.width = reader->info().width;
   r.height = reader->info().height;
   r.rows = (r.height + kMacroblock - 1) / kMacroblock;
   r.cols = (r.width + kMacroblock - 1) / kMacroblock;
-  const int64_t total = opt.frames.empty() ? reader->info().frame_count : static_cast<int64_t>(opt.frames.size());
+  const int64_t header_frames = reader->info().frame_count;
+  const int64_t total =
+      !opt.sample.empty()
+          ? (header_frames > 0 ? int64_t(sampled_frames(header_frames, opt.segment_frames, opt.sample).size()) : -1)
+      : opt.frames.empty() ? header_frames
+                           : static_cast<int64_t>(opt.frames.size());
   video::FrameRange range;  // all frames up to the last one asked for
-  if (!opt.frames.empty()) range.count = opt.frames.back() + 1;
+  if (opt.sample.empty() && !opt.frames.empty()) range.count = opt.frames.back() + 1;
   video::FramePrefetcher frames(std::move(reader), 4, range);
   Progress progress("scored", total);
   torch::InferenceMode guard;
-  size_t next = 0;
-  video::Frame f;
-  while (frames.next(&f)) {
-    if (!opt.frames.empty()) {
-      if (next >= opt.frames.size()) break;
-      if (f.index != opt.frames[next]) continue;
-      ++next;
-    }
+  auto score = [&](video::Frame& f) {
     auto tm = std::chrono::steady_clock::now();
     torch::Tensor x = torch::from_blob(f.plane(0), {1, f.height, f.width, 3}, torch::kUInt8)
                           .permute({0, 3, 1, 2})
@@ -404,7 +406,34 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
     r.importance.insert(r.importance.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
     r.frames.push_back(f.index);
     progress.update(static_cast<int64_t>(r.frames.size()));
+  };
+  // The sampling rule, for a frame and whether it is the video's last (sampled_frames'
+  // rule: "ends" takes a segment's first and last frame, a short last segment's too).
+  auto sampled = [&](int64_t index, bool last) {
+    const int64_t k = index % opt.segment_frames;
+    if (opt.sample == "all") return true;
+    if (k == 0) return true;
+    return opt.sample == "ends" && (k == opt.segment_frames - 1 || last);
+  };
+  size_t next = 0;
+  video::Frame f, pending;
+  bool have_pending = false;
+  while (frames.next(&f)) {
+    ++r.frames_decoded;
+    if (!opt.sample.empty()) {  // decide on the frame before, now that it is known not to be the last
+      if (have_pending && sampled(pending.index, false)) score(pending);
+      std::swap(f, pending);
+      have_pending = true;
+      continue;
+    }
+    if (!opt.frames.empty()) {
+      if (next >= opt.frames.size()) break;
+      if (f.index != opt.frames[next]) continue;
+      ++next;
+    }
+    score(f);
   }
+  if (have_pending && sampled(pending.index, true)) score(pending);
   progress.finish();
   check<InputError>(opt.frames.empty() || next == opt.frames.size(), opt.input, ": ended before frame ",
                     opt.frames.empty() ? 0 : opt.frames[std::min(next, opt.frames.size() - 1)]);
@@ -416,10 +445,20 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
 
 namespace {
 
+// CheapNetImpl::forward in TorchScript, for the optimised inference path (nn/runner.h).
+std::string cheapnet_script(int w) {
+  using namespace nn::script;
+  std::string y = stem("x", "stem", 2);
+  const int in[] = {w, 2 * w, 4 * w, 8 * w, 8 * w}, stride[] = {2, 2, 2, 1, 1};
+  for (int i = 0; i < 5; ++i) y = dsconv(y, cat("body.", i), in[i], stride[i]);
+  return cat("def forward(self, x):\n    return ", conv(y, "head", 1, 0, 1, true), "\n");
+}
+
 std::unique_ptr<nn::LoadedModel> load_cheapnet(const nn::ModelCard& card) {
   const int width = json_get<int>(card.arch_params, "width", card.card_path, 0);
   check<InputError>(width >= 2 && width <= 64, card.card_path, ": cheapnet needs arch_params.width in [2, 64]");
-  return nn::load_module(CheapNet(width, card.arch_params.value("log_importance", false) ? 3 : 2), card);
+  return nn::load_module(CheapNet(width, card.arch_params.value("log_importance", false) ? 3 : 2), card,
+                         cheapnet_script(width));
 }
 
 }  // namespace

@@ -56,10 +56,17 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& options);
 struct ImportanceOptions {
   std::string input, model;     // video; cheap model card
   std::vector<int64_t> frames;  // frame indices to run on (ascending); empty = all
+  // Instead of `frames`: the frames qp_maps.h's sampled_frames(total, segment_frames, sample)
+  // would pick, chosen while decoding (the total is known at the end), so the video is
+  // decoded once.
+  std::string sample;
+  int segment_frames = 0;
+  bool strict_length = false;  // the reader's strict_frame_count
   int threads = 0;
 };
 struct ImportanceResult {
   std::vector<int64_t> frames;  // indices run
+  int64_t frames_decoded = 0;   // how many frames the video decoded to (with `sample`: all)
   int rows = 0, cols = 0, width = 0, height = 0;
   std::vector<float> importance;  // [frames x rows x cols]
   std::vector<float> relative;    // the same shape: predicted gradient / frame mean (empty for older models)

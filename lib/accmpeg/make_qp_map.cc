@@ -65,15 +65,20 @@ MakeQpMapResult make_qp_map(const MakeQpMapOptions& opt) {
   count_ro.format = video::PixelFormat::kGray8;
   video::VideoReader reader(opt.input, count_ro);
   const int width = reader.info().width, height = reader.info().height;
+  // The cheap model decodes the video anyway and counts its frames; the other sources
+  // count them here.
   int64_t total = 0;
-  for (video::Frame f; reader.read(&f);) ++total;
+  if (opt.cheap_model.empty())
+    for (video::Frame f; reader.read(&f);) ++total;
   const bool heatmaps = !opt.heatmap.empty() || !opt.importance_heatmap.empty();
-  if (heatmaps) {
+  auto check_heatmap_segment = [&] {
+    if (!heatmaps) return;
     const int64_t segments = (total + params.segment_frames - 1) / params.segment_frames;
     check<UsageError>(opt.heatmap_segment < segments, "heatmap segment must be in [0, ", segments - 1, "] (got ",
                       opt.heatmap_segment, "): ", opt.input, " has ", segments, " segments of ", params.segment_frames,
                       " frames");
-  }
+  };
+  if (opt.cheap_model.empty()) check_heatmap_segment();
 
   Json extra = {{"accmpeg", params.to_json()}};
   extra["inputs"] = Json::array();
@@ -98,9 +103,13 @@ MakeQpMapResult make_qp_map(const MakeQpMapOptions& opt) {
     ImportanceOptions io;
     io.input = opt.input;
     io.model = opt.cheap_model;
-    io.frames = sampled_frames(total, params.segment_frames, opt.sample);
+    io.sample = opt.sample;
+    io.segment_frames = params.segment_frames;
+    io.strict_length = opt.strict_length;
     io.threads = opt.threads;
     ImportanceResult r = VSSOFF_PLUGIN_CALL(vssoff::accmpeg::predict_importance)(io);
+    total = r.frames_decoded;
+    check_heatmap_segment();
     // A graded map needs how much each macroblock matters: the model's log-importance channel.
     check<InputError>(
         params.graded == 0 || !r.relative.empty(), opt.cheap_model,

@@ -1,6 +1,7 @@
 #include "core/manifest.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <limits>
@@ -49,6 +50,15 @@ std::string input_sha256(const std::string& path) {
   return sha256_file(path);
 }
 }  // namespace
+
+void wait_for_background_hashes() {
+  std::vector<std::shared_future<std::string>> pending;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    for (auto& [path, h] : g_hashes) pending.push_back(h.sha256);
+  }
+  for (auto& f : pending) f.wait();
+}
 
 void hash_input_in_background(const std::string& path) {
   std::error_code ec;

@@ -39,6 +39,9 @@ void add_input(Json& manifest, const std::string& role, const std::string& path)
 // whole like-for-like encode about 0.7 s). add_input then takes the result, if the file's
 // size and modification time are unchanged; otherwise it hashes again.
 void hash_input_in_background(const std::string& path);
+// Waits for every hash started so. A program calls it before it returns from main (a hash
+// still running while the libraries tear down at exit would crash in OpenSSL).
+void wait_for_background_hashes();
 
 // Records a large payload file. `sidecar_path` is stored relative to the manifest's directory.
 void add_sidecar(Json& manifest, const std::string& name, const std::string& manifest_path,

@@ -39,13 +39,16 @@ class ScriptModel : public LoadedModel {
   void optimise_for_inference() override {
     try {
       module_ = torch::jit::optimize_for_inference(module_);
+      optimised_ = true;
     } catch (const std::exception& e) {
       log_debug("optimize_for_inference failed, running unfrozen: ", e.what());
     }
   }
+  bool optimised() const override { return optimised_; }
 
  private:
   torch::jit::Module module_;
+  bool optimised_ = false;
 };
 
 std::unique_ptr<LoadedModel> load_torchscript(const ModelCard& card) {
@@ -132,6 +135,25 @@ std::string joined(const std::vector<std::string>& names) {
 }
 }  // namespace
 
+torch::jit::Module script_for_inference(const torch::nn::Module& module, const std::string& forward_source) {
+  torch::jit::Module m("vssoff_builtin");
+  auto attribute = [](const std::string& dotted) {
+    std::string a = dotted;
+    std::replace(a.begin(), a.end(), '.', '_');
+    return a;
+  };
+  for (const auto& p : module.named_parameters()) m.register_parameter(attribute(p.key()), p.value().detach(), false);
+  for (const auto& b : module.named_buffers()) m.register_buffer(attribute(b.key()), b.value());
+  m.register_attribute("training", c10::BoolType::get(), false);
+  try {
+    m.define(forward_source);
+  } catch (const c10::Error& e) {
+    throw RuntimeError(cat("the TorchScript form of a built-in model does not compile: ", e.what_without_backtrace()));
+  }
+  m.eval();
+  return torch::jit::optimize_for_inference(m);
+}
+
 ModelRunner::ModelRunner(const std::string& model, const RunnerOptions& options) : card_(card_for(model)) {
   load(options);
 }
@@ -177,6 +199,7 @@ void ModelRunner::load(const RunnerOptions& options) {
 ModelCard& ModelRunner::card() { return card_; }
 const RunnerOptions& ModelRunner::options() const { return options_; }
 bool ModelRunner::using_bf16() const { return bf16_; }
+bool ModelRunner::optimised() const { return model_->optimised(); }
 torch::Device ModelRunner::device() const { return device_; }
 
 torch::IValue ModelRunner::forward(const torch::Tensor& x) { return model_->forward(x); }

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/manifest.h"
 #include "nn/runner.h"
+#include "nn/script_source.h"
 
 namespace vssoff::nn {
 namespace {
@@ -73,11 +74,30 @@ double SegNetImpl::gflops(int h, int w) const {
 namespace vssoff::nn {
 namespace {
 
+// SegNetImpl::forward in TorchScript, for the optimised inference path (nn/runner.h).
+std::string segnet_script(int w) {
+  using namespace script;
+  std::string f4 = dsconv(dsconv(stem("x", "stem", 2), "stage4.0", w, 2), "stage4.1", 2 * w, 1);
+  std::string f16 = dsconv(
+      dsconv(dsconv(dsconv(dsconv(dsconv("f4", "stage8.0", 2 * w, 2), "stage8.1", 4 * w, 1), "stage16.0", 4 * w, 2),
+                    "stage16.1", 8 * w, 1),
+             "stage16.2", 8 * w, 1),
+      "stage16.3", 8 * w, 1);
+  return cat("def forward(self, x):\n",  //
+             "    f4 = ", f4, "\n",      //
+             "    f16 = ", f16, "\n",    //
+             "    up = torch.upsample_bilinear2d(f16, [f4.size(2), f4.size(3)], False, None, None)\n", "    y = ",
+             dsconv(cat("torch.cat([up, ", script::conv("f4", "lateral", 1, 0, 1, true), "], 1)"), "fuse", 10 * w, 1),
+             "\n",                                                        //
+             "    y = ", script::conv("y", "head", 1, 0, 1, true), "\n",  //
+             "    return torch.upsample_bilinear2d(y, [x.size(2), x.size(3)], False, None, None)\n");
+}
+
 std::unique_ptr<LoadedModel> load_segnet(const ModelCard& card) {
   const int width = json_get<int>(card.arch_params, "width", card.card_path, 0);
   check<InputError>(width >= 4 && width <= 256, card.card_path, ": segnet needs arch_params.width in [4, 256]");
   check<InputError>(!card.classes.empty(), card.card_path, ": segnet needs its classes");
-  return load_module(SegNet(width, static_cast<int>(card.classes.size())), card);
+  return load_module(SegNet(width, static_cast<int>(card.classes.size())), card, segnet_script(width));
 }
 
 }  // namespace

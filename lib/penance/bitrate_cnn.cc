@@ -37,9 +37,7 @@ struct BitrateNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(BitrateNet);
 
-void set_threads(int threads) {
-  torch::set_num_threads(resolve_threads(threads));
-}
+void set_threads(int threads) { torch::set_num_threads(resolve_threads(threads)); }
 
 torch::Tensor images(const BitrateSamples& s) {
   return torch::from_blob(const_cast<float*>(s.images.data()), {s.n, 2, kCnnHeight, kCnnWidth}).clone();

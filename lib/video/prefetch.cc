@@ -17,10 +17,28 @@ FramePrefetcher::~FramePrefetcher() {
   thread_.join();
 }
 
+bool FramePrefetcher::read_selected(Frame* f) {
+  if (!started_) {
+    started_ = true;
+    if (range_.start > 0) reader_->seek(range_.start);
+  }
+  const int64_t end = range_.end();
+  while (!ended_) {
+    if (!reader_->read(f) || (end >= 0 && f->index >= end)) {
+      ended_ = true;
+      return false;
+    }
+    const int64_t index = f->index;
+    // Stop at the range's last frame: reading one more would reach the end of a stream
+    // that holds exactly the frames asked for, and report a short stream that is not.
+    if (end >= 0 && index + 1 >= end) ended_ = true;
+    if (range_.contains(index)) return true;
+  }
+  return false;
+}
+
 void FramePrefetcher::run() {
   try {
-    if (range_.start > 0) reader_->seek(range_.start);
-    const int64_t end = range_.end();
     Frame f;
     while (true) {
       {
@@ -32,16 +50,10 @@ void FramePrefetcher::run() {
           spare_.pop_back();
         }
       }
-      if (!reader_->read(&f) || (end >= 0 && f.index >= end)) break;
-      const int64_t index = f.index;
-      if (range_.contains(index)) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_back(std::move(f));
-        cv_.notify_all();
-      }
-      // Stop at the range's last frame: reading one more would reach the end of a stream
-      // that holds exactly the frames asked for, and report a short stream that is not.
-      if (end >= 0 && index + 1 >= end) break;
+      if (!read_selected(&f)) break;
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(std::move(f));
+      cv_.notify_all();
     }
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);

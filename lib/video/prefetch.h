@@ -27,12 +27,14 @@ class FramePrefetcher {
 
  private:
   void run();
+  bool read_selected(Frame* f);  // the next frame the range selects; false at its end
   std::unique_ptr<VideoReader> reader_;
   size_t capacity_;
   FrameRange range_;
   std::deque<Frame> queue_;
   std::vector<Frame> spare_;  // buffers given back by next()
   bool done_ = false, stop_ = false;
+  bool started_ = false, ended_ = false;  // the reading thread's own
   std::exception_ptr error_;
   std::mutex mutex_;
   std::condition_variable cv_;

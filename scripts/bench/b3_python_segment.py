@@ -1,5 +1,6 @@
 """B3 reference: what a user would otherwise run. Segments a video with a TorchScript model in
-Debian's python3-torch (eager, inference mode), decoding with OpenCV, and does the same per-frame
+Debian's python3-torch (frozen and optimised with torch.jit.optimize_for_inference, as vssoff
+does, inference mode), decoding with OpenCV, and does the same per-frame
 work as `vssoff segment`: resize to the stride, normalise, forward, logits back to the frame
 size, softmax statistics, label PNG.
 
@@ -14,7 +15,8 @@ video, model_path, out, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys
 torch.set_num_threads(threads)
 cv2.setNumThreads(1)
 os.makedirs(out, exist_ok=True)
-model = torch.jit.load(model_path).eval()
+# Frozen, batch norm folded into the convolutions: the stronger reference.
+model = torch.jit.optimize_for_inference(torch.jit.load(model_path).eval())
 mean = torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1)
 std = torch.tensor([0.25, 0.25, 0.25]).view(1, 3, 1, 1)
 cap = cv2.VideoCapture(video)

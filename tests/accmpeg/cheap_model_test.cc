@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/manifest.h"
 #include "core/npy.h"
+#include "nn/runner.h"
 #include "test_util.h"
 #include "video/reader.h"
 
@@ -101,6 +102,25 @@ TEST_F(CheapModel, LearnsThatBrightMacroblocksMatterOnHeldOutFrames) {
   for (float p : r.importance) EXPECT_TRUE(p >= 0 && p <= 1) << p;
   EXPECT_NEAR(auc_on(r, grad, 12), t.val_auc, 0.02);
   EXPECT_THROW(train_cheap_model(options()), InputError);  // exists, no force
+}
+
+// The shipped cheap model runs through cheapnet's TorchScript form (frozen, batch norm
+// folded): the same outputs as the eager C++ module, which a differentiable runner keeps.
+TEST(CheapNetRunner, TorchScriptFormGivesTheEagerOutputs) {
+  const std::string model = std::string(VSSOFF_SOURCE_DIR) + "/models/accmpeg-cheap-w24.json";
+  nn::RunnerOptions fast, eager;
+  fast.threads = eager.threads = 2;
+  eager.differentiable = true;
+  nn::ModelRunner a(model, fast), b(model, eager);
+  EXPECT_TRUE(a.optimised());
+  EXPECT_FALSE(b.optimised());
+  torch::manual_seed(4);
+  torch::Tensor x = torch::rand({1, 3, 96, 160});
+  torch::NoGradGuard no_grad;
+  torch::Tensor ya = nn::dense_output(a.forward_frames(x, false), 1, "a");
+  torch::Tensor yb = nn::dense_output(b.forward_frames(x, false), 1, "b");
+  ASSERT_EQ(ya.sizes(), yb.sizes());
+  EXPECT_LT((ya - yb).abs().max().item<float>(), 1e-3f * std::max(1.0f, yb.abs().max().item<float>()));
 }
 
 }  // namespace

@@ -32,6 +32,26 @@ TEST(Manifest, RoundTripWithProducerInputsAndSidecars) {
   EXPECT_EQ(sidecar_path(r, dir / "thing.json", "payload"), dir / "payload.npy");
 }
 
+// A hash started in the background is the file's; a file changed after it started (another
+// size or time) is hashed again, so the manifest never records stale bytes.
+TEST(Manifest, BackgroundHashesAreUsedOnlyForTheUnchangedFile) {
+  test::TempDir dir;
+  const std::string in = dir / "in.bin";
+  write_file_atomic(in, std::string(1 << 20, 'a'), false);
+  hash_input_in_background(in);
+  Json m = new_manifest("thing", 1);
+  add_input(m, "video", in);
+  EXPECT_EQ(m["inputs"][0]["sha256"], sha256_file(in));
+
+  hash_input_in_background(in);
+  write_file_atomic(in, "changed", true);  // another size and time than when hashing began
+  Json m2 = new_manifest("thing", 1);
+  add_input(m2, "video", in);
+  EXPECT_EQ(m2["inputs"][0]["bytes"], 7);
+  EXPECT_EQ(m2["inputs"][0]["sha256"], sha256_file(in));
+  EXPECT_NE(m2["inputs"][0]["sha256"], m["inputs"][0]["sha256"]);
+}
+
 TEST(Manifest, RejectsOtherKindsAndNewerVersionsNamingBoth) {
   test::TempDir dir;
   write_manifest(dir / "a.json", new_manifest("qpmap", 3), false);

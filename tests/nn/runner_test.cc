@@ -141,5 +141,25 @@ TEST_F(RunnerTest, DifferentiableRunnerPassesGradientsToTheInputOnly) {
   EXPECT_FLOAT_EQ(x.grad()[0][1][2][3].item<float>(), 2.0f);  // d(2x)/dx with mean 0, std 1
 }
 
+// The built-in segnet runs through its TorchScript form (frozen, batch norm folded): the
+// same logits as the eager C++ module, which a differentiable runner keeps.
+TEST(BuiltInRunner, SegnetsTorchScriptFormGivesTheEagerLogits) {
+  for (const char* name : {"segnet-tiny", "segnet-w10"}) {
+    const std::string model = std::string(VSSOFF_SOURCE_DIR) + "/models/" + name + ".json";
+    RunnerOptions fast, eager;
+    fast.threads = eager.threads = 2;
+    eager.differentiable = true;
+    ModelRunner a(model, fast), b(model, eager);
+    EXPECT_TRUE(a.optimised()) << name;
+    EXPECT_FALSE(b.optimised()) << name;
+    torch::manual_seed(3);
+    torch::Tensor x = torch::rand({2, 3, 72, 120});
+    torch::NoGradGuard no_grad;
+    torch::Tensor ya = dense_output(a.forward_frames(x), 2, name), yb = dense_output(b.forward_frames(x), 2, name);
+    ASSERT_EQ(ya.sizes(), yb.sizes()) << name;
+    EXPECT_LT((ya - yb).abs().max().item<float>(), 1e-3f * std::max(1.0f, yb.abs().max().item<float>())) << name;
+  }
+}
+
 }  // namespace
 }  // namespace vssoff::nn
