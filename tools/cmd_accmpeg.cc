@@ -34,7 +34,7 @@ void setup_accgrad(CLI::App& app) {
   sub->add_option("--frames", opt->frames, "Number of frames from --start (-1 = to the end)")->capture_default_str();
   sub->add_option("--every", opt->every, "Differentiate every k-th frame, counting from --start")
       ->capture_default_str();
-  sub->add_option("--threads", opt->threads, "Threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Threads (0 = the thread budget)")->capture_default_str();
   sub->add_option("--heatmap", opt->heatmap, "Write a PNG of the first sampled frame's gradients");
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }
@@ -63,7 +63,7 @@ void setup_train_cheap_model(CLI::App& app) {
   sub->add_option("--val-share", opt->val_share, "Last share of each clip's frames held out for validation")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "Seed")->capture_default_str();
-  sub->add_option("--threads", opt->threads, "Threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Threads (0 = the thread budget)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite an existing card and weights");
 }
 
@@ -102,7 +102,8 @@ void setup_qpmap(CLI::App& app) {
   sub->add_option("--qp-mean", c->params.qp_mean, "Graded map: QP at the segment's mean importance")
       ->capture_default_str();
   sub->add_option("--box-margin", c->box_margin, "Pixels added around each box")->capture_default_str();
-  sub->add_option("--threads", c->threads, "Cheap-model threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--threads", c->threads, "Cheap-model threads (0 = half the budget, the decoder the rest)")
+      ->capture_default_str();
   sub->add_option("--heatmap", c->heatmap, "Write a PNG of a segment's QP map over its first frame");
   sub->add_option("--importance-heatmap", c->importance_heatmap,
                   "Write a PNG of a segment's importance over its first frame");

@@ -42,9 +42,11 @@ void setup_encode_roi(CLI::App& app) {
   sub->add_option("--scale", opt->scale, "Resolution scale in (0, 1] applied before encoding")->capture_default_str();
   sub->add_option("--preset", opt->encoder.preset, "x264 preset")->capture_default_str();
   sub->add_option("--tune", opt->encoder.tune, "x264 tune (e.g. zerolatency)");
-  sub->add_option("--threads", opt->encoder.threads, "x264 threads (0 = auto)")->capture_default_str();
+  sub->add_option("--threads", opt->encoder.threads, "x264 threads (0 = 1.5 per core of the thread budget)")
+      ->capture_default_str();
   sub->add_option("--bframes", opt->encoder.bframes, "B-frames (0 = low latency)")->capture_default_str();
-  sub->add_option("--decode-threads", opt->decode_threads, "Input decoder threads (0 = auto)")->capture_default_str();
+  sub->add_option("--decode-threads", opt->decode_threads, "Input decoder threads (0 = the thread budget)")
+      ->capture_default_str();
   sub->add_option("--frames", opt->max_frames, "Encode at most this many frames (-1 = all)")->capture_default_str();
   sub->add_flag("--verify", opt->verify,
                 "Decode the output: PSNR per QP level and a per-macroblock QP check, in the manifest");

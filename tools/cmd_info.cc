@@ -51,7 +51,7 @@ void setup_info(CLI::App& app) {
                   "Write the per-macroblock QPs of every frame as NPY [frames, mb_rows, mb_cols] (H.264)");
   sub->add_option("--frames-csv", opt->frames_csv,
                   "Write one CSV row per frame: frame, time_s, type, packet_bytes, mean_qp");
-  sub->add_option("--threads", opt->inspect.threads, "Decoder threads (0 = auto)")->capture_default_str();
+  sub->add_option("--threads", opt->inspect.threads, "Decoder threads (0 = the thread budget)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }
 

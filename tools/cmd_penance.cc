@@ -48,7 +48,7 @@ void setup_profile(CLI::App& app) {
          "The server runs on the frames as sent (cost scales with resolution) or scaled back to the original size")
       ->check(CLI::IsMember({"sent", "original"}))
       ->capture_default_str();
-  sub->add_option("--threads", opt->threads, "Inference threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Inference threads (0 = the thread budget)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }
 
@@ -91,7 +91,7 @@ void setup_train_estimators(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag(
       "--no-cnn", [opt](int64_t) { opt->cnn = false; }, "Skip the bitrate CNN (analytic estimator only)");
-  sub->add_option("--threads", opt->threads, "CNN training threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "CNN training threads (0 = the thread budget)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite an existing output");
 }
 
@@ -143,7 +143,7 @@ void setup_plan(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--bitrate", opt->bitrate, "Byte predictions: cnn, analytic, or auto (the CNN when trained)")
       ->capture_default_str();
-  sub->add_option("--threads", opt->threads, "Bitrate CNN threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Bitrate CNN threads (0 = the thread budget)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }
 

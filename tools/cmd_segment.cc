@@ -21,7 +21,8 @@ void setup_segment(CLI::App& app) {
   sub->add_option("-o,--output", opt->output_dir, "Output directory (labels/, stats.csv, manifest.json, ...)")
       ->required();
   sub->add_option("--model", opt->model, "Model card (.json) or TorchScript file (.pt)")->required();
-  sub->add_option("--threads", opt->segmenter.threads, "Inference threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--threads", opt->segmenter.threads, "Inference threads (0 = the thread budget)")
+      ->capture_default_str();
   sub->add_option("--batch", opt->batch, "Frames per forward pass")->capture_default_str();
   sub->add_option("--start", opt->start, "First frame index")->capture_default_str();
   sub->add_option("--frames", opt->frames, "Number of frames from --start (-1 = to the end)")->capture_default_str();
@@ -39,7 +40,8 @@ void setup_segment(CLI::App& app) {
   sub->add_option("--device", opt->segmenter.device,
                   "Where the model runs: cpu, cuda (an error where LibTorch sees no GPU) or auto")
       ->capture_default_str();
-  sub->add_option("--decode-threads", opt->decode_threads, "Decoder threads (0 = auto)")->capture_default_str();
+  sub->add_option("--decode-threads", opt->decode_threads, "Decoder threads (0 = the thread budget)")
+      ->capture_default_str();
   sub->add_flag("--force", opt->force, "Replace an existing output directory");
   sub->add_flag("--strict-length", opt->strict_length,
                 "Fail on a video shorter than its header says (default: warn, use what decodes)");

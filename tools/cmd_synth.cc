@@ -32,7 +32,8 @@ void setup_synth(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--video-qp", opt->video_qp, "Constant QP of the H.264 video (0 = lossless)")->capture_default_str();
   sub->add_option("--x264-preset", opt->x264_preset, "x264 preset for the video")->capture_default_str();
-  sub->add_option("--threads", opt->threads, "x264 threads (0 = auto)")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "x264 threads (0 = 1.5 per core of the thread budget)")
+      ->capture_default_str();
   sub->add_option("--segment", opt->segment_frames, "Keyframe interval in frames")->capture_default_str();
   sub->add_option("--preview-every", opt->preview_every,
                   "Write preview/NNNNNN.png (frame | labels + boxes) every K frames (0 = none)")

@@ -45,7 +45,7 @@ void setup_train_model(CLI::App& app) {
   sub->add_option("--val-every", opt->val_every, "Steps between validations and checkpoints")->capture_default_str();
   sub->add_option("--val-frames", opt->val_frames, "Held-out validation frames per preset")->capture_default_str();
   sub->add_flag("--resume", opt->resume, "Continue from OUTPUT.ckpt");
-  sub->add_option("--threads", opt->threads, "Training threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--threads", opt->threads, "Training threads (0 = the thread budget)")->capture_default_str();
   sub->add_flag("--force", opt->force, "Overwrite an existing card and weights");
 }
 

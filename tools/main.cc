@@ -2,7 +2,10 @@
 // (app.h: the subcommands listed in commands.h) and maps errors to exit codes:
 //   0 ok, 1 usage, 2 input or I/O, 3 runtime (see man/vssoff.1); SIGINT, SIGTERM and SIGHUP
 //   remove the unfinished outputs and end the process by the signal (130, 143, 129).
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -40,12 +43,34 @@ bool runs_models(int argc, char** argv) {
   return false;
 }
 
+// The OpenMP wait policy of core/threads.h for subcommands that run models. libgomp reads its
+// environment in its own initialiser, before main (FFmpeg's libswresample loads it through
+// libsoxr), and libc sets up `environ` only in its initialiser too, so a variable set from
+// here would be lost. Instead this re-executes the program with the variable added to its
+// environment, from the executable's .preinit_array: after the libraries are loaded but
+// before any of them initialises (no threads, no OpenBLAS pool yet), which is the cheapest
+// moment. Only libc's plain functions are used; nothing of vssoff's is initialised yet.
+void openmp_wait_preinit(int argc, char** argv, char** envp) {
+  if (!runs_models(argc, argv)) return;
+  size_t n = 0;
+  for (; envp[n]; ++n)
+    if (std::strncmp(envp[n], "OMP_WAIT_POLICY=", 16) == 0 || std::strncmp(envp[n], "GOMP_SPINCOUNT=", 15) == 0)
+      return;  // the user's own setting wins
+  char** env = static_cast<char**>(std::malloc((n + 2) * sizeof(char*)));
+  if (!env) return;
+  std::memcpy(env, envp, n * sizeof(char*));
+  env[n] = const_cast<char*>(vssoff::kOpenMpWaitSetting);  // execve only reads it
+  env[n + 1] = nullptr;
+  execve("/proc/self/exe", argv, env);
+  std::free(env);  // no /proc: carry on with libgomp's defaults
+}
+[[gnu::section(".preinit_array"), gnu::used]] void (*const preinit_openmp_wait)(int, char**,
+                                                                                char**) = openmp_wait_preinit;
+
 }  // namespace
 
 static int run_command(int argc, char** argv) {
   using namespace vssoff;
-  // Before anything else: may re-execute this program once with the OpenMP wait policy set.
-  if (runs_models(argc, argv)) adopt_openmp_wait_policy(argv);
   stop_idle_blas_threads();
   // First: an interrupt from here on removes the unfinished outputs (core/fs.h).
   install_interrupt_cleanup();

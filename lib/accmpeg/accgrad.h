@@ -37,7 +37,7 @@ struct AccGradOptions {
   int qp_lo = 40;                             // taylor: uniform QP of the low-quality encode
   std::vector<int> classes;                   // proxy over pixels of these reference classes only (empty = all)
   int64_t start = 0, frames = -1, every = 1;  // frames start, start + every, ... below start + frames
-  int threads = 0;                            // 0 = one per core
+  int threads = 0;                            // 0 = the thread budget (core/threads.h)
   std::string heatmap;                        // PNG of the first sampled frame's gradient
   bool force = false;
   void check() const;

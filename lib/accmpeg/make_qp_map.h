@@ -35,7 +35,7 @@ struct MakeQpMapOptions {
   std::string sample = "ends";     // cheap model: frames of a segment it scores ("ends", "first" or "all")
   QpMapParams params;              // segment length (frames), top-k or threshold, QPs, graded maps, clean-up
   double box_margin = 8;           // boxes: pixels added around each box
-  int threads = 0;                 // cheap model: threads (0 = one per core)
+  int threads = 0;                 // cheap model: threads (0 = half the thread budget)
   std::string heatmap;             // PNG of one segment's QP map over its first frame ("" = none)
   std::string importance_heatmap;  // PNG of its importance ("" = none; needs cheap_model or importance)
   int heatmap_segment = 0;         // segment the heatmaps show, in [0, segments)

@@ -38,13 +38,4 @@ void stop_idle_blas_threads() {
   if (auto shutdown = reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"))) shutdown();
 }
 
-void adopt_openmp_wait_policy(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
-  if (setenv("GOMP_SPINCOUNT", kGompSpinCount, 1) != 0) return;
-  execv("/proc/self/exe", argv);
-  // Only on failure (no /proc): carry on with libgomp's defaults.
-  log_debug("could not re-execute with GOMP_SPINCOUNT=", kGompSpinCount, ": ", std::strerror(errno));
-  unsetenv("GOMP_SPINCOUNT");
-}
-
 }  // namespace vssoff

@@ -12,8 +12,9 @@
 // after the other. A subcommand that runs models therefore runs with GOMP_SPINCOUNT=10000
 // (spin briefly, then sleep), unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT. libgomp
 // reads its environment once, when it is loaded, before main (FFmpeg's libswresample pulls it
-// in through libsoxr), so the setting is made by re-executing the process once with the
-// variable set. scripts/bench/b12_colocation.sh measures the effect.
+// in through libsoxr), so the executable sets the variable from its .preinit_array, which
+// runs before every library's initialiser (tools/main.cc). scripts/bench/b12_colocation.sh
+// measures the effect.
 #pragma once
 
 namespace vssoff {
@@ -25,18 +26,13 @@ int thread_budget();
 // requested > 0 ? requested : thread_budget().
 int resolve_threads(int requested);
 
-// The GOMP_SPINCOUNT this process sets for subcommands that run models.
-constexpr const char* kGompSpinCount = "10000";
+// The environment setting subcommands that run models get (tools/main.cc).
+constexpr const char* kOpenMpWaitSetting = "GOMP_SPINCOUNT=10000";
 
 // OpenBLAS (the BLAS that OpenCV and LibTorch link) starts a worker per core when it is
 // loaded, and each spins for about 0.1 s of CPU before it sleeps: in every process, beside
 // the work. This ends those workers; a later BLAS call starts them again. Without OpenBLAS
 // (another libblas alternative) it does nothing.
 void stop_idle_blas_threads();
-
-// For a subcommand that runs models: unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set,
-// sets GOMP_SPINCOUNT and re-executes this program with the same arguments (returns only if
-// no re-execution was needed or it failed, which is logged at debug level).
-void adopt_openmp_wait_policy(char** argv);
 
 }  // namespace vssoff

@@ -6,7 +6,7 @@
 namespace vssoff::nn {
 
 struct RunnerOptions {
-  int threads = 0;              // intra-op threads; 0 = one per core
+  int threads = 0;              // intra-op threads; 0 = the thread budget (core/threads.h)
   bool channels_last = false;   // NHWC activations: off, measured 8% slower for the depthwise zoo models
   bool bf16 = false;            // bfloat16 inference, only where the CPU has native support
   bool differentiable = false;  // keep the model as loaded (no freezing) so that gradients reach the input

@@ -18,7 +18,7 @@ ROWS = {
            lambda a, b: b / a, "≥ 1.3", lambda q: q >= 1.3),
     "B3-loaded": ("B3 with one CPU-bound process beside (python with the same GOMP_SPINCOUNT)",
                   lambda a, b: b / a, "≥ 1.3", lambda q: q >= 1.3),
-    "B4": ("cheap model, `qpmap --sample all` vs python3-torch optimised; 640x360, 300 frames, 2 threads",
+    "B4": ("cheap model, `qpmap --sample all` (default threads) vs python3-torch optimised (2 threads); 640x360, 300 frames",
            lambda a, b: b / a, "≥ 1.3", lambda q: q >= 1.3),
     "B4-fps": ("B4's vssoff side in frames/s, whole command", None, "≥ 30", lambda q: q >= 30),
     "B12-segment+segment": ("two `segment` runs together / one after the other", lambda a, b: a / b, "≤ 1.15",

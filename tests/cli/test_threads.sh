@@ -19,7 +19,14 @@ for n in 1 4; do
 done
 
 # A model subcommand runs with GOMP_SPINCOUNT=10000 (re-executed once), unless the user set
-# the OpenMP wait themselves; a subcommand without models is not re-executed.
+# the OpenMP wait themselves; a subcommand without models is not re-executed. libgomp itself
+# says what it read (OMP_DISPLAY_ENV), and the plugin what the process has.
+expect_exit 0 "GOMP_SPINCOUNT = '10000'" \
+  env OMP_DISPLAY_ENV=verbose "$VSSOFF" -q segment "$clip/video.mp4" -o "$T/s0" --model "$tiny" --frames 1
+expect_exit 0 "GOMP_SPINCOUNT = '300000'" env OMP_DISPLAY_ENV=verbose "$VSSOFF" info "$clip/video.mp4"
+expect_exit 0 "GOMP_SPINCOUNT = '10000'" \
+  env OMP_DISPLAY_ENV=verbose "$VSSOFF" -q qpmap "$clip/video.mp4" -o "$T/q.npy" \
+  --cheap-model "$VSSOFF_SOURCE_DIR/models/accmpeg-cheap-w24.json"
 expect_exit 0 "OpenMP waiting: GOMP_SPINCOUNT=10000" \
   "$VSSOFF" -v segment "$clip/video.mp4" -o "$T/s1" --model "$tiny" --frames 1
 expect_exit 0 "OpenMP waiting: GOMP_SPINCOUNT=777" \
