@@ -56,13 +56,22 @@ void openmp_wait_preinit(int argc, char** argv, char** envp) {
   for (; envp[n]; ++n)
     if (std::strncmp(envp[n], "OMP_WAIT_POLICY=", 16) == 0 || std::strncmp(envp[n], "GOMP_SPINCOUNT=", 15) == 0)
       return;  // the user's own setting wins
+  // This executable's own path, so that the process keeps its name (ps, pgrep, killall);
+  // not when it was started through the dynamic loader (ld-linux.so vssoff ...), which
+  // /proc/self/exe would then name.
+  static char self[4096];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) return;
+  self[len] = '\0';
+  const char* base = std::strrchr(self, '/');
+  if (std::strncmp(base ? base + 1 : self, "ld-", 3) == 0) return;
   char** env = static_cast<char**>(std::malloc((n + 2) * sizeof(char*)));
   if (!env) return;
   std::memcpy(env, envp, n * sizeof(char*));
   env[n] = const_cast<char*>(vssoff::kOpenMpWaitSetting);  // execve only reads it
   env[n + 1] = nullptr;
-  execve("/proc/self/exe", argv, env);
-  std::free(env);  // no /proc: carry on with libgomp's defaults
+  execve(self, argv, env);
+  std::free(env);  // could not: carry on with libgomp's defaults
 }
 [[gnu::section(".preinit_array"), gnu::used]] void (*const preinit_openmp_wait)(int, char**,
                                                                                 char**) = openmp_wait_preinit;
@@ -72,13 +81,14 @@ void openmp_wait_preinit(int argc, char** argv, char** envp) {
 static int run_command(int argc, char** argv) {
   using namespace vssoff;
   stop_idle_blas_threads();
-  // First: an interrupt from here on removes the unfinished outputs (core/fs.h).
+  // An interrupt from here on removes the unfinished outputs (core/fs.h).
   install_interrupt_cleanup();
   tools::set_argv(argc, argv);
   CLI::App app{"vssoff: offload video analytics from cameras to servers", "vssoff"};
   tools::setup_app(app);
 
   try {
+    thread_budget();  // a bad VSSOFF_THREADS is a usage error before any work
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // also --help and --help-all (CallForHelp derives from it)
     return app.exit(e);
@@ -103,6 +113,7 @@ static int run_command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const int code = run_command(argc, argv);
+  if (code != 0) vssoff::cancel_background_hashes();
   vssoff::wait_for_background_hashes();  // before the libraries tear down (core/manifest.h)
   return code;
 }

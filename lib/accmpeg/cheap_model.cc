@@ -363,7 +363,7 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
                     "-pixel macroblocks, this vssoff uses ", kMacroblock);
   const bool has_rel = card.arch_params.value("log_importance", false);
   check<UsageError>(opt.sample.empty() || opt.segment_frames >= 1, "sampling by segment needs segment_frames >= 1");
-  if (!opt.sample.empty()) sampled_frames(0, opt.segment_frames, opt.sample);  // checks the rule's name
+  if (!opt.sample.empty()) is_sampled(0, false, opt.segment_frames, opt.sample);  // checks the rule
   // The cheap model costs about what decoding costs (it is built to run on the camera), so
   // by default the two split the thread budget and run as a pipeline, each stage on its own
   // cores, neither preempting the other's OpenMP workers (B4's clip: 1.78 s against 2.26 s
@@ -414,14 +414,7 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
     r.frames.push_back(f.index);
     progress.update(static_cast<int64_t>(r.frames.size()));
   };
-  // The sampling rule, for a frame and whether it is the video's last (sampled_frames'
-  // rule: "ends" takes a segment's first and last frame, a short last segment's too).
-  auto sampled = [&](int64_t index, bool last) {
-    const int64_t k = index % opt.segment_frames;
-    if (opt.sample == "all") return true;
-    if (k == 0) return true;
-    return opt.sample == "ends" && (k == opt.segment_frames - 1 || last);
-  };
+  auto sampled = [&](int64_t index, bool last) { return is_sampled(index, last, opt.segment_frames, opt.sample); };
   size_t next = 0;
   video::Frame f, pending;
   bool have_pending = false;

@@ -128,19 +128,19 @@ Json QpMapParams::to_json() const {
           {"qp_mean", graded > 0 ? Json(qp_mean) : Json(nullptr)}};
 }
 
-std::vector<int64_t> sampled_frames(int64_t total_frames, int segment_frames, const std::string& sample) {
+bool is_sampled(int64_t index, bool last, int segment_frames, const std::string& sample) {
   check<UsageError>(sample == "ends" || sample == "first" || sample == "all", "sample must be ends, first or all (got ",
                     sample, ")");
+  check<UsageError>(segment_frames >= 1, "segment length must be >= 1 frame (got ", segment_frames, ")");
+  const int64_t k = index % segment_frames;  // a segment's first frame, its last, or the video's last
+  return sample == "all" || k == 0 || (sample == "ends" && (k == segment_frames - 1 || last));
+}
+
+std::vector<int64_t> sampled_frames(int64_t total_frames, int segment_frames, const std::string& sample) {
+  is_sampled(0, false, segment_frames, sample);  // checks the rule
   std::vector<int64_t> out;
-  for (int64_t s = 0; s < total_frames; s += segment_frames) {
-    int64_t last = std::min(total_frames, s + segment_frames) - 1;
-    if (sample == "all")
-      for (int64_t i = s; i <= last; ++i) out.push_back(i);
-    else {
-      out.push_back(s);
-      if (sample == "ends" && last != s) out.push_back(last);
-    }
-  }
+  for (int64_t i = 0; i < total_frames; ++i)
+    if (is_sampled(i, i + 1 == total_frames, segment_frames, sample)) out.push_back(i);
   return out;
 }
 

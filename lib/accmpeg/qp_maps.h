@@ -69,5 +69,8 @@ double roc_auc(const std::vector<float>& scores, const std::vector<uint8_t>& lab
 
 // The frames of each segment that AccMPEG samples: "ends" (first and last), "first", or "all".
 std::vector<int64_t> sampled_frames(int64_t total_frames, int segment_frames, const std::string& sample);
+// The same rule for one frame, given whether it is the video's last: what a caller that
+// decodes in order uses before it knows the total (predict_importance).
+bool is_sampled(int64_t index, bool last, int segment_frames, const std::string& sample);
 
 }  // namespace vssoff::accmpeg

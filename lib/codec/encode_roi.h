@@ -32,7 +32,7 @@ struct EncodeRoiOptions {
   int segment_frames = 30;             // GOP length = segment length, frames
   double scale = 1.0;                  // resolution scale applied before encoding (0, 1]
   EncoderOptions encoder;              // preset, tune, threads, bframes (qp fields are set from the above)
-  int decode_threads = 0;              // input decoder threads; 0 = auto
+  int decode_threads = 0;              // input decoder threads; 0 = the thread budget
   int64_t max_frames = -1;             // stop after this many frames; -1 = all
   bool verify = false;                 // decode the output: PSNR and QP check
   std::string recon;                   // write the decoded reconstruction (.y4m); implies verify

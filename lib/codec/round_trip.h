@@ -44,7 +44,7 @@ struct RoundTripOptions {
   int width = 0, height = 0;        // > 0 (even, both): the encoded size exactly, instead of scale
   std::string preset = "veryfast";  // x264 preset
   int gop_frames = 30;              // IDR interval in frames; 1 = intra only
-  int threads = 0;                  // x264 threads; 0 = x264's choice for this machine
+  int threads = 0;                  // x264 threads; 0 = x264's rule on the thread budget (core/threads.h)
   video::Rational fps{30, 1};       // frame rate told to x264 (timing fields only, in CQP)
   bool decode = false;              // decode the stream again
   video::PixelFormat decode_format = video::PixelFormat::kRgb24;  // of the decoded frames

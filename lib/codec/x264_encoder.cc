@@ -1,5 +1,6 @@
 #include "codec/x264_encoder.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -94,8 +95,15 @@ H264Encoder::H264Encoder(int width, int height, video::Rational fps, const Encod
   p.i_timebase_num = fps.den;
   p.i_timebase_den = fps.num;
   p.b_vfr_input = 0;
-  // The budget by x264's own automatic rule (1.5 threads a core, 2 with sliced threads).
-  p.i_threads = o.threads > 0 ? o.threads : thread_budget() * (p.b_sliced_threads ? 2 : 3) / 2;
+  // x264's automatic choice follows the affinity mask, which is the thread budget unless
+  // VSSOFF_THREADS sets it; then x264's rule is applied to that budget: 1.5 threads a core
+  // (2 with sliced threads), at most one thread per two macroblock rows.
+  if (o.threads > 0)
+    p.i_threads = o.threads;
+  else if (thread_budget_from_environment())
+    p.i_threads = std::min(thread_budget() * (p.b_sliced_threads ? 2 : 3) / 2, std::max(1, (height + 15) / 16 / 2));
+  else
+    p.i_threads = X264_THREADS_AUTO;
   p.b_deterministic = 1;
   p.i_keyint_max = o.gop_frames;
   p.i_keyint_min = o.gop_frames;

@@ -35,7 +35,7 @@ namespace vssoff::codec {
 struct EncoderOptions {
   std::string preset = "veryfast";  // x264 preset (ultrafast ... placebo)
   std::string tune;                 // x264 tune ("" none, "zerolatency", "film", ...)
-  int threads = 0;                  // x264 threads; 0 = x264's choice for this machine
+  int threads = 0;                  // x264 threads; 0 = x264's rule on the thread budget (core/threads.h)
   int gop_frames = 30;              // keyframe interval = segment length, in frames
   int bframes = 0;                  // B-frames; 0 for low latency
   bool per_macroblock_qp = false;   // see the modes above

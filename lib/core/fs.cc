@@ -380,13 +380,14 @@ int64_t file_size(const std::string& path) {
   return static_cast<int64_t>(size);
 }
 
-std::string sha256_file(const std::string& path) {
+std::string sha256_file(const std::string& path, const std::atomic<bool>* cancel) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(cat("cannot open ", path));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   check<RuntimeError>(ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1, "cannot initialise SHA-256");
   std::string buf(1 << 16, '\0');
   while (f) {
+    check<RuntimeError>(!cancel || !*cancel, "hashing ", path, ": cancelled");
     f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(f.gcount()));
   }

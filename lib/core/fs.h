@@ -19,6 +19,7 @@
 // error) are InputErrors (exit 2) that name the output and errno's reason.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -103,8 +104,9 @@ void write_file_atomic_with(const std::string& path, bool force, const std::func
 // Reads a whole file; InputError naming the path if it cannot.
 std::string read_file(const std::string& path);
 
-// Lowercase hex SHA-256 of a file's bytes.
-std::string sha256_file(const std::string& path);
+// Lowercase hex SHA-256 of a file's bytes. RuntimeError "cancelled" as soon as *cancel is
+// set (checked between 64 KiB blocks).
+std::string sha256_file(const std::string& path, const std::atomic<bool>* cancel = nullptr);
 
 int64_t file_size(const std::string& path);
 

@@ -1,12 +1,17 @@
 #include "core/manifest.h"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -22,24 +27,44 @@ std::mutex g_mutex;
 std::string g_command;
 std::vector<std::string> g_argv;
 
-// Hashes started by hash_input_in_background, with the file's size and time when started.
+// Hashes started by hash_input_in_background, with the file's identity when started: a file
+// replaced or rewritten since (another inode, size, modification or change time; ctime also
+// catches a copy that kept the old mtime) is hashed again.
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = -1;
+  timespec mtime{}, ctime{};
+  bool operator==(const FileId& o) const {
+    return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+           mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
+  }
+};
+bool file_id(const std::string& path, FileId* id) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  *id = {st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+  return true;
+}
 struct PendingHash {
-  uintmax_t bytes;
-  fs::file_time_type mtime;
+  FileId id;
   std::shared_future<std::string> sha256;
 };
 std::map<std::string, PendingHash> g_hashes;  // guarded by g_mutex
+std::atomic<bool> g_cancel_hashes{false};
+
+std::string hash_key(const std::string& path) {
+  std::error_code ec;
+  return fs::absolute(path, ec).lexically_normal().string();
+}
 
 std::string input_sha256(const std::string& path) {
-  std::error_code ec, key_ec;
-  uintmax_t bytes = fs::file_size(path, ec);
-  fs::file_time_type mtime = fs::last_write_time(path, ec);
+  FileId now;
   std::shared_future<std::string> pending;
-  {
+  if (file_id(path, &now)) {
     std::lock_guard<std::mutex> lock(g_mutex);
-    auto it = g_hashes.find(fs::absolute(path, key_ec).lexically_normal().string());
-    if (it != g_hashes.end() && !ec && it->second.bytes == bytes && it->second.mtime == mtime)
-      pending = it->second.sha256;
+    auto it = g_hashes.find(hash_key(path));
+    if (it != g_hashes.end() && it->second.id == now) pending = it->second.sha256;
   }
   if (pending.valid()) {
     try {
@@ -51,6 +76,8 @@ std::string input_sha256(const std::string& path) {
 }
 }  // namespace
 
+void cancel_background_hashes() { g_cancel_hashes = true; }
+
 void wait_for_background_hashes() {
   std::vector<std::shared_future<std::string>> pending;
   {
@@ -61,14 +88,24 @@ void wait_for_background_hashes() {
 }
 
 void hash_input_in_background(const std::string& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return;
-  PendingHash h{fs::file_size(path, ec), fs::last_write_time(path, ec), {}};
-  if (ec) return;
-  h.sha256 = std::async(std::launch::async, [path] { return sha256_file(path); }).share();
-  std::string key = fs::absolute(path, ec).lexically_normal().string();
-  std::lock_guard<std::mutex> lock(g_mutex);
-  g_hashes[key] = std::move(h);
+  PendingHash h;
+  if (!file_id(path, &h.id)) return;
+  try {
+    h.sha256 = std::async(std::launch::async, [path] {
+                 // At the lowest priority: the hash takes the cores' idle time, not the work's.
+                 setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
+                 return sha256_file(path, &g_cancel_hashes);
+               }).share();
+  } catch (const std::system_error&) {  // no thread to be had: add_input hashes instead
+    return;
+  }
+  PendingHash old;  // a previous hash of the same path ends outside the lock
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    PendingHash& slot = g_hashes[hash_key(path)];
+    old = std::move(slot);
+    slot = std::move(h);
+  }
 }
 
 void set_invocation(const std::string& command, const std::vector<std::string>& argv) {

@@ -37,11 +37,15 @@ void add_input(Json& manifest, const std::string& role, const std::string& path)
 // Starts hashing an input on a background thread, so that the hash of a large video costs
 // no wall time next to the work that reads it (hashing a 100 MB .y4m takes 0.08 s; the
 // whole like-for-like encode about 0.7 s). add_input then takes the result, if the file's
-// size and modification time are unchanged; otherwise it hashes again.
+// identity is unchanged (inode, size, modification and change time); otherwise it hashes
+// again. The hashing thread runs at the lowest priority (nice 19).
 void hash_input_in_background(const std::string& path);
 // Waits for every hash started so. A program calls it before it returns from main (a hash
-// still running while the libraries tear down at exit would crash in OpenSSL).
+// still running while the libraries tear down at exit would crash in OpenSSL), after
+// cancel_background_hashes() when it failed, so that an error does not wait for the hash of
+// a large input.
 void wait_for_background_hashes();
+void cancel_background_hashes();
 
 // Records a large payload file. `sidecar_path` is stored relative to the manifest's directory.
 void add_sidecar(Json& manifest, const std::string& name, const std::string& manifest_path,

@@ -5,13 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <string>
 
 #include "core/error.h"
-#include "core/log.h"
 
 namespace vssoff {
 
@@ -31,6 +27,11 @@ int thread_budget() {
 }
 
 int resolve_threads(int requested) { return requested > 0 ? requested : thread_budget(); }
+
+bool thread_budget_from_environment() {
+  const char* env = std::getenv("VSSOFF_THREADS");
+  return env && *env;
+}
 
 void stop_idle_blas_threads() {
   // OpenBLAS's own shutdown (what it runs at exit); its thread pool restarts on demand.

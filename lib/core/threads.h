@@ -1,7 +1,8 @@
 // The thread budget: how many threads vssoff's components start, from one number.
 //
 // Every component that runs threads sizes itself from thread_budget(): LibTorch's intra-op
-// (OpenMP) pool, x264's frame threads (1.5 per core, x264's own rule), the FFmpeg decoder.
+// (OpenMP) pool, x264's frame threads (x264's own automatic rule applied to the budget: 1.5
+// per core, at most one per two macroblock rows), the FFmpeg decoder (at most 16).
 // The budget is VSSOFF_THREADS when set, else the CPUs this process may run on (its affinity
 // mask: taskset, cpusets), not the machine's core count. A subcommand's --threads overrides
 // it for that subcommand's main stage.
@@ -25,6 +26,9 @@ int thread_budget();
 
 // requested > 0 ? requested : thread_budget().
 int resolve_threads(int requested);
+
+// Whether the budget comes from VSSOFF_THREADS (not from the affinity mask).
+bool thread_budget_from_environment();
 
 // The environment setting subcommands that run models get (tools/main.cc).
 constexpr const char* kOpenMpWaitSetting = "GOMP_SPINCOUNT=10000";

@@ -39,7 +39,7 @@ struct TrainOptions {
   int val_every = 250;  // steps between validations (and checkpoints)
   int val_frames = 20;  // held-out frames per preset
   bool resume = false;  // continue from OUTPUT.ckpt
-  int threads = 0;      // 0 = one per core
+  int threads = 0;      // 0 = the thread budget (core/threads.h)
   bool force = false;
   void check() const;
 };

@@ -29,7 +29,7 @@ struct SynthOptions {
   std::string output_dir;
   int video_qp = 12;                      // x264 constant QP of the video (0 = lossless)
   std::string x264_preset = "ultrafast";  // keeps synth above 60 frames/s on one core
-  int threads = 0;                        // x264 threads; 0 = auto
+  int threads = 0;                        // x264 threads; 0 = x264's rule on the thread budget
   int segment_frames = 30;                // keyframe interval
   int preview_every = 0;                  // write a preview every k frames; 0 = none
   bool force = false;

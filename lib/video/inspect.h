@@ -17,7 +17,7 @@ struct InspectOptions {
   bool decode = false;       // decode every frame
   bool export_qp = false;    // collect per-macroblock QPs (implies decode)
   bool frame_stats = false;  // keep one row per frame (implies decode)
-  int threads = 0;           // decoder threads, 0 = auto
+  int threads = 0;           // decoder threads, 0 = the thread budget
 };
 
 struct FrameStat {

@@ -22,7 +22,8 @@ class FramePrefetcher {
   ~FramePrefetcher();
   // Next frame; false at the end. Rethrows a reader error on the caller's thread. The
   // frame's previous buffer is taken back and decoded into again, so a caller that reuses
-  // one Frame costs no allocation per frame.
+  // one Frame costs no allocation per frame: keep no pointer (or from_blob tensor) into a
+  // frame's data across a call; move the frame out instead to keep it.
   bool next(Frame* frame);
 
  private:

@@ -6,6 +6,7 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -74,7 +75,7 @@ struct VideoReader::Impl {
     dec = avcodec_alloc_context3(codec);
     check<RuntimeError>(dec != nullptr, "out of memory opening ", path);
     avcodec_parameters_to_context(dec, st->codecpar);
-    dec->thread_count = resolve_threads(opt.threads);
+    dec->thread_count = std::min(resolve_threads(opt.threads), 16);  // FFmpeg's own cap for frame threads
     // FFmpeg's H.264 decoder (5.1) exports a picture's QP table when it selects the picture
     // for output, which with frame threads can be while another thread is still decoding
     // it: the QPs of reordered (B-frame) streams came out wrong, differently on each run.

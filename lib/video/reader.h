@@ -25,7 +25,7 @@ namespace vssoff::video {
 struct ReaderOptions {
   PixelFormat format = PixelFormat::kYuv420p;  // output pixel format
   int width = 0, height = 0;                   // output size; 0 = the source's
-  int threads = 0;                             // decoder threads; 0 = one per core
+  int threads = 0;                             // decoder threads; 0 = the thread budget (at most 16)
   bool export_qp = false;                      // fill Frame::mb_qp from the bitstream (H.264)
   bool strict_frame_count = false;             // a stream shorter than its header is an error
 };

@@ -10,10 +10,10 @@ RUNS=${RUNS:-7}
 WORK=${WORK:-out/bench}
 mkdir -p "$WORK"
 
-seconds() {  # seconds COMMAND...: wall time of one run, output discarded
+seconds() {  # seconds COMMAND...: wall time of one run, output discarded; a failed run ends the benchmark
   local t0 t1
   t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
+  "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; return 1; }
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc -l
 }
@@ -51,11 +51,12 @@ compare() {
   while [ "$1" != "--" ]; do a+=("$1"); shift; done
   shift
   b=("$@")
-  seconds "${a[@]}" >/dev/null; seconds "${b[@]}" >/dev/null  # warm-up
+  seconds "${a[@]}" >/dev/null || exit 1
+  seconds "${b[@]}" >/dev/null || exit 1  # warm-up
   local ta=() tb=()
   for ((i = 0; i < RUNS; i++)); do
-    ta+=("$(seconds "${a[@]}")")
-    tb+=("$(seconds "${b[@]}")")
+    ta+=("$(seconds "${a[@]}")") || exit 1
+    tb+=("$(seconds "${b[@]}")") || exit 1
   done
   local out
   out=$(/usr/bin/python3 - "$name" "$la" "$lb" "${ta[*]}" "${tb[*]}" <<'PY'

@@ -104,6 +104,23 @@ TEST_F(CheapModel, LearnsThatBrightMacroblocksMatterOnHeldOutFrames) {
   EXPECT_THROW(train_cheap_model(options()), InputError);  // exists, no force
 }
 
+// With a sampling rule, predict_importance decodes once and scores what sampled_frames
+// picks for the length it found: 15 frames in segments of 4 end with a 3-frame segment.
+TEST_F(CheapModel, SamplesWhileDecodingWhatTheWholeVideoRuleSamples) {
+  for (const std::string rule : {"ends", "first", "all"}) {
+    ImportanceOptions io;
+    io.input = dir / "clip.mp4";
+    io.model = std::string(VSSOFF_SOURCE_DIR) + "/models/accmpeg-cheap-w24.json";
+    io.sample = rule;
+    io.segment_frames = 4;
+    io.threads = 1;
+    ImportanceResult r = predict_importance(io);
+    EXPECT_EQ(r.frames_decoded, kFrames) << rule;
+    EXPECT_EQ(r.frames, sampled_frames(kFrames, 4, rule)) << rule;
+    EXPECT_EQ(r.importance.size(), r.frames.size() * kRows * kCols) << rule;
+  }
+}
+
 // The shipped cheap model runs through cheapnet's TorchScript form (frozen, batch norm
 // folded): the same outputs as the eager C++ module, which a differentiable runner keeps.
 TEST(CheapNetRunner, TorchScriptFormGivesTheEagerOutputs) {

@@ -36,6 +36,29 @@ TEST(SampledFrames, EndsFirstAll) {
   EXPECT_THROW(sampled_frames(3, 10, "middle"), UsageError);
 }
 
+// The per-frame rule that predict_importance applies while decoding picks exactly the frames
+// of the whole-video rule, for every length and segment size (a last segment of one frame,
+// segments of one frame), against a plain restatement of AccMPEG's rule.
+TEST(SampledFrames, ThePerFrameRuleMatchesTheWholeVideoRule) {
+  for (const std::string rule : {"ends", "first", "all"})
+    for (int seg = 1; seg <= 12; ++seg)
+      for (int64_t total = 0; total <= 40; ++total) {
+        std::vector<int64_t> want;
+        for (int64_t s = 0; s < total; s += seg) {
+          const int64_t last = std::min<int64_t>(total, s + seg) - 1;
+          for (int64_t i = s; i <= last; ++i)
+            if (rule == "all" || i == s || (rule == "ends" && i == last)) want.push_back(i);
+        }
+        EXPECT_EQ(sampled_frames(total, seg, rule), want) << rule << " " << seg << " " << total;
+        std::vector<int64_t> streamed;
+        for (int64_t i = 0; i < total; ++i)
+          if (is_sampled(i, i + 1 == total, seg, rule)) streamed.push_back(i);
+        EXPECT_EQ(streamed, want) << rule << " " << seg << " " << total;
+      }
+  EXPECT_THROW(is_sampled(0, false, 0, "ends"), UsageError);
+  EXPECT_THROW(is_sampled(0, false, 10, "middle"), UsageError);
+}
+
 // A 6x8 grid (96x128 pixels), two segments of 2 frames.
 TEST(QpMapFromImportance, SegmentsAverageTheirFramesAndBordersStayHighQuality) {
   const int rows = 6, cols = 8, cells = rows * cols;
