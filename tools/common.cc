@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/manifest.h"
+#include "core/threads.h"
 
 namespace vssoff::tools {
 namespace {
@@ -19,6 +20,7 @@ CLI::App* add_subcommand(CLI::App& app, const std::string& name, const std::stri
   sub->callback([name, run = std::move(run)] {
     set_invocation(name, g_argv);
     set_log_prefix("vssoff " + name);
+    thread_budget();  // a bad VSSOFF_THREADS is a usage error before any work (--help still works)
     run();
   });
   return sub;

@@ -88,7 +88,6 @@ static int run_command(int argc, char** argv) {
   tools::setup_app(app);
 
   try {
-    thread_budget();  // a bad VSSOFF_THREADS is a usage error before any work
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // also --help and --help-all (CallForHelp derives from it)
     return app.exit(e);

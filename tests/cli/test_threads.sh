@@ -10,6 +10,7 @@ tiny=$VSSOFF_SOURCE_DIR/models/segnet-tiny.json
 expect_exit 1 'VSSOFF_THREADS must be a whole number in [1, 256] (got "two")' \
   env VSSOFF_THREADS=two "$VSSOFF" encode-roi "$clip/video.mp4" -o "$T/a.mp4" --qp 30
 [ ! -e "$T/a.mp4" ] && ok || fail "a refused run wrote its output"
+expect_exit 0 "" env VSSOFF_THREADS=two "$VSSOFF" encode-roi --help  # help needs no budget
 
 # The budget reaches x264 (x264's rule: 1.5 threads a core, at most one per two macroblock
 # rows: 5 for this 176-row clip) and the run's manifest says so.
