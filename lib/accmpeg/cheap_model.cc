@@ -383,12 +383,9 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   r.height = reader->info().height;
   r.rows = (r.height + kMacroblock - 1) / kMacroblock;
   r.cols = (r.width + kMacroblock - 1) / kMacroblock;
-  const int64_t header_frames = reader->info().frame_count;
-  const int64_t total =
-      !opt.sample.empty()
-          ? (header_frames > 0 ? int64_t(sampled_frames(header_frames, opt.segment_frames, opt.sample).size()) : -1)
-      : opt.frames.empty() ? header_frames
-                           : static_cast<int64_t>(opt.frames.size());
+  // Frames to score, for the progress line (the header's count; -1 when it has none).
+  int64_t total = opt.frames.empty() ? reader->info().frame_count : static_cast<int64_t>(opt.frames.size());
+  if (!opt.sample.empty() && total > 0) total = sampled_frames(total, opt.segment_frames, opt.sample).size();
   video::FrameRange range;  // all frames up to the last one asked for
   if (opt.sample.empty() && !opt.frames.empty()) range.count = opt.frames.back() + 1;
   video::FramePrefetcher frames(std::move(reader), 4, range);
@@ -414,14 +411,13 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
     r.frames.push_back(f.index);
     progress.update(static_cast<int64_t>(r.frames.size()));
   };
-  auto sampled = [&](int64_t index, bool last) { return is_sampled(index, last, opt.segment_frames, opt.sample); };
   size_t next = 0;
   video::Frame f, pending;
   bool have_pending = false;
   while (frames.next(&f)) {
     ++r.frames_decoded;
     if (!opt.sample.empty()) {  // decide on the frame before, now that it is known not to be the last
-      if (have_pending && sampled(pending.index, false)) score(pending);
+      if (have_pending && is_sampled(pending.index, false, opt.segment_frames, opt.sample)) score(pending);
       std::swap(f, pending);
       have_pending = true;
       continue;
@@ -433,7 +429,7 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
     }
     score(f);
   }
-  if (have_pending && sampled(pending.index, true)) score(pending);
+  if (have_pending && is_sampled(pending.index, true, opt.segment_frames, opt.sample)) score(pending);
   progress.finish();
   check<InputError>(opt.frames.empty() || next == opt.frames.size(), opt.input, ": ended before frame ",
                     opt.frames.empty() ? 0 : opt.frames[std::min(next, opt.frames.size() - 1)]);

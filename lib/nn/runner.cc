@@ -14,6 +14,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/threads.h"
+#include "nn/script_source.h"
 
 namespace fs = std::filesystem;
 
@@ -137,13 +138,9 @@ std::string joined(const std::vector<std::string>& names) {
 
 torch::jit::Module script_for_inference(const torch::nn::Module& module, const std::string& forward_source) {
   torch::jit::Module m("vssoff_builtin");
-  auto attribute = [](const std::string& dotted) {
-    std::string a = dotted;
-    std::replace(a.begin(), a.end(), '.', '_');
-    return a;
-  };
-  for (const auto& p : module.named_parameters()) m.register_parameter(attribute(p.key()), p.value().detach(), false);
-  for (const auto& b : module.named_buffers()) m.register_buffer(attribute(b.key()), b.value());
+  for (const auto& p : module.named_parameters())
+    m.register_parameter(script::attribute(p.key()), p.value().detach(), false);
+  for (const auto& b : module.named_buffers()) m.register_buffer(script::attribute(b.key()), b.value());
   m.register_attribute("training", c10::BoolType::get(), false);
   try {
     m.define(forward_source);

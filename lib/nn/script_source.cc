@@ -7,11 +7,15 @@
 namespace vssoff::nn::script {
 namespace {
 std::string self(const std::string& layer, const std::string& tensor) {
-  std::string a = layer + "_" + tensor;
-  std::replace(a.begin(), a.end(), '.', '_');
-  return "self." + a;
+  return "self." + attribute(layer + "." + tensor);
 }
 }  // namespace
+
+std::string attribute(const std::string& dotted) {
+  std::string a = dotted;
+  std::replace(a.begin(), a.end(), '.', '_');
+  return a;
+}
 
 std::string conv(const std::string& x, const std::string& layer, int stride, int padding, int groups, bool bias) {
   return cat("torch.conv2d(", x, ", ", self(layer, "weight"), ", ", bias ? self(layer, "bias") : "None", ", [", stride,

@@ -8,6 +8,9 @@
 
 namespace vssoff::nn::script {
 
+// The attribute a module's parameter or buffer becomes: "stage4.0.dw.weight" -> "stage4_0_dw_weight".
+std::string attribute(const std::string& dotted);
+
 // torch.conv2d of `x` with the weights (and bias) of the layer at `layer`.
 std::string conv(const std::string& x, const std::string& layer, int stride, int padding, int groups, bool bias);
 // torch.batch_norm in inference form (running statistics, eps 1e-5 as LibTorch's default).
