@@ -18,13 +18,17 @@
   X(profile)               \
   X(profile_merge)         \
   X(train_estimators)      \
-  X(plan)
+  X(plan)                  \
+  X(serve)                 \
+  X(link)                  \
+  X(replay)
 
 // The subcommands that run models (LibTorch, through the model plugin). They run with the
 // OpenMP wait policy of core/threads.h, set before the process's libraries initialise, so
 // main() needs the list before it parses the command line.
-#define VSSOFF_MODEL_COMMANDS \
-  "train-model", "segment", "accgrad", "train-cheap-model", "qpmap", "profile", "train-estimators", "plan"
+#define VSSOFF_MODEL_COMMANDS                                                                                        \
+  "train-model", "segment", "accgrad", "train-cheap-model", "qpmap", "profile", "train-estimators", "plan", "serve", \
+      "replay"
 
 namespace vssoff::tools {
 #define VSSOFF_DECLARE_COMMAND(name) void setup_##name(CLI::App& app);

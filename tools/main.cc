@@ -114,5 +114,6 @@ int main(int argc, char** argv) {
   const int code = run_command(argc, argv);
   if (code != 0) vssoff::cancel_background_hashes();
   vssoff::wait_for_background_hashes();  // before the libraries tear down (core/manifest.h)
+  vssoff::end_if_interrupted();          // a graceful stop (serve, link, replay) ends by its signal
   return code;
 }

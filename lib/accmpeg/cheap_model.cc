@@ -352,16 +352,61 @@ TrainCheapResult train_cheap_model(const TrainCheapOptions& opt) {
   return r;
 }
 
+namespace {
+
+// The cheap model on one kRgb24 frame at a time: importance (and relative gradient) per macroblock.
+class CheapModel : public ImportanceModel {
+ public:
+  CheapModel(const std::string& model, int threads) : card_(nn::read_model_card(model)) {
+    check<InputError>(card_.task == "mb-importance" && card_.architecture == "cheapnet", model,
+                      ": not a cheap model (task \"", card_.task, "\", architecture \"", card_.architecture,
+                      "\"); train one with train-cheap-model");
+    const int macroblock = json_get<int>(card_.arch_params, "macroblock", model, 0);
+    check<InputError>(macroblock == kMacroblock, model, ": trained for ", macroblock,
+                      "-pixel macroblocks, this vssoff uses ", kMacroblock);
+    has_rel_ = card_.arch_params.value("log_importance", false);
+    nn::RunnerOptions runner_options;
+    runner_options.threads = threads;
+    net_ = std::make_unique<nn::ModelRunner>(card_, runner_options);
+  }
+  const nn::ModelCard& card() const override { return card_; }
+  bool has_relative() const override { return has_rel_; }
+
+  double score(const video::Frame& f, std::vector<float>* importance, std::vector<float>* relative) override {
+    torch::InferenceMode guard;
+    auto tm = std::chrono::steady_clock::now();
+    torch::Tensor x = torch::from_blob(const_cast<uint8_t*>(f.plane(0)), {1, f.height, f.width, 3}, torch::kUInt8)
+                          .permute({0, 3, 1, 2})
+                          .to(torch::kFloat32)
+                          .div(255.0f);
+    // The network runs on the frame as it is: its stride-2 layers round the grid up.
+    torch::Tensor out = nn::dense_output(net_->forward_frames(x, /*resize=*/false), 1, card_.weights_path());
+    torch::Tensor p = torch::softmax(out.narrow(1, 0, 2), 1)[0][1].contiguous();
+    const int rows = video::mb_rows_for(f.height), cols = video::mb_cols_for(f.width);
+    check<RuntimeError>(p.size(0) == rows && p.size(1) == cols, "cheap model grid ", p.size(0), "x", p.size(1),
+                        " differs from the macroblock grid ", rows, "x", cols);
+    if (has_rel_ && relative) {
+      torch::Tensor rel = torch::exp2(out[0][2]).contiguous();
+      relative->insert(relative->end(), rel.data_ptr<float>(), rel.data_ptr<float>() + rel.numel());
+    }
+    importance->insert(importance->end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
+  }
+
+ private:
+  nn::ModelCard card_;
+  bool has_rel_ = false;
+  std::unique_ptr<nn::ModelRunner> net_;
+};
+
+}  // namespace
+
+std::unique_ptr<ImportanceModel> open_importance_model(const std::string& model, int threads) {
+  return std::make_unique<CheapModel>(model, threads);
+}
+
 ImportanceResult predict_importance(const ImportanceOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
-  nn::ModelCard card = nn::read_model_card(opt.model);
-  check<InputError>(card.task == "mb-importance" && card.architecture == "cheapnet", opt.model,
-                    ": not a cheap model (task \"", card.task, "\", architecture \"", card.architecture,
-                    "\"); train one with train-cheap-model");
-  const int macroblock = json_get<int>(card.arch_params, "macroblock", opt.model, 0);
-  check<InputError>(macroblock == kMacroblock, opt.model, ": trained for ", macroblock,
-                    "-pixel macroblocks, this vssoff uses ", kMacroblock);
-  const bool has_rel = card.arch_params.value("log_importance", false);
   check<UsageError>(opt.sample.empty() || opt.segment_frames >= 1, "sampling by segment needs segment_frames >= 1");
   if (!opt.sample.empty()) is_sampled(0, false, opt.segment_frames, opt.sample);  // checks the rule
   // The cheap model costs about what decoding costs (it is built to run on the camera), so
@@ -370,13 +415,12 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   // with both stages on both cores). A server model costs many decodes and gets the whole
   // budget (nn/segment_video.cc). With --threads, the decoder gets the budget.
   const int budget = thread_budget();
-  nn::RunnerOptions runner_options;
-  runner_options.threads = opt.threads > 0 ? opt.threads : std::max(1, budget / 2);
-  nn::ModelRunner net(card, runner_options);
+  const int net_threads = opt.threads > 0 ? opt.threads : std::max(1, budget / 2);
+  CheapModel net(opt.model, net_threads);
   video::ReaderOptions ro;
   ro.format = video::PixelFormat::kRgb24;
   ro.strict_frame_count = opt.strict_length;
-  ro.threads = opt.threads > 0 ? 0 : std::max(1, budget - runner_options.threads);
+  ro.threads = opt.threads > 0 ? 0 : std::max(1, budget - net_threads);
   auto reader = std::make_unique<video::VideoReader>(opt.input, ro);
   ImportanceResult r;
   r.width = reader->info().width;
@@ -390,24 +434,8 @@ ImportanceResult predict_importance(const ImportanceOptions& opt) {
   if (opt.sample.empty() && !opt.frames.empty()) range.count = opt.frames.back() + 1;
   video::FramePrefetcher frames(std::move(reader), 4, range);
   Progress progress("scored", total);
-  torch::InferenceMode guard;
   auto score = [&](video::Frame& f) {
-    auto tm = std::chrono::steady_clock::now();
-    torch::Tensor x = torch::from_blob(f.plane(0), {1, f.height, f.width, 3}, torch::kUInt8)
-                          .permute({0, 3, 1, 2})
-                          .to(torch::kFloat32)
-                          .div(255.0f);
-    // The network runs on the frame as it is: its stride-2 layers round the grid up.
-    torch::Tensor out = nn::dense_output(net.forward_frames(x, /*resize=*/false), 1, card.weights_path());
-    torch::Tensor p = torch::softmax(out.narrow(1, 0, 2), 1)[0][1].contiguous();
-    if (has_rel) {
-      torch::Tensor rel = torch::exp2(out[0][2]).contiguous();
-      r.relative.insert(r.relative.end(), rel.data_ptr<float>(), rel.data_ptr<float>() + rel.numel());
-    }
-    r.model_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
-    check<RuntimeError>(p.size(0) == r.rows && p.size(1) == r.cols, "cheap model grid ", p.size(0), "x", p.size(1),
-                        " differs from the macroblock grid ", r.rows, "x", r.cols);
-    r.importance.insert(r.importance.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+    r.model_seconds += net.score(f, &r.importance, &r.relative);
     r.frames.push_back(f.index);
     progress.update(static_cast<int64_t>(r.frames.size()));
   };
@@ -462,5 +490,6 @@ std::unique_ptr<nn::LoadedModel> load_cheapnet(const nn::ModelCard& card) {
 VSSOFF_REGISTER_LOADER("cheapnet", load_cheapnet);
 VSSOFF_PLUGIN_ENTRY(vssoff::accmpeg::train_cheap_model);
 VSSOFF_PLUGIN_ENTRY(vssoff::accmpeg::predict_importance);
+VSSOFF_PLUGIN_ENTRY(vssoff::accmpeg::open_importance_model);
 
 }  // namespace vssoff::accmpeg

@@ -20,10 +20,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/manifest.h"
+#include "nn/model_card.h"
+#include "video/frame.h"
 
 namespace vssoff::accmpeg {
 
@@ -75,5 +78,19 @@ struct ImportanceResult {
   Json card;                      // the cheap model's card
 };
 ImportanceResult predict_importance(const ImportanceOptions& options);
+
+// The cheap model one frame at a time, for a camera that has its frames in memory (the
+// replay's AccMPEG loop): open_importance_model is a plugin entry (core/plugin.h), reached
+// with VSSOFF_PLUGIN_CALL. score() appends the frame's importance [rows x cols] (and, for
+// models with the channel, its relative gradient) and returns the seconds in the network.
+// InputError for a card that is not a cheap model of this vssoff's macroblock size.
+class ImportanceModel {
+ public:
+  virtual ~ImportanceModel() = default;
+  virtual const nn::ModelCard& card() const = 0;
+  virtual bool has_relative() const = 0;
+  virtual double score(const video::Frame& rgb, std::vector<float>* importance, std::vector<float>* relative) = 0;
+};
+std::unique_ptr<ImportanceModel> open_importance_model(const std::string& model, int threads);
 
 }  // namespace vssoff::accmpeg

@@ -50,7 +50,11 @@ RoundTripResult round_trip(const std::vector<video::Frame>& frames, const RoundT
   eo.base_qp = opt.qp;
   eo.gop_frames = opt.gop_frames;
   eo.threads = opt.threads;
+  eo.per_macroblock_qp = !opt.mb_qp.empty();
   H264Encoder enc(r.width, r.height, opt.fps, eo);
+  check<UsageError>(opt.mb_qp.empty() || opt.mb_qp.size() == size_t(enc.mb_rows()) * enc.mb_cols(),
+                    "round trip: a QP map of ", opt.mb_qp.size(), " macroblocks for a ", enc.mb_cols(), "x",
+                    enc.mb_rows(), " grid");
   std::vector<video::EncodedPacket> pkts;
   video::Frame converted;
   for (int i = 0; i < n; ++i) {
@@ -64,7 +68,7 @@ RoundTripResult round_trip(const std::vector<video::Frame>& frames, const RoundT
       converted.index = i;
       in = &converted;
     }
-    enc.encode(*in, nullptr, &pkts);
+    enc.encode(*in, opt.mb_qp.empty() ? nullptr : opt.mb_qp.data(), &pkts);
   }
   enc.flush(&pkts);
   const std::vector<uint8_t> headers = enc.headers();
@@ -75,6 +79,13 @@ RoundTripResult round_trip(const std::vector<video::Frame>& frames, const RoundT
     check<RuntimeError>(p.pts >= 0 && p.pts < n, "round trip: x264 returned a packet for frame ", p.pts);
     r.frame_bytes[p.pts] += static_cast<int64_t>(p.data.size());
     r.total_bytes += static_cast<int64_t>(p.data.size());
+  }
+  if (opt.keep_stream) {
+    for (size_t k = 0; k < pkts.size(); ++k) {
+      if (k == 0) r.stream.assign(headers.begin(), headers.end());
+      r.stream.append(pkts[k].data.begin(), pkts[k].data.end());
+      r.packet_bytes.push_back(static_cast<int64_t>(pkts[k].data.size() + (k == 0 ? headers.size() : 0)));
+    }
   }
   if (!opt.decode) return r;
 

@@ -12,8 +12,11 @@
 // Encoding: H264Encoder in constant-QP mode (x264_encoder.h), frame i of the input has pts
 // i (the frames' own index is ignored) and every gop_frames-th frame from 0 is an IDR frame.
 // Bytes: header_bytes are the SPS/PPS, frame_bytes[i] the packet of frame i; total_bytes,
-// their sum, is what the run costs as a stream. No B-frames, no per-macroblock QPs (for
-// those, use H264Encoder itself, as encode-roi does).
+// their sum, is what the run costs as a stream. No B-frames. With mb_qp (one absolute QP
+// per macroblock of the encoded size, [1, 51], the same for every frame), the encoder runs in
+// per-macroblock mode with base_qp = qp (x264_encoder.h). With keep_stream, `stream` is the
+// whole Annex B stream as a receiver gets it (SPS/PPS, then each access unit in decode
+// order) and packet_bytes the size of each access unit in it (the first with the headers).
 //
 // Decoding (decode = true): the stream goes through video::H264Decoder (FFmpeg) into
 // decode_format frames at the encoded size, or, with decode_at_input_size, converted back
@@ -49,6 +52,8 @@ struct RoundTripOptions {
   bool decode = false;              // decode the stream again
   video::PixelFormat decode_format = video::PixelFormat::kRgb24;  // of the decoded frames
   bool decode_at_input_size = false;                              // scale the decoded frames back to the input's size
+  std::vector<uint8_t> mb_qp;                                     // per-macroblock QPs (see above); empty = uniform qp
+  bool keep_stream = false;                                       // fill stream and packet_bytes
   void check() const;                                             // UsageError naming the field and the value
 };
 
@@ -58,6 +63,8 @@ struct RoundTripResult {
   std::vector<int64_t> frame_bytes;   // [frame], the frame's packet in bytes
   int64_t total_bytes = 0;            // header_bytes + all frame_bytes
   std::vector<video::Frame> decoded;  // with decode: [frame], in input order (index = position)
+  std::string stream;                 // with keep_stream: the Annex B stream
+  std::vector<int64_t> packet_bytes;  // with keep_stream: bytes of each access unit in it
 };
 
 // Round trip of `frames` (all kYuv420p or kRgb24, all of one size, at least one).

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -124,9 +125,25 @@ extern "C" void on_interrupt(int signo) {
 // or not started, and a thread that fails because its temporary vanished blocks in its
 // AtomicOutput's destructor instead of exiting with another status. A file opened under a
 // registered name just before the first pass is caught by the second.
+std::mutex hook_mutex;
+std::function<void(int)> interrupt_hook;
+std::atomic<int> requested_signal{0};
+
 void cleanup_on_signal() {
   unsigned char byte = 0;
-  while (::read(interrupt_pipe[0], &byte, 1) != 1) {
+  for (;;) {
+    while (::read(interrupt_pipe[0], &byte, 1) != 1) {
+    }
+    std::function<void(int)> hook;
+    {
+      std::lock_guard<std::mutex> lock(hook_mutex);
+      hook = interrupt_hook;
+    }
+    if (!hook || requested_signal.load() != 0) break;
+    requested_signal = byte;  // the first signal asks the process to stop; a second ends it here
+    log_info("interrupted by ", sigabbrev_np(byte) ? cat("SIG", sigabbrev_np(byte)) : cat("signal ", int(byte)),
+             "; stopping (again to stop at once)");
+    hook(byte);
   }
   const int signo = byte;
   TempRegistry& r = registry();
@@ -154,6 +171,25 @@ void cleanup_on_signal() {
 }
 
 }  // namespace
+
+void set_interrupt_hook(std::function<void(int)> hook) {
+  std::lock_guard<std::mutex> lock(hook_mutex);
+  interrupt_hook = std::move(hook);
+}
+
+int interrupt_requested() { return requested_signal.load(); }
+
+void end_if_interrupted() {
+  const int signo = requested_signal.load();
+  if (signo == 0) return;
+  signal(signo, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, signo);
+  pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  raise(signo);
+  _exit(128 + signo);
+}
 
 void install_interrupt_cleanup() {
   // A full disk and a file-size limit then fail the same way: write() returns EFBIG.

@@ -64,6 +64,15 @@ class AtomicOutput {
 // main; the cleanup runs on a thread of its own, started here.
 void install_interrupt_cleanup();
 
+// For the processes that stop gracefully (serve, link, replay): the first interrupting
+// signal calls `hook` (on the cleanup thread; it should only ask the process to stop)
+// instead of ending the process, which then finishes its outputs, returns, and ends by the
+// signal in end_if_interrupted() (main calls it last). A second signal does the usual
+// cleanup and ends the process at once. An empty hook restores the usual behaviour.
+void set_interrupt_hook(std::function<void(int)> hook);
+int interrupt_requested();  // the signal that asked to stop, 0 if none
+void end_if_interrupted();  // ends the process by that signal, if there was one
+
 // What errors call a path: a path inside a live temporary directory is named by where it
 // will be once committed ("seg/logits.npy", not "seg/.seg.tmp-123-0/logits.npy").
 std::string output_name(const std::string& path);

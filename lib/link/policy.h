@@ -10,6 +10,9 @@
 //                     camera's predicted bytes and the server cost of every action, the target;
 //   observe(outcome)  the served action's true accuracy and bytes, the server's statistics,
 //                     the misses.
+// Live, outcomes lag: a unit may be decided before the outcomes of the units before it have
+// come back (they are observed later, still in order), so a policy decides from what it has
+// observed so far, and matches an outcome to its unit by segment_idx.
 // Anything a policy may know beyond the context (an oracle's truth, a hindsight choice) it
 // is given at construction by its system's factory, explicitly. Policies are
 // single-threaded; one object serves one run from unit 0. Torch-free.

@@ -97,4 +97,9 @@ ModelCard assumed_card(const std::string& path) {
   return c;
 }
 
+double ModelCard::gflops_at(int width, int height) const {
+  const double pixels = input_width > 0 ? double(input_width) * input_height : double(width) * height;
+  return gflops * pixels / (double(cost_width) * cost_height);
+}
+
 }  // namespace vssoff::nn

@@ -43,7 +43,10 @@ struct ModelCard {
   std::string card_path;  // where it was read from ("" for assumed cards)
 
   std::string weights_path() const;  // resolved against the card's directory
-  void check() const;                // InputError naming the card and the field
+  // GFLOPs of one frame of width x height: `gflops` scaled to the pixels the model runs on,
+  // which are the card's fixed input size when it has one.
+  double gflops_at(int width, int height) const;
+  void check() const;  // InputError naming the card and the field
 };
 
 ModelCard read_model_card(const std::string& path);

@@ -13,18 +13,12 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/plugin.h"
 #include "nn/runner.h"
 
 namespace vssoff::nn {
 
 void SegmenterOptions::check() const { RunnerOptions::check(); }
-
-const std::vector<std::string>& softmax_stat_columns() {
-  static const std::vector<std::string> names = {
-      "mean_max_prob",          "mean_norm_entropy",      "mean_margin",
-      "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
-  return names;
-}
 
 struct Segmenter::Impl {
   Impl(const std::string& model, const SegmenterOptions& options) : runner(model, options), opt(options) {}
@@ -193,5 +187,25 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
   }
   return out;
 }
+
+namespace {
+class LoadedSegmenter : public SegmentationModel {
+ public:
+  LoadedSegmenter(const std::string& model, const SegmenterOptions& options) : s_(model, options) {}
+  const ModelCard& card() const override { return s_.card(); }
+  std::vector<Segmentation> run(const std::vector<const video::Frame*>& frames, int out_width,
+                                int out_height) override {
+    return s_.run(frames, {}, out_width, out_height);
+  }
+
+ private:
+  Segmenter s_;
+};
+}  // namespace
+
+std::unique_ptr<SegmentationModel> open_segmentation_model(const std::string& model, const SegmenterOptions& options) {
+  return std::make_unique<LoadedSegmenter>(model, options);
+}
+VSSOFF_PLUGIN_ENTRY(vssoff::nn::open_segmentation_model);
 
 }  // namespace vssoff::nn

@@ -73,6 +73,25 @@ class Segmenter {
   std::unique_ptr<Impl> impl_;
 };
 
+// A segmentation model behind a virtual interface, for torch-free code (a server) that
+// reaches it through the model plugin: open_segmentation_model is a plugin entry
+// (core/plugin.h), so VSSOFF_PLUGIN_CALL(vssoff::nn::open_segmentation_model)(...) loads
+// LibTorch only when it is called. run() is Segmenter::run without sampled logits.
+class SegmentationModel {
+ public:
+  virtual ~SegmentationModel() = default;
+  virtual const ModelCard& card() const = 0;
+  virtual std::vector<Segmentation> run(const std::vector<const video::Frame*>& frames, int out_width,
+                                        int out_height) = 0;
+};
+std::unique_ptr<SegmentationModel> open_segmentation_model(const std::string& model, const SegmenterOptions& options);
+
+// The statistics of a run of frames as one row of a profile table (penance/profile.h) has
+// them: the mean over the frames of each softmax_stat_columns() value and of each class's
+// pixel share, then per class the mean of its confidence over the frames where the class
+// appears (NaN where it appears in none): 6 + 2 x classes values. Torch-free.
+std::vector<double> pooled_stats(const std::vector<const SoftmaxStats*>& frames, int classes);
+
 // Labels (argmax), optional top-1 probability x 255, and the statistics of one frame's
 // logits [C, H, W] (contiguous float), in one pass; the result does not depend on the
 // thread count.

@@ -50,6 +50,7 @@
 // Neither bound is a default policy; scripts/penance_report.py pools their figures.
 #include <algorithm>
 #include <limits>
+#include <map>
 
 #include "core/error.h"
 #include "penance/policy.h"
@@ -129,7 +130,7 @@ class PenancePolicy : public Policy {
     const double limit = c.budget_bytes(c.estimated_kbps) * (1 - m_.bw_margin);
     pred_acc_.assign(A, NAN);
     Decision d;
-    if (s == 0) {  // nothing served yet: the best quality that fits
+    if (s == 0 || prev_stats_.empty()) {  // nothing observed yet: the best quality that fits
       d.action_idx = best_quality_fitting(grid_, order_, limit, pred_bytes);
     } else {
       if (!truth_) {
@@ -143,6 +144,7 @@ class PenancePolicy : public Policy {
       d.action_idx = penance_choice(pred_acc_, sd, pred_bytes, cost, limit, c.target + m_.acc_margin, p_.confidence);
     }
     d.predicted_accuracy = pred_acc_[d.action_idx];
+    predicted_[s] = d.predicted_accuracy;
     return d;
   }
 
@@ -152,7 +154,10 @@ class PenancePolicy : public Policy {
     m_.acc_margin = o.accuracy_miss ? std::min(0.2, m_.acc_margin + (target_ - o.accuracy) + 0.01)
                                     : std::max(p_.acc_margin, m_.acc_margin - 0.002);
     m_.bw_margin = o.bandwidth_miss ? std::min(0.6, m_.bw_margin + 0.1) : std::max(p_.bw_margin, m_.bw_margin - 0.02);
-    const double predicted = pred_acc_[o.action_idx];
+    // The prediction made for the observed segment (live, later segments may be decided already).
+    const auto it = predicted_.find(o.segment_idx);
+    const double predicted = it == predicted_.end() ? NAN : it->second;
+    if (it != predicted_.end()) predicted_.erase(it);
     if (!truth_ && !std::isnan(predicted))
       m_.acc_shift += p_.acc_feedback * (o.accuracy - predicted) / std::max(0.005, e_.acc_sd[o.action_idx]);
     prev_stats_.assign(o.stats.begin(), o.stats.end());
@@ -170,6 +175,7 @@ class PenancePolicy : public Policy {
   Margins m_;           // shift: how far (in units of each action's error spread) the predictor has been off here
   double target_ = 0;
   std::vector<double> pred_acc_, prev_stats_;
+  std::map<size_t, double> predicted_;  // segment -> predicted accuracy of its action, until observed
   size_t prev_action_ = 0;
 };
 

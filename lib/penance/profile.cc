@@ -17,6 +17,7 @@
 #include "metrics/evaluate_segmentation.h"
 #include "metrics/segmentation.h"
 #include "nn/segmenter.h"
+#include "penance/features.h"
 #include "penance/table.h"
 #include "video/picture.h"
 #include "video/reader.h"
@@ -28,56 +29,6 @@ namespace vssoff::penance {
 namespace {
 
 std::string fmt(double v) { return std::isnan(v) ? "" : csv_number(v); }
-
-// Mean |horizontal| + |vertical| luma gradient of a frame (intra complexity) and mean
-// |luma difference| between consecutive frames (inter complexity), in 8-bit units.
-double intra_complexity(const video::Frame& f) {
-  const uint8_t* y = f.plane(0);
-  double sum = 0;
-  for (int r = 0; r + 1 < f.height; ++r)
-    for (int c = 0; c + 1 < f.width; ++c) {
-      const uint8_t* p = y + r * f.stride(0) + c;
-      sum += std::abs(p[1] - p[0]) + std::abs(p[f.stride(0)] - p[0]);
-    }
-  return sum / (double(f.width - 1) * (f.height - 1));
-}
-
-double inter_complexity(const std::vector<video::Frame>& frames) {
-  if (frames.size() < 2) return 0;
-  double sum = 0;
-  for (size_t i = 1; i < frames.size(); ++i) {
-    const uint8_t *a = frames[i - 1].plane(0), *b = frames[i].plane(0);
-    for (int r = 0; r < frames[i].height; ++r)
-      for (int c = 0; c < frames[i].width; ++c)
-        sum += std::abs(a[r * frames[i].stride(0) + c] - b[r * frames[i].stride(0) + c]);
-  }
-  return sum / (double(frames[0].width) * frames[0].height * (frames.size() - 1));
-}
-
-// Bytes of a quick probe encode: the segment at half the size (each side), x264 ultrafast
-// at `qp`. The camera can afford two for every segment (a sixteenth of the work of one
-// full-size veryfast encode each), and they see what H.264 sees (motion-compensated
-// residuals), which a frame difference does not; two QPs give the segment's rate slope.
-// Headers are not counted (tables made so far did not).
-double probe_bytes(const std::vector<video::Frame>& frames, video::Rational fps, int qp, video::Scaler* scaler) {
-  codec::RoundTripOptions o;
-  o.width = std::max(16, frames[0].width / 2 / 2 * 2);  // not scaled_size(): the rule the tables were made with
-  o.height = std::max(16, frames[0].height / 2 / 2 * 2);
-  o.preset = "ultrafast";
-  o.qp = qp;
-  o.threads = 1;
-  o.gop_frames = static_cast<int>(frames.size());
-  o.fps = fps;
-  const codec::RoundTripResult r = codec::round_trip(frames, o, scaler);
-  return static_cast<double>(r.total_bytes - r.header_bytes);
-}
-
-// GFLOPs of one frame: the card's figure scaled to the pixels the model runs on, which are
-// the card's fixed input size when it has one.
-double server_gflops(const nn::ModelCard& c, double frame_pixels) {
-  const double pixels = c.input_width > 0 ? double(c.input_width) * c.input_height : frame_pixels;
-  return c.gflops * pixels / (double(c.cost_width) * c.cost_height);
-}
 
 // The server side: the models compared and what their accuracy is measured against.
 struct Server {
@@ -234,25 +185,19 @@ struct Encoded {
 
 // One row: model m on the served frames of an encoded segment, scored against the reference.
 std::vector<std::string> score_model(const Server& server, size_t m, const Segment& seg, const Encoded& enc,
-                                     const std::vector<const video::Frame*>& served, double served_pixels, int C, int W,
-                                     int H, double* seconds) {
+                                     const std::vector<const video::Frame*>& served, int served_w, int served_h, int C,
+                                     int W, int H, double* seconds) {
   auto tm = std::chrono::steady_clock::now();
   std::vector<nn::Segmentation> out_m = server.models[m]->run(served, {}, W, H);  // labels at the original size
   *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - tm).count();
   const size_t n_acc = seg.scored.size();
   metrics::ConfusionMatrix cm(C);
-  std::vector<double> st(6 + 2 * C, 0.0), conf_n(C, 0.0);
+  std::vector<const nn::SoftmaxStats*> frame_stats;
   for (size_t j = 0; j < n_acc; ++j) {
     cm.add(out_m[j].labels.data(), seg.ref[j].data(), seg.ref[j].size());
-    const nn::SoftmaxStats& x = out_m[j].stats;
-    double v[6] = {x.mean_max_prob,  x.mean_norm_entropy, x.mean_margin,
-                   x.frac_below_050, x.frac_below_070,    x.frac_below_090};
-    for (int k = 0; k < 6; ++k) st[k] += v[k] / n_acc;
-    for (int k = 0; k < C; ++k) {
-      st[6 + k] += x.class_share[k] / n_acc;
-      if (!std::isnan(x.class_confidence[k])) st[6 + C + k] += x.class_confidence[k], conf_n[k] += 1;
-    }
+    frame_stats.push_back(&out_m[j].stats);
   }
+  const std::vector<double> st = nn::pooled_stats(frame_stats, C);
   std::vector<std::string> row = {std::to_string(seg.index),
                                   std::to_string(seg.first),
                                   std::to_string(seg.frames.size()),
@@ -265,13 +210,12 @@ std::vector<std::string> score_model(const Server& server, size_t m, const Segme
                                   fmt(enc.kbps),
                                   fmt(cm.mean_iou()),
                                   fmt(cm.pixel_accuracy()),
-                                  fmt(server_gflops(server.models[m]->card(), served_pixels)),
+                                  fmt(server.models[m]->card().gflops_at(served_w, served_h)),
                                   fmt(seg.intra),
                                   fmt(seg.inter),
                                   fmt(seg.probe_lo),
                                   fmt(seg.probe_hi)};
-  for (int k = 0; k < 6 + C; ++k) row.push_back(fmt(st[k]));
-  for (int k = 0; k < C; ++k) row.push_back(conf_n[k] > 0 ? fmt(st[6 + C + k] / conf_n[k]) : "");
+  for (double v : st) row.push_back(fmt(v));
   return row;
 }
 
@@ -298,9 +242,9 @@ std::vector<std::vector<std::string>> profile_segment(const Server& server, cons
       std::vector<const video::Frame*> served;
       for (int i : seg.scored) served.push_back(&rt.decoded[i]);
       Encoded enc{qp, o.scale, rt.width, rt.height, rt.total_bytes, rt.total_bytes * 8.0 / (n / fps.value()) / 1000};
-      const double served_pixels = as_sent ? double(rt.width) * rt.height : double(W) * H;
+      const int served_w = as_sent ? rt.width : W, served_h = as_sent ? rt.height : H;
       for (size_t m = 0; m < server.models.size(); ++m) {
-        rows.push_back(score_model(server, m, seg, enc, served, served_pixels, C, W, H, &time->seconds[m][si]));
+        rows.push_back(score_model(server, m, seg, enc, served, served_w, served_h, C, W, H, &time->seconds[m][si]));
         time->frames[m][si] += static_cast<int64_t>(served.size());
       }
     }

@@ -17,7 +17,7 @@ extern "C" {
 #include "video/scaler.h"
 
 namespace vssoff::video {
-namespace {
+
 // PNG through libavcodec's encoder: OpenCV's imgcodecs would pull GDAL and ~140 shared
 // libraries into every process start.
 std::string encode_png(const Frame& f, int compression) {
@@ -54,6 +54,39 @@ std::string encode_png(const Frame& f, int compression) {
   check<RuntimeError>(ret == 0, "PNG encoding failed: ", av_error_string(ret));
   return out;
 }
+
+Frame decode_png(std::string_view bytes, PixelFormat format, const std::string& what) {
+  check<UsageError>(format == PixelFormat::kGray8 || format == PixelFormat::kRgb24, "decode_png: gray or RGB");
+  route_ffmpeg_log();
+  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_PNG);
+  check<RuntimeError>(codec != nullptr, "this FFmpeg has no PNG decoder");
+  AVCodecContext* ctx = avcodec_alloc_context3(codec);
+  AVFrame* frame = av_frame_alloc();
+  AVPacket* pkt = av_packet_alloc();
+  int ret = ctx && frame && pkt ? avcodec_open2(ctx, codec, nullptr) : AVERROR(ENOMEM);
+  if (ret == 0 && av_new_packet(pkt, static_cast<int>(bytes.size())) == 0) {
+    std::memcpy(pkt->data, bytes.data(), bytes.size());
+    ret = avcodec_send_packet(ctx, pkt);
+    if (ret == 0) ret = avcodec_receive_frame(ctx, frame);
+  }
+  const AVPixelFormat want = format == PixelFormat::kGray8 ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24;
+  Frame out;
+  const bool ok = ret == 0 && frame->format == want && frame->width > 0 && frame->height > 0;
+  if (ok) {
+    out.allocate(frame->width, frame->height, format);
+    const int row = frame->width * (format == PixelFormat::kGray8 ? 1 : 3);
+    for (int y = 0; y < frame->height; ++y)
+      std::memcpy(out.plane(0) + size_t(y) * out.stride(0), frame->data[0] + size_t(y) * frame->linesize[0], row);
+  }
+  av_packet_free(&pkt);
+  av_frame_free(&frame);
+  avcodec_free_context(&ctx);
+  check<InputError>(ok, what, ": not a ", format == PixelFormat::kGray8 ? "8-bit gray" : "RGB", " PNG",
+                    ret != 0 ? cat(" (", av_error_string(ret), ")") : "");
+  return out;
+}
+
+namespace {
 
 void write_mat_png(const std::string& path, const cv::Mat& bgr, bool force, int compression) {
   Frame rgb;

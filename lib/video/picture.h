@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "video/frame.h"
@@ -13,6 +14,11 @@ namespace vssoff::video {
 
 // Writes a kGray8 or kRgb24 frame as PNG, atomically. compression 0..9 (zlib level).
 void write_png(const std::string& path, const Frame& frame, bool force, int compression = 3);
+
+// A kGray8 or kRgb24 frame as PNG bytes, and back (InputError naming `what` for bytes that
+// are not a PNG of that format); what the replay sends label maps as.
+std::string encode_png(const Frame& frame, int compression = 3);
+Frame decode_png(std::string_view bytes, PixelFormat format, const std::string& what);
 
 // Reads a PNG (or any image FFmpeg reads) as kRgb24, or as kGray8 labels: an 8-bit gray
 // image, or a palette image whose indices are the labels. InputError naming the file otherwise.

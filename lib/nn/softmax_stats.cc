@@ -1,0 +1,31 @@
+// The torch-free side of the segmentation head's statistics (nn/segmenter.h).
+#include <cmath>
+
+#include "nn/segmenter.h"
+
+namespace vssoff::nn {
+
+const std::vector<std::string>& softmax_stat_columns() {
+  static const std::vector<std::string> names = {
+      "mean_max_prob",          "mean_norm_entropy",      "mean_margin",
+      "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
+  return names;
+}
+
+std::vector<double> pooled_stats(const std::vector<const SoftmaxStats*>& frames, int C) {
+  std::vector<double> st(6 + 2 * C, 0.0), conf_n(C, 0.0);
+  const double n = static_cast<double>(frames.size());
+  for (const SoftmaxStats* x : frames) {
+    const double v[6] = {x->mean_max_prob,  x->mean_norm_entropy, x->mean_margin,
+                         x->frac_below_050, x->frac_below_070,    x->frac_below_090};
+    for (int k = 0; k < 6; ++k) st[k] += v[k] / n;
+    for (int k = 0; k < C; ++k) {
+      st[6 + k] += x->class_share[k] / n;
+      if (!std::isnan(x->class_confidence[k])) st[6 + C + k] += x->class_confidence[k], conf_n[k] += 1;
+    }
+  }
+  for (int k = 0; k < C; ++k) st[6 + C + k] = conf_n[k] > 0 ? st[6 + C + k] / conf_n[k] : NAN;
+  return st;
+}
+
+}  // namespace vssoff::nn
