@@ -264,36 +264,45 @@ ReplaySummary Replay::run() {
     rows_.push_back(std::move(r));
     observe_in_order();
   };
-  while (!stop_ && (opt_.max_frames < 0 || index < opt_.max_frames) && reader.read(&f)) {
-    if (!opt_.fast) {
-      const double wait = index / fps.value() - since_start(monotonic_us());
-      if (wait > 0) take_replies(wait);
+  std::string failure;  // the server is gone for good: write what was done, then fail
+  try {
+    while (!stop_ && (opt_.max_frames < 0 || index < opt_.max_frames) && reader.read(&f)) {
+      if (!opt_.fast) {
+        const double wait = index / fps.value() - since_start(monotonic_us());
+        if (wait > 0) take_replies(wait);
+      }
+      if (stop_) break;
+      f.index = index;
+      if (seg.frames.empty()) seg.capture_start_s = index / fps.value();
+      seg.frames.push_back(f);
+      ++index;
+      flush_segment(false);
+      take_replies(0);
+      progress.update(index);
     }
-    if (stop_) break;
-    f.index = index;
-    if (seg.frames.empty()) seg.capture_start_s = index / fps.value();
-    seg.frames.push_back(f);
-    ++index;
-    flush_segment(false);
-    take_replies(0);
-    progress.update(index);
+    if (!stop_) flush_segment(true);
+    progress.finish();
+    // Drain: every result that is still coming.
+    const int64_t drain_until = monotonic_us() + std::llround(opt_.drain_s * 1e6);
+    while (!stop_ && client_->unanswered() > 0 && monotonic_us() < drain_until) take_replies(0.1);
+    if (client_->unanswered() > 0)
+      log_warn(client_->unanswered(), stop_ ? " results not waited for (stopped)" : " results never came");
+  } catch (const InputError& e) {
+    failure = e.what();
+    progress.finish();
   }
-  if (!stop_) flush_segment(true);
-  progress.finish();
-  // Drain: every result that is still coming.
-  const int64_t drain_until = monotonic_us() + std::llround(opt_.drain_s * 1e6);
-  while (!stop_ && client_->unanswered() > 0 && monotonic_us() < drain_until) take_replies(0.1);
-  if (client_->unanswered() > 0)
-    log_warn("", client_->unanswered(), stop_ ? " results not waited for (stopped)" : " results never came");
   for (Row& r : rows_)
     if (!r.answered && r.status == "pending") r.status = stop_ ? "unfinished" : "lost";
+  if (!failure.empty()) log_warn(failure);
   while (observed_ < rows_.size()) {  // the loop sees every segment, answered or not
     Row& r = rows_[observed_++];
     loop_.observe(r.segment, r.prepared, r.report);
   }
   client_->stop();
   set_interrupt_hook(nullptr);
-  return write_outputs();
+  ReplaySummary summary = write_outputs();
+  check<InputError>(failure.empty(), failure, "; wrote the ", rows_.size(), " segments so far to ", opt_.output);
+  return summary;
 }
 
 ReplaySummary Replay::write_outputs() {

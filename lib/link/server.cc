@@ -30,7 +30,7 @@ struct Connection {
   MessageHeader h;
   std::string payload;
   std::deque<std::string> out;
-  bool writing = false, closed = false, hello = false;
+  bool writing = false, closed = false, hello = false, paused = false;
   int pending = 0;  // requests with the worker
   int64_t recv_start_us = 0;
   Connection(asio::io_context& io, int id) : id(id), socket(io), idle(io) {}
@@ -151,14 +151,16 @@ struct Server::Impl {
         log_row(*c, m.seq, "hello", m.meta, request_bytes, (recv_end_us - c->recv_start_us) / 1e3, 0, 0, 0, "ok");
       } else if (m.kind == MessageKind::kSegment) {
         if (!c->hello) throw ProtocolError("a request before the hello");
-        if (c->pending >= opt.max_pending)
-          throw ProtocolError(cat("more than ", opt.max_pending, " requests waiting on one connection"));
         ++c->pending;
         {
           std::lock_guard<std::mutex> lock(mutex);
           jobs.push_back({c, std::move(m), request_bytes, c->recv_start_us, recv_end_us});
         }
         wake.notify_one();
+        if (c->pending >= opt.max_pending) {  // hold the edge back (TCP's flow control) until one is served
+          c->paused = true;
+          return;
+        }
       } else {
         throw ProtocolError(cat("an edge may not send a ", kind_name(m.kind), " message"));
       }
@@ -242,6 +244,10 @@ struct Server::Impl {
       asio::post(io, [this, c = job.conn, b = std::move(bytes)]() mutable {
         --c->pending;
         send(c, std::move(b));
+        if (c->paused && !c->closed) {
+          c->paused = false;
+          read_header(c);
+        }
       });
     }
   }

@@ -8,8 +8,9 @@
 // and the connection closed, when the service refuses it: another protocol version, a model
 // it does not have). A message that breaks the protocol (bad magic, unknown kind, a size over
 // the bounds, meta that is not JSON, a request before the hello), a connection idle for
-// idle_timeout_s with nothing pending, or more than max_pending requests waiting: an error
-// message with the reason, then that connection alone is closed and the reason logged.
+// idle_timeout_s with nothing pending: an error message with the reason, then that
+// connection alone is closed and the reason logged. A connection with max_pending requests
+// waiting is not read until one is served (the edge is held back by TCP's flow control).
 // A request the service cannot serve (an undecodable segment, an unknown model) gets an
 // error reply with its sequence number; the connection stays.
 //
