@@ -77,10 +77,28 @@ $VSSOFF -q profile "$OUT/clip/video.mp4" -o "$OUT/table.csv" --force --segment-f
 $VSSOFF plan "$OUT/table.csv" --estimators models/penance-estimators.json --trace testdata/traces/lte-walk.csv \
   --targets 0.8 --policies penance,oracle,static,bandwidth,largest,chameleon -o "$OUT/plan.csv" --force
 
+echo "== Replay: AccMPEG live, camera, link and server as three processes over loopback TCP, the clip in real" >&2
+echo "   time through the lte-walk trace with 20 ms each way (vssoff replay --spawn-server --spawn-link)" >&2
+$VSSOFF -q replay "$OUT/clip/video.mp4" -o "$OUT/replay.csv" --system accmpeg --server-model "$MODEL" \
+  --cheap-model models/accmpeg-cheap-w24.json --ground-truth "$OUT/clip" --spawn-server --spawn-link \
+  --up-trace testdata/traces/lte-walk.csv --delay-ms 20 --plot "$OUT/replay.png" --force
+/usr/bin/python3 - "$OUT" <<'PY'
+import csv, json, sys
+out = sys.argv[1]
+print(f"\n{'segment':<9}{'bytes':>8}{'camera ms':>11}{'upload s':>10}{'server ms':>11}{'delay s':>9}{'mIoU':>8}")
+for r in csv.DictReader(open(f"{out}/replay.csv")):
+    print(f"{r['segment']:<9}{r['bytes']:>8}{float(r['encode_ms']):>11.0f}{float(r['upload_s']):>10.2f}"
+          f"{float(r['serve_ms']):>11.0f}{float(r['delay_s']):>9.2f}{float(r['accuracy']):>8.3f}")
+t = json.load(open(f"{out}/replay.csv.json"))["totals"]
+print(f"delay per segment: mean {t['segment_delay_s']['mean']:.2f} s, p95 {t['segment_delay_s']['p95']:.2f} s; "
+      f"mIoU {t['accuracy']['mean']:.3f} +- {t['accuracy']['ci95']:.3f}")
+PY
+
 /usr/bin/python3 - "$OUT" <<'PY'
 import sys
 out = sys.argv[1]
 print(f"\nQP heatmaps: {out}/roi_qp.png {out}/accmpeg_qp.png   importance: {out}/accmpeg_importance.png")
 print(f"overlays: {out}/seg_accmpeg/overlay/   previews: {out}/clip/preview/   Penance plan: {out}/plan.csv")
+print(f"replay: {out}/replay.csv (per segment), {out}/replay.png (bytes, delay, accuracy over time)")
 print("The full comparisons: scripts/accmpeg_eval.sh (AccMPEG, B5) and scripts/penance_eval.sh (Penance, B6).")
 PY

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <iomanip>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "accmpeg/live.h"
@@ -36,9 +38,15 @@ void add_port_options(CLI::App* sub, std::string* listen, std::string* port_file
 // Runs a server or a link until a signal asks it to stop.
 template <typename T>
 void run_until_stopped(T& runner) {
-  set_interrupt_hook([&runner](int) { runner.stop(); });
+  InterruptHook hook([&runner](int) { runner.stop(); });
   runner.run();
-  set_interrupt_hook(nullptr);
+}
+
+// A number as an argument for a spawned process, without losing digits.
+std::string arg(double v) {
+  std::ostringstream s;
+  s << std::setprecision(17) << v;
+  return s.str();
 }
 
 // The throughput a link delivered against its trace, per 1-s window (B14).
@@ -67,13 +75,22 @@ struct Child {
     if (pid <= 0) return;
     kill(pid, SIGTERM);
     int status = 0;
-    waitpid(pid, &status, 0);
+    for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; ++i)  // 5 s to stop cleanly
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (waitpid(pid, &status, WNOHANG) == 0) {
+      log_warn("vssoff ", name, " (spawned) did not stop; killing it");
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+    }
   }
 };
 
 std::unique_ptr<Child> spawn(const std::string& name, const std::vector<std::string>& args,
                              const std::string& port_file, double wait_s, int* port) {
-  std::vector<std::string> argv = {"vssoff", name};
+  std::vector<std::string> argv = {"vssoff"};
+  if (log_level() == LogLevel::kQuiet) argv.push_back("-q");  // the run's verbosity
+  if (log_level() == LogLevel::kDebug) argv.push_back("-v");
+  argv.push_back(name);
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("--port-file");
   argv.push_back(port_file);
@@ -99,8 +116,8 @@ std::unique_ptr<Child> spawn(const std::string& name, const std::vector<std::str
       child->pid = -1;
       throw InputError(cat("vssoff ", name, " (spawned) ended before listening; see its messages above"));
     }
-    check<RuntimeError>(std::chrono::steady_clock::now() < until, "vssoff ", name, " (spawned) did not listen within ",
-                        wait_s, " s");
+    check<InputError>(std::chrono::steady_clock::now() < until, "vssoff ", name, " (spawned) did not listen within ",
+                      wait_s, " s");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   *port = std::stoi(read_file(port_file));
@@ -153,7 +170,8 @@ void setup_link(CLI::App& app) {
         o.up.loss = o.down.loss = opt->loss;
         o.up.seed = opt->seed;
         o.down.seed = opt->seed + 1;
-        check<UsageError>(opt->plot.empty() || !o.log.empty(), "--plot draws the log: give --log too");
+        check<UsageError>(opt->plot.empty() || (!o.log.empty() && !o.up_trace.empty()),
+                          "--plot draws the uplink's log against its trace: give --log and --up-trace too");
         if (!opt->plot.empty()) check_output_path(opt->plot, o.force);
         link::LinkEmulator emulator(o);
         run_until_stopped(emulator);
@@ -209,6 +227,8 @@ void setup_replay(CLI::App& app) {
         check<UsageError>(!r.connect.empty() || o.spawn_server, "give --connect host:port, or --spawn-server");
         check<UsageError>(!o.spawn_link || o.spawn_server || !r.connect.empty(), "--spawn-link needs a server");
         check<UsageError>(!o.spawn_server || !o.serve_models.empty(), "--spawn-server: give --serve-model");
+        check<UsageError>(o.system != "penance" || !r.ground_truth.empty(),
+                          "--system penance learns from the accuracy of what it served: give --ground-truth");
         check_output_path(r.output, r.force);
         // Children first (they take a while to load models), then the camera's own models.
         const std::string base = r.output.substr(0, r.output.size() - (r.output.ends_with(".csv") ? 4 : 0));
@@ -229,11 +249,10 @@ void setup_replay(CLI::App& app) {
           r.connect = "127.0.0.1:" + std::to_string(port);
         }
         if (o.spawn_link) {
-          std::vector<std::string> args = {"--connect",     r.connect,
-                                           "--log",         base + ".link.csv",
-                                           "--delay-ms",    std::to_string(o.delay_ms),
-                                           "--queue-bytes", std::to_string(o.queue_bytes),
-                                           "--loss",        std::to_string(o.loss)};
+          std::vector<std::string> args = {
+              "--connect",  r.connect,       "--log",         base + ".link.csv",
+              "--delay-ms", arg(o.delay_ms), "--queue-bytes", std::to_string(o.queue_bytes),
+              "--loss",     arg(o.loss)};
           if (!o.up_trace.empty()) args.insert(args.end(), {"--up-trace", o.up_trace});
           if (!o.down_trace.empty()) args.insert(args.end(), {"--down-trace", o.down_trace});
           if (r.force) args.push_back("--force");
@@ -252,7 +271,7 @@ void setup_replay(CLI::App& app) {
                  s.p95_delay_s, " s", std::isfinite(s.mean_accuracy) ? cat(", mIoU ", s.mean_accuracy) : "");
       });
   sub->add_option("input", opt->replay.input, "The camera's video")->required();
-  sub->add_option("-o,--output", opt->replay.output, "Per-segment CSV (OUT.frames.csv and OUT.json beside it)")
+  sub->add_option("-o,--output", opt->replay.output, "Per-segment CSV (OUT.frames.csv and OUT.csv.json beside it)")
       ->required();
   sub->add_option("--connect", opt->replay.connect, "The server's (or a link's) address, host:port");
   sub->add_option("--system", opt->system, "Camera-side loop: accmpeg, uniform (AWStream-style QP) or penance")

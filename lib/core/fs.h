@@ -71,6 +71,15 @@ void install_interrupt_cleanup();
 // cleanup and ends the process at once. An empty hook restores the usual behaviour.
 void set_interrupt_hook(std::function<void(int)> hook);
 int interrupt_requested();  // the signal that asked to stop, 0 if none
+
+// set_interrupt_hook for a scope: the hook is removed however the scope ends.
+class InterruptHook {
+ public:
+  explicit InterruptHook(std::function<void(int)> hook) { set_interrupt_hook(std::move(hook)); }
+  ~InterruptHook() { set_interrupt_hook(nullptr); }
+  InterruptHook(const InterruptHook&) = delete;
+  InterruptHook& operator=(const InterruptHook&) = delete;
+};
 void end_if_interrupted();  // ends the process by that signal, if there was one
 
 // What errors call a path: a path inside a live temporary directory is named by where it

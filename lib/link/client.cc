@@ -46,7 +46,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   bool welcomed = false, failed = false, stopped = false;
   std::string failure, last_error;
   Json welcome;
-  int64_t offset_us = 0;
+  int64_t offset_us = 0, best_rtt_us = -1;
+  uint32_t server_max_data = kDefaultMaxDataBytes;  // the server's bound on a request, from the welcome
   int reconnect_count = 0;
   int64_t down_since_us = 0;
   double backoff_s = 0;
@@ -137,6 +138,14 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   }
 
   void handle(int gen, int64_t now) {
+    try {
+      handle_message(gen, now);
+    } catch (const std::exception& e) {  // a field of the wrong JSON type from the server
+      lost(gen, cat("a malformed ", kind_name(h.kind), " message: ", e.what()));
+    }
+  }
+
+  void handle_message(int gen, int64_t now) {
     Message m;
     m.kind = h.kind;
     m.seq = h.seq;
@@ -151,7 +160,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       std::vector<uint64_t> resend;
       {
         std::lock_guard<std::mutex> lock(mutex);
-        offset_us = server_us - (hello_sent_us + now) / 2;
+        // NTP's minimum-delay filter: keep the offset of the hello with the shortest round
+        // trip (a hello that waited in a queue, or behind a reconnect's stale bytes, is off
+        // by half its wait).
+        const int64_t rtt = now - hello_sent_us;
+        if (best_rtt_us < 0 || rtt < best_rtt_us) best_rtt_us = rtt, offset_us = server_us - (hello_sent_us + now) / 2;
+        server_max_data = m.meta.value("max_data_bytes", kDefaultMaxDataBytes);
         if (!welcome.is_null()) ++reconnect_count;
         welcome = m.meta;
         welcomed = true;
@@ -160,7 +174,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       }
       if (reconnect_count > 0 && !resend.empty())
         log_info("reconnected to ", server, "; re-sending ", resend.size(), " unanswered requests");
-      for (uint64_t seq : resend) to_write.push_back(seq);
+      to_write.assign(resend.begin(), resend.end());  // every unanswered request once, in order
       pump_writes(gen);
     } else if (m.kind == MessageKind::kError && m.meta.value("fatal", false)) {
       const std::string reason = m.meta.value("reason", std::string("no reason given"));
@@ -255,6 +269,8 @@ uint64_t Client::send(Message request) {
   uint64_t seq;
   {
     std::lock_guard<std::mutex> lock(m.mutex);
+    check<InputError>(request.data.size() <= m.server_max_data, "a request of ", request.data.size(),
+                      " bytes; the server takes at most ", m.server_max_data, " (its --max-message)");
     seq = m.next_seq++;
     request.seq = seq;
     m.pending[seq].bytes = encode_message(request);

@@ -6,12 +6,14 @@
 // client reconnects with exponential backoff (backoff_initial_s doubling to backoff_max_s),
 // says hello again, and re-sends every request that has no reply yet, in sequence order. A
 // reply to a request that already has one is dropped, so nothing is counted twice. After
-// give_up_s without a connection the client fails (RuntimeError from next_reply naming the
-// address and the last error); a server that refuses the hello fails it at once.
+// give_up_s without a connection the client fails (InputError from next_reply naming the
+// address and the last error); a server that refuses the hello fails it at once. A request
+// larger than the server takes (its welcome says) is refused by send(), InputError.
 //
 // Clock: each hello measures the offset between the server's monotonic clock and the edge's
 // as server_us - (sent_us + received_us) / 2 (NTP's rule, exact when the two directions take
-// equally long); server_to_edge_us() converts a server timestamp with the latest one.
+// equally long, off by at most half the round trip); the hello with the shortest round trip
+// so far gives the offset server_to_edge_us() converts with.
 #pragma once
 
 #include <cstdint>

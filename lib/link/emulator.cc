@@ -24,6 +24,7 @@ void LinkOptions::check() const {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+constexpr int64_t kMaxUnwritten = 1 << 20;  // delivered bytes a connection's far side has not taken yet
 
 // Bytes in order, taken from the front.
 struct ByteQueue {
@@ -65,6 +66,7 @@ struct LinkEmulator::Impl {
     std::unique_ptr<Shaper> shaper;
     ShaperOptions options;
     std::deque<Delivery> in_flight;
+    int64_t reserved = 0;  // bytes the reads in flight may bring
     int64_t arrived = 0, lost_logged = 0, logged_until_us = 0;
   };
   std::array<Direction, 2> dir;
@@ -93,10 +95,11 @@ struct LinkEmulator::Impl {
         start_clock(monotonic_us());
         c->id = next_id++;
         conns[c->id] = c;
-        c->side[0].set_option(tcp::no_delay(true));
-        c->side[0].set_option(
-            asio::socket_base::receive_buffer_size(64 * 1024));  // keep the unshaped kernel buffer small
-        log_info("connection ", c->id, " from ", c->side[0].remote_endpoint(), " -> ", upstream);
+        asio::error_code e0;  // a peer that reset at once fails these, harmlessly
+        c->side[0].set_option(tcp::no_delay(true), e0);
+        // Keep the unshaped kernel buffer in front of the shaper small.
+        c->side[0].set_option(asio::socket_base::receive_buffer_size(64 * 1024), e0);
+        log_info("connection ", c->id, " from ", c->side[0].remote_endpoint(e0), " -> ", upstream);
         c->side[1].async_connect(upstream, [this, c](const asio::error_code& e) {
           if (c->closed) return;
           if (e) {
@@ -104,44 +107,57 @@ struct LinkEmulator::Impl {
             close(*c);
             return;
           }
-          c->side[1].set_option(tcp::no_delay(true));
-          c->side[1].set_option(asio::socket_base::receive_buffer_size(64 * 1024));
+          asio::error_code ignored;
+          c->side[1].set_option(tcp::no_delay(true), ignored);
+          c->side[1].set_option(asio::socket_base::receive_buffer_size(64 * 1024), ignored);
           c->connected = true;
           read(c, 0);
           read(c, 1);
         });
-      } else {
+      } else {  // out of descriptors, say: try again shortly rather than spin
         log_warn("accept failed: ", ec.message());
+        auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(100));
+        return t->async_wait([this, t](const asio::error_code&) { accept(); });
       }
       accept();
     });
   }
 
-  int64_t room(int d) const { return dir[d].shaper ? dir[d].shaper->room() : std::numeric_limits<int64_t>::max(); }
+  // What a direction may still read: its queue's room (unshaped: a bound on what waits to be
+  // written) less what the reads in flight may bring, since they may all complete.
+  int64_t room(int d) const { return (dir[d].shaper ? dir[d].shaper->room() : kMaxUnwritten) - dir[d].reserved; }
+
+  static int64_t unwritten(const Conn& c, int d) {
+    return static_cast<int64_t>(c.out[d].size() + c.writing_buf[d].size());
+  }
 
   void read(const std::shared_ptr<Conn>& c, int d) {
-    if (c->closed || c->reading[d] || c->eof[d] || room(d) <= 0) return;
+    // A far side that does not read holds this side back too (bounded buffers, as TCP would).
+    if (c->closed || c->reading[d] || c->eof[d] || room(d) <= 0 || unwritten(*c, d) >= kMaxUnwritten) return;
     c->reading[d] = true;
     const size_t n = static_cast<size_t>(std::min<int64_t>(kReadChunk, room(d)));
-    c->side[d].async_read_some(asio::buffer(c->buf[d].data(), n), [this, c, d](const asio::error_code& ec, size_t got) {
-      c->reading[d] = false;
-      if (c->closed) return;
-      const int64_t now = monotonic_us();
-      if (got > 0) {
-        c->queued[d].push(c->buf[d].data(), got);
-        if (dir[d].shaper)
-          dir[d].shaper->enqueue(now, c->id, static_cast<int64_t>(got));
-        else
-          dir[d].in_flight.push_back(
-              {c->id, static_cast<int64_t>(got), now + std::llround(dir[d].options.delay_ms * 1000)});
-      }
-      if (ec) {
-        c->eof[d] = true;  // flush what was read, then close (finish_if_done)
-        if (ec != asio::error::eof) log_info("connection ", c->id, " ", name(d), ": ", ec.message());
-      }
-      pump();
-      read(c, d);
-    });
+    dir[d].reserved += static_cast<int64_t>(n);
+    c->side[d].async_read_some(
+        asio::buffer(c->buf[d].data(), n), [this, c, d, n](const asio::error_code& ec, size_t got) {
+          c->reading[d] = false;
+          dir[d].reserved -= static_cast<int64_t>(n);
+          if (c->closed) return;
+          const int64_t now = monotonic_us();
+          if (got > 0) {
+            c->queued[d].push(c->buf[d].data(), got);
+            if (dir[d].shaper)
+              dir[d].shaper->enqueue(now, c->id, static_cast<int64_t>(got));
+            else
+              dir[d].in_flight.push_back(
+                  {c->id, static_cast<int64_t>(got), now + std::llround(dir[d].options.delay_ms * 1000)});
+          }
+          if (ec) {
+            c->eof[d] = true;  // flush what was read, then close (finish_if_done)
+            if (ec != asio::error::eof) log_info("connection ", c->id, " ", name(d), ": ", ec.message());
+          }
+          pump();
+          read(c, d);
+        });
   }
 
   // Moves delivered bytes whose time has come to their far side.
@@ -162,6 +178,7 @@ struct LinkEmulator::Impl {
     asio::async_write(c->side[1 - d], asio::buffer(c->writing_buf[d]),
                       [this, c, d](const asio::error_code& ec, size_t) {
                         c->writing[d] = false;
+                        c->writing_buf[d].clear();
                         if (c->closed) return;
                         if (ec) {
                           log_info("connection ", c->id, ": writing ", name(d), ": ", ec.message());
@@ -169,6 +186,7 @@ struct LinkEmulator::Impl {
                           return;
                         }
                         write(c, d);
+                        read(c, d);  // a read held back by unwritten bytes may go on
                         finish_if_done(*c);
                       });
   }

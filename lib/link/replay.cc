@@ -149,8 +149,12 @@ void Replay::finish(Row& r, const Reply& reply) {
   r.serve_ms = m.meta.value("serve_ms", double(NAN));
   r.report.bytes = r.bytes;
   r.report.upload_s = r.recv_end_s - r.segment.ready_s;
-  if (re - rs > 2000) {  // under 2 ms the message came in one burst: no rate to learn from
-    r.report.measured_kbps = r.bytes * 8 / ((re - rs) / 1e6) / 1000;
+  // What the sender saw: bytes over the time from its first byte sent to the last one
+  // received, as a streaming client times a download. The server's receive span alone would
+  // learn the rate of a burst: a cellular link delivers a short message at many times its mean.
+  const double span_s = r.recv_end_s - r.send_start_s;
+  if (span_s > 0.002) {
+    r.report.measured_kbps = r.bytes * 8 / span_s / 1000;
     throughputs_.push_back(r.report.measured_kbps);
     if (throughputs_.size() > 3) throughputs_.pop_front();
   }
@@ -175,7 +179,17 @@ void Replay::take_replies(double timeout_s) {
     std::optional<Reply> reply = client_->next_reply(std::max(left, 0.0));
     if (!reply) break;
     auto it = by_seq_.find(reply->message.seq);
-    if (it != by_seq_.end()) finish(rows_[it->second], *reply);
+    if (it != by_seq_.end()) {
+      Row& r = rows_[it->second];
+      try {
+        finish(r, *reply);
+      } catch (const std::exception& e) {  // a result that does not parse, or labels that do not fit
+        r.status = cat("error: bad result: ", e.what());
+        r.report = SegmentReport{};
+        r.report.bytes = r.bytes;
+        log_warn("segment ", r.segment.index, ": ", r.status);
+      }
+    }
     if (monotonic_us() >= until) break;
   }
   observe_in_order();
@@ -225,7 +239,7 @@ ReplaySummary Replay::run() {
   }
   log_info("", loop_.system(), " -> ", opt_.connect, ", clock offset ", client_->clock_offset_us() / 1000.0, " ms",
            opt_.fast ? ", as fast as possible" : ", in real time");
-  set_interrupt_hook([this](int) { stop_ = true; });
+  InterruptHook hook([this](int) { stop_ = true; });
 
   const int64_t total = opt_.max_frames >= 0 ? opt_.max_frames : reader.info().frame_count;
   Progress progress("replayed", total);
@@ -299,7 +313,6 @@ ReplaySummary Replay::run() {
     loop_.observe(r.segment, r.prepared, r.report);
   }
   client_->stop();
-  set_interrupt_hook(nullptr);
   ReplaySummary summary = write_outputs();
   check<InputError>(failure.empty(), failure, "; wrote the ", rows_.size(), " segments so far to ", opt_.output);
   return summary;

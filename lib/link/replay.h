@@ -9,10 +9,11 @@
 // "dropped" in the CSV; its frames get no result), since bytes already handed to TCP cannot
 // be taken back; with `fast` it waits instead. A reconnect re-sends what has no result yet.
 //
-// Bandwidth estimate: each result says when the server received the first and the last byte
-// of its segment; bytes over that time is the throughput the segment saw. The estimate
-// given to the next decision is the harmonic mean of the last three (initial_kbps before the
-// first), as rate-based video streaming does.
+// Bandwidth estimate: each result says when the server received the last byte of its
+// segment; the segment's bytes over the time from the edge sending its first byte to then
+// (server time converted by the clock offset) is the throughput it saw, as a streaming
+// client times a download. The estimate given to the next decision is the harmonic mean of
+// the last three (initial_kbps before the first), as rate-based video streaming does.
 //
 // Outputs (each written atomically when the run ends, also on Ctrl-C):
 //   OUT (CSV, one row per segment): segment, first_frame, frames, capture_start_s, ready_s,
@@ -23,7 +24,7 @@
 //     (ok, dropped, error: ...). Times in seconds from the replay's start on the edge's clock;
 //     server times converted with the clock offset measured in the hello.
 //   OUT.frames.csv: frame, segment, capture_s, result_s, delay_s (result minus capture).
-//   OUT.json: format "vssoff.replay", version 1: the system and settings, the server's
+//   OUT.csv.json: format "vssoff.replay", version 1: the system and settings, the server's
 //     welcome, the clock offset, reconnects, totals (delay mean and 95th percentile per
 //     segment and per frame, bytes, accuracy with a 95% confidence interval, misses) and the
 //     system's own summary (Penance's cost and failures).
@@ -90,7 +91,7 @@ class CameraLoop {
 
 struct ReplayOptions {
   std::string input;         // the camera's video
-  std::string output;        // per-segment CSV; OUT.frames.csv and OUT.json beside it
+  std::string output;        // per-segment CSV; OUT.frames.csv and OUT.csv.json beside it
   std::string connect;       // host:port of the server or link
   std::string ground_truth;  // label PNG dir (or a synth output): accuracy per segment ("" = none)
   std::string plot;          // PNG ("" = none)

@@ -75,8 +75,8 @@ Message SegmentService::serve(const Message& req) {
   std::vector<int64_t> score =
       req.meta.contains("score") ? meta_get<std::vector<int64_t>>(req, "score") : std::vector<int64_t>{};
   const int out_w = req.meta.value("out_width", 0), out_h = req.meta.value("out_height", 0);
-  check<InputError>(out_w >= 0 && out_h >= 0 && out_w <= 8192 && out_h <= 8192, "segment ", segment, ": labels size ",
-                    out_w, "x", out_h, " out of range");
+  check<InputError>(out_w >= 0 && out_h >= 0 && out_w <= 4096 && out_h <= 4096, "segment ", segment, ": labels size ",
+                    out_w, "x", out_h, " out of range (at most 4096 a side)");
   const bool want_labels = req.meta.value("labels", true);
 
   // Decode every access unit (P-frames need the ones before); keep RGB frames to score.
@@ -102,6 +102,8 @@ Message SegmentService::serve(const Message& req) {
   const double decode_ms = ms_since(t0);
   if (score.empty())
     for (size_t i = 0; i < frames.size(); ++i) score.push_back(int64_t(i));
+  check<InputError>(std::adjacent_find(score.begin(), score.end(), std::greater_equal<int64_t>()) == score.end(),
+                    "segment ", segment, ": the frames to score must ascend, each once");
   std::vector<const video::Frame*> served;
   for (int64_t p : score) {
     check<InputError>(p >= 0 && p < int64_t(frames.size()), "segment ", segment, ": frame ", p, " to score, but ",

@@ -1,5 +1,6 @@
 #include "link/server.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -30,8 +31,9 @@ struct Connection {
   MessageHeader h;
   std::string payload;
   std::deque<std::string> out;
-  bool writing = false, closed = false, hello = false, paused = false;
-  int pending = 0;  // requests with the worker
+  bool writing = false, hello = false, paused = false;
+  std::atomic<bool> closed{false};  // read by the worker, to skip the jobs of a closed connection
+  int pending = 0;                  // requests with the worker
   int64_t recv_start_us = 0;
   Connection(asio::io_context& io, int id) : id(id), socket(io), idle(io) {}
 };
@@ -85,7 +87,12 @@ struct Server::Impl {
     auto c = std::make_shared<Connection>(io, next_id);
     acceptor.async_accept(c->socket, [this, c](const asio::error_code& ec) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
+      if (ec) {  // out of descriptors, say: try again shortly rather than spin
+        log_warn("accept failed: ", ec.message());
+        auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(100));
+        return t->async_wait([this, t](const asio::error_code&) { accept(); });
+      }
+      {
         ++next_id;
         asio::error_code e;
         c->peer = cat(c->socket.remote_endpoint(e));
@@ -146,7 +153,8 @@ struct Server::Impl {
         w.meta = service.describe();
         w.meta["protocol"] = kProtocolVersion;
         w.meta["server_us"] = monotonic_us();
-        w.meta["client_us"] = m.meta.value("client_us", int64_t(0));
+        w.meta["client_us"] = m.meta.contains("client_us") ? meta_get<int64_t>(m, "client_us") : int64_t(0);
+        w.meta["max_data_bytes"] = opt.max_data_bytes;
         send(c, encode_message(w));
         log_row(*c, m.seq, "hello", m.meta, request_bytes, (recv_end_us - c->recv_start_us) / 1e3, 0, 0, 0, "ok");
       } else if (m.kind == MessageKind::kSegment) {
@@ -164,7 +172,7 @@ struct Server::Impl {
       } else {
         throw ProtocolError(cat("an edge may not send a ", kind_name(m.kind), " message"));
       }
-    } catch (const ProtocolError& e) {
+    } catch (const std::exception& e) {  // a ProtocolError, or a field of the wrong JSON type
       return drop(c, m.seq, e.what());
     }
     read_header(c);
@@ -198,7 +206,7 @@ struct Server::Impl {
     c->closed = true;
     c->idle.cancel();
     asio::error_code ignored;
-    if (tell) {
+    if (tell && !c->writing) {  // never in the middle of a reply being written
       Message e;
       e.kind = MessageKind::kError;
       e.seq = seq;
@@ -221,12 +229,16 @@ struct Server::Impl {
         job = std::move(jobs.front());
         jobs.pop_front();
       }
+      if (job.conn->closed) {  // its edge is gone (it re-sends on a new connection)
+        asio::post(io, [c = job.conn] { --c->pending; });
+        continue;
+      }
       const int64_t t0 = monotonic_us();
       Message reply;
       std::string status = "ok";
       try {
         reply = service.serve(job.request);
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {  // vssoff's errors, a field of the wrong type, no memory
         reply = Message{MessageKind::kError, job.request.seq, {{"reason", e.what()}}, {}};
       }
       reply.seq = job.request.seq;

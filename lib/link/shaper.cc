@@ -11,9 +11,9 @@ namespace vssoff::link {
 DeliverySchedule::DeliverySchedule(const BandwidthTrace& trace) {
   if (!trace.deliveries_ms.empty()) {
     // mm-link: the trace repeats with a period of its last timestamp.
+    // mm-link: repetition r delivers at r x period + each timestamp, the last one included.
     period_us_ = std::llround(trace.deliveries_ms.back() * 1000);
-    for (double ms : trace.deliveries_ms) times_.push_back(std::llround(ms * 1000) % std::max<int64_t>(period_us_, 1));
-    std::sort(times_.begin(), times_.end());
+    for (double ms : trace.deliveries_ms) times_.push_back(std::llround(ms * 1000));
   } else {
     period_us_ = std::llround(trace.duration_s * 1e6);
     double credit = 0;  // bytes accumulated towards the next opportunity
@@ -39,7 +39,9 @@ int64_t DeliverySchedule::first_at_or_after(int64_t t) const {
   const int64_t n = static_cast<int64_t>(times_.size());
   const int64_t rep = t / period_us_;
   const int64_t within = t - rep * period_us_;
-  return rep * n + (std::lower_bound(times_.begin(), times_.end(), within) - times_.begin());
+  int64_t k = rep * n + (std::lower_bound(times_.begin(), times_.end(), within) - times_.begin());
+  while (k > 0 && at(k - 1) >= t) --k;  // the repetition before may end at t itself (a trace's last timestamp)
+  return k;
 }
 
 void ShaperOptions::check() const {

@@ -43,7 +43,7 @@ class DeliverySchedule {
   size_t per_period() const { return times_.size(); }
 
  private:
-  std::vector<int64_t> times_;  // one period, ascending, in [0, period)
+  std::vector<int64_t> times_;  // one period, ascending, in [0, period]
   int64_t period_us_ = 0;
 };
 

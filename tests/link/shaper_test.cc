@@ -49,10 +49,12 @@ TEST(Shaper, FollowsMahimahiTraceExactly) {
 
 TEST(Shaper, RepeatsAMahimahiTraceAndWastesIdleOpportunities) {
   test::TempDir dir;
-  write_file_atomic(dir / "t.mm", "0\n10\n10\n20\n", true);  // period 20 ms: 0, 10, 10 (+ the 20 = next 0)
+  write_file_atomic(dir / "t.mm", "0\n10\n10\n20\n", true);  // period 20 ms, as mm-link repeats it
   const DeliverySchedule schedule(read_trace(dir / "t.mm"));
   EXPECT_EQ(schedule.period_us(), 20000);
-  EXPECT_EQ(schedule.count(0, 100000), 20);  // 4 opportunities per 20 ms
+  EXPECT_EQ(schedule.count(0, 100000), 19);    // 4 per 20 ms; the fifth repetition's last is at 100 ms itself
+  EXPECT_EQ(schedule.count(0, 1), 1);          // at 0: the first line only
+  EXPECT_EQ(schedule.count(20000, 20001), 2);  // at 20 ms: the last line, and the first of the repetition
   Shaper s(schedule, ShaperOptions{}, 0);
   std::vector<Delivery> out;
   s.serve(35000, &out);  // idle: nothing queued, opportunities pass unused

@@ -17,6 +17,9 @@
 namespace vssoff::link {
 namespace {
 
+int raw_connect(int port);
+std::string until_closed(int fd);
+
 class Echo : public Service {
  public:
   std::atomic<int> served{0};
@@ -29,6 +32,7 @@ class Echo : public Service {
     if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ++served;
     if (r.meta.value("fail", false)) throw InputError("asked to fail");
+    (void)r.meta.value("typed", 0);  // a string there: nlohmann's type_error, as a careless service would throw
     return Message{MessageKind::kResult, r.seq, {{"echo", r.meta}}, r.data};
   }
 };
@@ -115,6 +119,34 @@ TEST(Transport, ServiceErrorsAnswerTheRequestAndKeepTheConnection) {
   r = c.next_reply(5);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->message.kind, MessageKind::kResult);
+}
+
+TEST(Transport, FieldsOfTheWrongTypeAreErrorsNotCrashes) {
+  ServerOptions so;
+  so.max_data_bytes = 1 << 20;
+  Running s(so);
+  // In a hello: that connection is closed with the reason; the server lives on.
+  const int raw = raw_connect(s.server->port());
+  const std::string hello = encode_message(Message{MessageKind::kHello, 1, {{"client_us", "soon"}}, {}});
+  ASSERT_EQ(send(raw, hello.data(), hello.size(), 0), ssize_t(hello.size()));
+  EXPECT_NE(until_closed(raw).find("wrong type"), std::string::npos);
+  // In a request: an error reply, and the connection stays.
+  ClientOptions o;
+  o.connect = s.address();
+  Client c(o);
+  c.start();
+  Message typed = request(1);
+  typed.meta["typed"] = "a string";
+  c.send(typed);
+  auto r = c.next_reply(5);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->message.kind, MessageKind::kError);
+  c.send(request(2));
+  r = c.next_reply(5);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->message.kind, MessageKind::kResult);
+  // A request over the server's bound is refused before it is sent, not re-sent forever.
+  EXPECT_THROW(c.send(request(3, 2 << 20)), InputError);
 }
 
 TEST(Transport, ARefusedHelloFailsTheClientAtOnce) {
