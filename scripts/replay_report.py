@@ -95,15 +95,41 @@ for name, path in TRACES.items():
               f"| {p95(delays):.2f} | {mm:.2f} against {me:.2f} measured | {kb:.0f} | {acc:.3f} ± {aci:.3f} |")
 
 print()
-print("| trace | run | segments | cost (GFLOP) | mean mIoU | accuracy misses | bandwidth misses | failure rate |")
-print("|---|---|---|---|---|---|---|---|")
+print("| trace | run | segments | cost (GFLOP) | mean mIoU | accuracy misses | bandwidth misses | failure rate "
+      "| same action as plan |")
+print("|---|---|---|---|---|---|---|---|---|")
 for name in TRACES:
     p, live = f"{out}/plan-{name}.csv.json", f"{out}/penance-{name}.csv.json"
     if not (os.path.exists(p) and os.path.exists(live)):
         continue
     s = next(x for x in json.load(open(p))["summary"] if x["policy"] == "penance")
+    planned = {int(r["segment"]): f"{r['model']}@qp{r['qp']}x{r['scale']}" for r in csv.DictReader(open(p[:-5]))
+               if r["policy"] == "penance"}
+    lived = {int(r["segment"]): r["action"] for r in csv.DictReader(open(live[:-5]))}
+    same = sum(planned.get(k) == v for k, v in lived.items())
     print(f"| {name} | plan (offline, profile table) | {s['segments']} | {s['cost_gflop']:.1f} | {s['mean_accuracy']:.3f} "
-          f"| {s['accuracy_misses']} | {s['bandwidth_misses']} | {s['failure_rate']:.2f} |")
+          f"| {s['accuracy_misses']} | {s['bandwidth_misses']} | {s['failure_rate']:.2f} | |")
     L = json.load(open(live))["system"]
     print(f"| {name} | replay (live) | {L['segments']} | {L['cost_gflop']:.1f} | {L['mean_accuracy']:.3f} "
-          f"| {L['accuracy_misses']} | {L['bandwidth_misses']} | {L['failure_rate']:.2f} |")
+          f"| {L['accuracy_misses']} | {L['bandwidth_misses']} | {L['failure_rate']:.2f} | {same} of {len(lived)} |")
+
+# The live run against the profile table, segment by segment: the server's accuracy and the
+# camera's bytes for the action the live policy took, against the table's row of that action.
+table = f"{out}/table.csv"
+if os.path.exists(table):
+    t = {(int(r["segment"]), f"{r['model']}@qp{r['qp']}x{r['scale']}"): (float(r["miou"]), int(r["bytes"]))
+         for r in csv.DictReader(open(table))}
+    print()
+    for name in TRACES:
+        f = f"{out}/penance-{name}.csv"
+        if not os.path.exists(f):
+            continue
+        da, db = [], []
+        for r in csv.DictReader(open(f)):
+            if r["status"] == "ok":
+                acc, b = t[(int(r["segment"]), r["action"])]
+                da.append(abs(float(r["accuracy"]) - acc))
+                db.append(abs(int(float(r["bytes"])) - b))
+        print(f"- {name}: on the {len(da)} segments served live, mIoU and bytes against the table's row of the same "
+              f"action differ by at most {max(da):.2g} and {max(db)} bytes.")
+

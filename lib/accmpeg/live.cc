@@ -39,6 +39,19 @@ Json AccMpegLoop::settings() const {
           {"score_frames", opt_.score_frames},  {"server_model", opt_.server_model}};
 }
 
+void AccMpegLoop::on_welcome(const Json& welcome) {
+  const nn::ModelCard& cheap = model_->card();
+  const Json trained_for = cheap.produced_by.value("server_model", Json::object());
+  const std::string want = trained_for.value("weights_sha256", "");
+  for (const Json& m : welcome.value("models", Json::array())) {
+    if (m.value("name", "") != opt_.server_model || want.empty()) continue;
+    const std::string have = m.value("weights_sha256", "");
+    check<InputError>(have == want, opt_.cheap_model, ": trained for server model ", trained_for.value("name", "?"),
+                      " (weights sha256 ", want.substr(0, 12), "), but the server's ", opt_.server_model, " has ",
+                      have.substr(0, 12), "; retrain it with train-cheap-model");
+  }
+}
+
 link::Prepared AccMpegLoop::prepare(const link::CapturedSegment& seg, double) {
   const int n = static_cast<int>(seg.frames.size());
   const video::Frame& first = seg.frames[0];

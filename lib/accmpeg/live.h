@@ -48,6 +48,9 @@ class AccMpegLoop : public link::CameraLoop {
   std::string system() const override { return "accmpeg"; }
   Json settings() const override;
   std::vector<std::string> models() const override { return {opt_.server_model}; }
+  // InputError when the server's model is not the one the cheap model was trained for (by
+  // the weights hash in the welcome), as qpmap --server-model refuses it.
+  void on_welcome(const Json& welcome) override;
   link::Prepared prepare(const link::CapturedSegment& segment, double estimated_kbps) override;
 
  private:

@@ -138,6 +138,7 @@ double Replay::score(const Row& r, const Message& m) {
 void Replay::finish(Row& r, const Reply& reply) {
   r.answered = true;
   r.reply = reply;
+  std::string().swap(r.reply.message.data);  // the label maps are scored from `reply`; the row keeps no payload
   const Message& m = reply.message;
   r.send_start_s = since_start(reply.send_start_us);
   r.send_end_s = since_start(reply.send_end_us);
@@ -200,10 +201,14 @@ void Replay::observe_in_order() {
   while (observed_ < rows_.size() && (rows_[observed_].answered || rows_[observed_].status == "dropped")) {
     Row& r = rows_[observed_++];
     loop_.observe(r.segment, r.prepared, r.report);
-    r.segment.frames.clear();
-    r.segment.frames.shrink_to_fit();
-    r.prepared.request.data.clear();
-    r.prepared.request.data.shrink_to_fit();
+    // What the CSV needs is in the row's own fields now: a long run keeps a few hundred bytes
+    // per segment.
+    std::vector<video::Frame>().swap(r.segment.frames);
+    std::string().swap(r.prepared.request.data);
+    r.prepared.request.meta = Json();
+    r.reply.message.meta = Json();
+    std::vector<double>().swap(r.report.stats);
+    std::vector<std::string>().swap(r.report.stat_names);
   }
 }
 

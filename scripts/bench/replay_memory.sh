@@ -2,7 +2,7 @@
 # Memory over a long replay (issue 16): a 10-minute synthetic clip (640x360, 18000 frames)
 # replayed as fast as the pipeline goes (--fast: the camera waits for room instead of
 # dropping, so every segment is sent and served) by the uniform-QP loop, through a link
-# shaped by lte-walk, to a server with segnet-w24. Each process's resident set is sampled
+# shaped by the T-Mobile LTE trace (repeated), to a server with segnet-w24. Each process's resident set is sampled
 # every 5 s from /proc; the script prints, per process, the peak (VmHWM) and the resident
 # set after 10% and at the end of the run, which would grow with the run if anything kept
 # per-segment state.
@@ -14,13 +14,13 @@ MIN=${1:-10}
 W=${WORK:-out/bench/memory}
 mkdir -p "$W"
 frames=$((MIN * 60 * 30))
-[ -f "$W/clip/manifest.json" ] && [ "$(grep -o '"frames": *[0-9]*' "$W/clip/manifest.json" | grep -o '[0-9]*$')" = "$frames" ] ||
-  $V -q synth -o "$W/clip" --preset street --seed 7201 --frames "$frames" --force
+have=$(/usr/bin/python3 -c "import json; print(json.load(open('$W/clip/manifest.json'))['params']['frames'])" 2>/dev/null || true)
+[ "$have" = "$frames" ] || $V -q synth -o "$W/clip" --preset street --seed 7201 --frames "$frames" --force
 rm -f "$W"/*.port
 $V -q serve --model models/segnet-w24.json --port-file "$W/s.port" --log "$W/server.csv" --force &
 spid=$!
 while [ ! -s "$W/s.port" ]; do sleep 0.1; done
-$V -q link --connect "127.0.0.1:$(cat "$W/s.port")" --up-trace testdata/traces/lte-walk.csv --port-file "$W/l.port" \
+$V -q link --connect "127.0.0.1:$(cat "$W/s.port")" --up-trace ../shared/traces/TMobile-LTE-short.up --port-file "$W/l.port" \
   --log "$W/link.csv" --force &
 lpid=$!
 while [ ! -s "$W/l.port" ]; do sleep 0.1; done
@@ -40,7 +40,7 @@ while kill -0 $rpid 2>/dev/null; do
 done
 wait $rpid
 peak_l=$(hwm $lpid); peak_s=$(hwm $spid)
-kill -INT $lpid $spid
+kill -TERM $lpid $spid  # (background jobs of a script ignore SIGINT)
 wait $lpid $spid 2>/dev/null || true
 /usr/bin/python3 - "$W" "$peak_r" "$peak_l" "$peak_s" <<'PY'
 import csv, json, sys

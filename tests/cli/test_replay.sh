@@ -6,6 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 set -m  # background jobs keep SIGINT (see test_interrupt.sh)
 M=$VSSOFF_SOURCE_DIR/models/segnet-tiny.json
+BIG=$VSSOFF_SOURCE_DIR/models/segnet-w24.json  # the server model the cheap model was trained for
 CHEAP=$VSSOFF_SOURCE_DIR/models/accmpeg-cheap-w24.json
 TRACES=$VSSOFF_SOURCE_DIR/testdata/traces
 "$VSSOFF" -q synth -o "$T/clip" --size 320x176 --frames 120 --seed 3
@@ -26,7 +27,7 @@ EOF2
 wait_for() { for _ in $(seq 300); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 # --- 1. one command: AccMPEG through the lte-walk trace, scored against the ground truth.
-expect_exit 0 "" "$VSSOFF" replay "$clip/video.mp4" -o "$T/acc.csv" --system accmpeg --server-model "$M" \
+expect_exit 0 "" "$VSSOFF" replay "$clip/video.mp4" -o "$T/acc.csv" --system accmpeg --server-model "$BIG" \
   --cheap-model "$CHEAP" --ground-truth "$clip" --spawn-server --spawn-link --up-trace "$TRACES/lte-walk.csv" \
   --delay-ms 10 --plot "$T/acc.png"
 check_csv "$T/acc.csv" '
@@ -67,7 +68,6 @@ assert float(rows[-1]["delay_s"]) < 1, "no recovery"'
 # --- 3. The server is killed mid-run and restarted on the same port: the edge reconnects,
 # re-sends what had no result, and every segment is answered exactly once. The server runs
 # the larger model on one thread, slower than real time, so that requests are in flight.
-BIG=$VSSOFF_SOURCE_DIR/models/segnet-w24.json
 "$VSSOFF" -q serve --model "$M" --model "$BIG" --threads 1 --port-file "$T/s.port" --log "$T/s1.csv" &
 spid=$!
 wait_for "$T/s.port" && ok || fail "serve did not start"
@@ -142,7 +142,17 @@ wait $lpid || got=$?
 [ "$got" = 130 ] && ok || fail "link after SIGINT: exit $got"
 check_csv "$T/l.csv" 'assert len(rows) >= 2'
 
-# --- 7. Clear errors: a port in use, a server that is not there, bad options.
+# --- 7. Clear errors: a cheap model for another server model (by the weights hash in the
+# welcome), a port in use, a server that is not there, bad options.
+$PY - "$VSSOFF_SOURCE_DIR/models/segnet-tiny.json" "$T/impostor.json" <<'EOF2'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["name"] = "segnet-w24"  # the name the cheap model was trained for, other weights
+c["weights"] = sys.argv[1].replace(".json", ".pt")
+json.dump(c, open(sys.argv[2], "w"))
+EOF2
+expect_exit 2 "accmpeg-cheap-w24.json: trained for server model segnet-w24" "$VSSOFF" replay "$clip/video.mp4" \
+  -o "$T/impostor.csv" --system accmpeg --server-model "$T/impostor.json" --cheap-model "$CHEAP" --spawn-server
 "$VSSOFF" -q serve --model "$M" --port-file "$T/busy.port" &
 bpid=$!
 wait_for "$T/busy.port"
