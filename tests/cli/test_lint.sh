@@ -38,8 +38,11 @@ unformatted=$(git ls-files '*.cc' '*.h' | while read -r f; do clang-format "$f" 
   cached out.txt sh -c 'echo run >> runs; cp in.txt out.txt; true' in.txt  # an input file's stamp counts
   touch in.txt
   cached out.txt sh -c 'echo run >> runs; cp in.txt out.txt; true' in.txt
+  # An output named after -o does not count: its appearing does not rerun the step.
+  cached o2.txt sh -c 'echo run >> runs; cp "$1" "$3"' sh in.txt -o o2.txt
+  cached o2.txt sh -c 'echo run >> runs; cp "$1" "$3"' sh in.txt -o o2.txt
 )
-[ "$(wc -l < "$T/runs")" = 4 ] && ok || fail "cached ran $(wc -l < "$T/runs") times, expected 4"
+[ "$(wc -l < "$T/runs")" = 5 ] && ok || fail "cached ran $(wc -l < "$T/runs") times, expected 5"
 
 # The executable does not link LibTorch; without the plugin beside it, a model step says where it looked.
 ldd "$VSSOFF" | grep -q torch && fail "vssoff links LibTorch directly" || ok
