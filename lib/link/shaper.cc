@@ -9,13 +9,26 @@
 namespace vssoff::link {
 
 DeliverySchedule::DeliverySchedule(const BandwidthTrace& trace) {
+  // Bounds that keep the arithmetic in range and the schedule in memory: a repetition of at
+  // most a year, with at most 20 million deliveries (240 Gbit) in it.
+  constexpr double kMaxPeriodS = 365 * 86400.0, kMaxDeliveries = 2e7;
+  check<InputError>(trace.duration_s <= kMaxPeriodS, trace.path, ": the trace lasts ", trace.duration_s,
+                    " s; the link takes traces of up to a year");
   if (!trace.deliveries_ms.empty()) {
-    // mm-link: the trace repeats with a period of its last timestamp.
-    // mm-link: repetition r delivers at r x period + each timestamp, the last one included.
+    check<InputError>(
+        double(trace.deliveries_ms.size()) <= kMaxDeliveries && trace.deliveries_ms.back() <= kMaxPeriodS * 1000,
+        trace.path, ": more than ", kMaxDeliveries, " deliveries, or a timestamp past a year");
+    // mm-link: the trace repeats with a period of its last timestamp; repetition r delivers
+    // at r x period + each timestamp, the last one included.
     period_us_ = std::llround(trace.deliveries_ms.back() * 1000);
     for (double ms : trace.deliveries_ms) times_.push_back(std::llround(ms * 1000));
   } else {
     period_us_ = std::llround(trace.duration_s * 1e6);
+    double total = 0;
+    for (size_t i = 0; i + 1 < trace.times.size(); ++i)
+      total += trace.kbps[i] * 1000 / 8 * (trace.times[i + 1] - trace.times[i]) / kPacketBytes;
+    check<InputError>(total <= kMaxDeliveries, trace.path, ": the trace offers ", total,
+                      " deliveries of 1500 bytes; the link takes at most ", kMaxDeliveries);
     double credit = 0;  // bytes accumulated towards the next opportunity
     for (size_t i = 0; i + 1 < trace.times.size(); ++i) {
       const double rate = trace.kbps[i] * 1000 / 8 / 1e6;  // bytes per µs

@@ -1,6 +1,6 @@
 // libFuzzer targets for the readers of outside input. One source, one binary per reader:
 // VSSOFF_FUZZ_TARGET names it (npy, csv, trace, coco, modelcard, estimators, qpmap, accgrad,
-// profile, partial, labels, config). Each input is written to a file (the readers take paths)
+// profile, partial, labels, config, message). Each input is written to a file (the readers take paths)
 // and read; a vssoff error (what a damaged file must give; for config, a CLI11 parse error) is
 // the expected outcome, anything else (another exception, a sanitizer report, a crash, a hang)
 // is a finding. Built and run by scripts/fuzz.sh.
@@ -23,6 +23,8 @@
 #include "core/log.h"
 #include "core/manifest.h"
 #include "core/npy.h"
+#include "link/protocol.h"
+#include "link/shaper.h"
 #include "link/trace.h"
 #include "metrics/evaluate_segmentation.h"
 #include "nn/model_card.h"
@@ -116,6 +118,23 @@ void read_one(const uint8_t* data, size_t size) {
   } else if (target == "trace") {
     vssoff::link::BandwidthTrace t = vssoff::link::read_trace(put("a.trace", data, size));
     t.mean_kbps(0, t.duration_s > 0 ? t.duration_s : 1);
+    const vssoff::link::DeliverySchedule s(t);  // the link emulator's reading of it
+    const int64_t end = 3 * s.period_us();
+    for (int64_t at : {int64_t(0), s.period_us() - 1, s.period_us(), end}) s.first_at_or_after(at);
+    vssoff::link::Shaper shaper(s, {}, 0);
+    std::vector<vssoff::link::Delivery> out;
+    shaper.enqueue(0, 1, shaper.room());
+    shaper.serve(std::min<int64_t>(end, 10000000), &out);
+  } else if (target == "message") {
+    // A replay protocol message as a server or an edge reads one.
+    const vssoff::link::Message m =
+        vssoff::link::decode_message(std::string_view(reinterpret_cast<const char*>(data), size), 1 << 20);
+    for (const char* key : {"segment", "model", "packets", "score"}) {
+      try {
+        vssoff::link::meta_get<std::string>(m, key);
+      } catch (const vssoff::link::ProtocolError&) {
+      }
+    }
   } else if (target == "coco") {
     const std::string path = put("a.json", data, size);
     try {
