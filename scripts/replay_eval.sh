@@ -9,7 +9,7 @@
 # Then scripts/replay_report.py writes OUT/report.md (the README's tables) from the outputs.
 # Nothing is tuned here: every setting is a default of replay or the one the AccMPEG and
 # Penance evaluations use. Steps whose outputs exist are skipped (scripts/lib.sh `cached`).
-#   scripts/replay_eval.sh            everything (about 25 minutes on 2 cores)
+#   scripts/replay_eval.sh            everything (about 10 minutes on 2 cores)
 #   CLIP_FRAMES=300 scripts/replay_eval.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
