@@ -130,16 +130,19 @@ void setup_serve(CLI::App& app) {
   struct Options {
     link::ServerOptions server;
     std::vector<std::string> models;
+    std::string model_dir;
     nn::SegmenterOptions segmenter;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* sub =
       add_subcommand(app, "serve", "Server role of a replay: receive segments, run models, return results", [=] {
-        link::SegmentService service(opt->models, opt->segmenter);
+        link::SegmentService service(opt->models, opt->segmenter, opt->model_dir);
         link::Server server(opt->server, service);
         run_until_stopped(server);
       });
-  sub->add_option("--model", opt->models, "Server model (card or TorchScript); repeat for several")->required();
+  sub->add_option("--model", opt->models, "Server model (card or TorchScript), loaded at start; repeat for several");
+  sub->add_option("--model-dir", opt->model_dir,
+                  "Load a model an edge asks for by name from DIR/NAME.json (cards only), when it asks");
   add_port_options(sub, &opt->server.listen, &opt->server.port_file);
   sub->add_option("--log", opt->server.log, "Per-request CSV log");
   sub->add_option("--idle-timeout", opt->server.idle_timeout_s, "Close a connection silent this long (s)")

@@ -308,6 +308,11 @@ int64_t Client::clock_offset_us() const {
 
 int64_t Client::server_to_edge_us(int64_t server_us) const { return server_us - clock_offset_us(); }
 
+int64_t Client::hello_round_trip_us() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->best_rtt_us;
+}
+
 int Client::reconnects() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->reconnect_count;

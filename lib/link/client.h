@@ -56,7 +56,8 @@ class Client {
   // The next reply, waiting up to timeout_s; nullopt on timeout. Throws when the client failed.
   std::optional<Reply> next_reply(double timeout_s);
   int64_t server_to_edge_us(int64_t server_us) const;
-  int64_t clock_offset_us() const;  // server - edge
+  int64_t clock_offset_us() const;      // server - edge
+  int64_t hello_round_trip_us() const;  // of the hello that gave the offset: its error is at most half
   int reconnects() const;
   size_t unanswered() const;  // requests sent or queued with no reply yet
   void stop();

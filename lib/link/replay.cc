@@ -409,6 +409,7 @@ ReplaySummary Replay::write_outputs() {
   if (!opt_.trace.empty()) add_input(m, "trace", opt_.trace);
   m["welcome"] = welcome_;
   m["clock_offset_ms"] = client_->clock_offset_us() / 1000.0;
+  m["hello_round_trip_ms"] = client_->hello_round_trip_us() / 1000.0;  // the offset is good to half of it
   m["reconnects"] = client_->reconnects();
   m["interrupted"] = stop_.load();
   m["totals"] = {{"segments", s.segments},

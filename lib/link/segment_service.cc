@@ -1,7 +1,9 @@
 #include "link/segment_service.h"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include "core/fs.h"
@@ -18,23 +20,34 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-SegmentService::SegmentService(const std::vector<std::string>& models, const nn::SegmenterOptions& options) {
-  check<UsageError>(!models.empty(), "serve: give at least one --model");
-  for (const std::string& m : models) {
-    models_.push_back(VSSOFF_PLUGIN_CALL(vssoff::nn::open_segmentation_model)(m, options));
-    const nn::ModelCard& card = models_.back()->card();
-    names_.push_back(card.name);
-    const std::string weights = card.weights_path();
-    weights_sha_.push_back(weights.empty() ? "" : sha256_file(weights));
-    log_info("model ", card.name, " (", m, "), ", card.classes.size(), " classes");
-  }
+SegmentService::SegmentService(const std::vector<std::string>& models, const nn::SegmenterOptions& options,
+                               const std::string& model_dir)
+    : options_(options), model_dir_(model_dir) {
+  check<UsageError>(!models.empty() || !model_dir.empty(), "serve: give a --model, or a --model-dir");
+  if (!model_dir.empty())
+    check<InputError>(std::filesystem::is_directory(model_dir), "--model-dir ", model_dir, ": not a directory");
+  for (const std::string& m : models) load(m);
   check<UsageError>(std::set<std::string>(names_.begin(), names_.end()).size() == names_.size(),
                     "serve: two models have the same name");
+}
+
+void SegmentService::load(const std::string& path) const {
+  std::unique_ptr<nn::SegmentationModel> model =
+      VSSOFF_PLUGIN_CALL(vssoff::nn::open_segmentation_model)(path, options_);
+  const nn::ModelCard& card = model->card();
+  const std::string weights = card.weights_path();
+  const std::string sha = weights.empty() ? "" : sha256_file(weights);
+  log_info("model ", card.name, " (", path, "), ", card.classes.size(), " classes");
+  std::lock_guard<std::mutex> lock(mutex_);
+  names_.push_back(card.name);
+  weights_sha_.push_back(sha);
+  models_.push_back(std::move(model));
 }
 
 SegmentService::~SegmentService() = default;
 
 Json SegmentService::describe() const {
+  std::lock_guard<std::mutex> lock(mutex_);
   Json models = Json::array();
   for (size_t i = 0; i < models_.size(); ++i) {
     const nn::ModelCard& c = models_[i]->card();
@@ -58,8 +71,31 @@ std::string SegmentService::check_hello(const Json& hello) const {
   if (!wanted->is_array()) return "\"models\" is not a list";
   for (const Json& m : *wanted) {
     if (!m.is_string()) return "\"models\" holds a non-string";
-    if (std::find(names_.begin(), names_.end(), m.get<std::string>()) == names_.end())
-      return cat("no model \"", m.get<std::string>(), "\" here (this server has ", Json(names_).dump(), ")");
+    const std::string name = m.get<std::string>();
+    std::vector<std::string> have;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      have = names_;
+    }
+    if (std::find(have.begin(), have.end(), name) != have.end()) continue;
+    const bool plain = !name.empty() && name[0] != '.' && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+    const std::string card = model_dir_ + "/" + name + ".json";
+    if (model_dir_.empty() || !plain || !std::filesystem::is_regular_file(card))
+      return cat("no model \"", name, "\" here (this server has ", Json(have).dump(),
+                 model_dir_.empty() ? "" : cat(", and none of that name in ", model_dir_), ")");
+    try {
+      load(card);
+    } catch (const std::exception& e) {
+      return cat("cannot load ", card, ": ", e.what());
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (names_.back() != name) {  // a card under another name: not what was asked for
+      const std::string got = names_.back();
+      names_.pop_back(), weights_sha_.pop_back(), models_.pop_back();
+      return cat(card, " is the card of \"", got, "\", not of \"", name, "\"");
+    }
   }
   return "";
 }
@@ -67,9 +103,14 @@ std::string SegmentService::check_hello(const Json& hello) const {
 Message SegmentService::serve(const Message& req) {
   if (req.kind != MessageKind::kSegment) throw ProtocolError(cat("cannot serve a ", kind_name(req.kind), " request"));
   const std::string model = meta_get<std::string>(req, "model");
-  const auto it = std::find(names_.begin(), names_.end(), model);
-  check<InputError>(it != names_.end(), "no model \"", model, "\" on this server");
-  nn::SegmentationModel& net = *models_[it - names_.begin()];
+  nn::SegmentationModel* found = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = std::find(names_.begin(), names_.end(), model);
+    if (it != names_.end()) found = models_[it - names_.begin()].get();
+  }
+  check<InputError>(found != nullptr, "no model \"", model, "\" on this server");
+  nn::SegmentationModel& net = *found;
   const int64_t segment = meta_get<int64_t>(req, "segment");
   const std::vector<int64_t> packets = meta_get<std::vector<int64_t>>(req, "packets");
   std::vector<int64_t> score =

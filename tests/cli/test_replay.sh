@@ -142,6 +142,20 @@ wait $lpid || got=$?
 [ "$got" = 130 ] && ok || fail "link after SIGINT: exit $got"
 check_csv "$T/l.csv" 'assert len(rows) >= 2'
 
+# --- 7b. A server that loads what an edge asks for, by name, from a model directory.
+"$VSSOFF" -q serve --model-dir "$VSSOFF_SOURCE_DIR/models" --port-file "$T/d.port" 2>"$T/d.err" &
+dpid=$!
+wait_for "$T/d.port"
+expect_exit 0 "" "$VSSOFF" replay "$clip/video.mp4" -o "$T/bydir.csv" --system uniform --server-model "$M" \
+  --connect "127.0.0.1:$(cat "$T/d.port")" --fast --frames 30
+check_csv "$T/bydir.csv" 'assert [r["status"] for r in rows] == ["ok"]'
+$PY -c 'import json, sys; c = json.load(open(sys.argv[1])); c["name"] = "segnet-nowhere"
+c["weights"] = sys.argv[1].replace(".json", ".pt"); json.dump(c, open(sys.argv[2], "w"))' "$M" "$T/nowhere.json"
+expect_exit 2 "none of that name in" "$VSSOFF" replay "$clip/video.mp4" -o "$T/bydir2.csv" --system uniform \
+  --server-model "$T/nowhere.json" --connect "127.0.0.1:$(cat "$T/d.port")" --give-up 2
+kill $dpid
+wait $dpid 2>/dev/null || true
+
 # --- 7. Clear errors: a cheap model for another server model (by the weights hash in the
 # welcome), a port in use, a server that is not there, bad options.
 $PY - "$VSSOFF_SOURCE_DIR/models/segnet-tiny.json" "$T/impostor.json" <<'EOF2'
