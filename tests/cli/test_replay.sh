@@ -100,6 +100,11 @@ bad=0
 for job in $(jobs -p); do [ "$job" = "$spid" ] || wait "$job" || bad=$((bad + 1)); done
 [ "$bad" = 0 ] && ok || fail "$bad of 8 edges failed"
 for i in 1 2 3 4 5 6 7 8; do check_csv "$T/edge$i.csv" 'assert [r["status"] for r in rows] == ["ok", "ok"]'; done
+# The server's log shows the eight connections' requests waiting for its one worker.
+check_csv "$T/s2.csv" '
+seg = [r for r in rows if r["kind"] == "segment" and r["status"] == "ok"]
+assert len({r["connection"] for r in seg}) >= 8, len({r["connection"] for r in seg})
+assert max(float(r["queue_ms"]) for r in seg) > 20, max(float(r["queue_ms"]) for r in seg)'
 
 # --- 5. Ctrl-C on the server: it ends by SIGINT with a complete log; the edge notices,
 # gives up after --give-up, and still writes what it had.
