@@ -53,7 +53,6 @@ std::string arg(double v) {
 void plot_link_log(const std::string& log, const std::string& png, bool force) {
   const auto w = link::throughput_windows(log, 1.0);
   std::vector<double> t, delivered, capacity;
-  double worst = 0;
   for (const auto& x : w) {
     t.push_back(x.t0_s);
     delivered.push_back(x.delivered_kbps);
@@ -63,7 +62,6 @@ void plot_link_log(const std::string& log, const std::string& png, bool force) {
       png, "link: delivered throughput against the trace (1-s windows, uplink)", "time (s)",
       {{"kbit/s", {{"trace", t, capacity, {214, 39, 40}, true}, {"delivered", t, delivered, {31, 119, 180}, true}}}},
       force);
-  (void)worst;
 }
 
 // A child vssoff process (serve or link) for --spawn-*: started with the same executable,
@@ -234,7 +232,7 @@ void setup_replay(CLI::App& app) {
                           "--system penance learns from the accuracy of what it served: give --ground-truth");
         check_output_path(r.output, r.force);
         // Children first (they take a while to load models), then the camera's own models.
-        const std::string base = r.output.substr(0, r.output.size() - (r.output.ends_with(".csv") ? 4 : 0));
+        const std::string base = link::replay_output_stem(r.output);
         const std::string dir = std::filesystem::path(r.output).parent_path().string();
         const std::string run_dir = (dir.empty() ? std::string(".") : dir) + "/.replay-" + std::to_string(getpid());
         make_directories(run_dir);

@@ -125,6 +125,19 @@ extern "C" void on_interrupt(int signo) {
 // or not started, and a thread that fails because its temporary vanished blocks in its
 // AtomicOutput's destructor instead of exiting with another status. A file opened under a
 // registered name just before the first pass is caught by the second.
+// Ends the process by the signal itself, so that a calling shell sees "killed by SIGINT"
+// ($? = 130) and stops a script's loop as it would for any program, rather than carrying on
+// after an exit(130).
+[[noreturn]] void end_by_signal(int signo) {
+  signal(signo, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, signo);
+  pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  raise(signo);
+  _exit(128 + signo);
+}
+
 std::mutex hook_mutex;
 std::function<void(int)> interrupt_hook;
 std::atomic<int> requested_signal{0};
@@ -158,16 +171,7 @@ void cleanup_on_signal() {
   }
   log_info("interrupted by ", sigabbrev_np(signo) ? cat("SIG", sigabbrev_np(signo)) : cat("signal ", signo),
            removed ? cat("; removed ", removed, removed == 1 ? " unfinished output" : " unfinished outputs") : "");
-  // End by the signal itself, so that a calling shell sees "killed by SIGINT" ($? = 130)
-  // and stops a script's loop as it would for any program, rather than carrying on after
-  // an exit(130).
-  signal(signo, SIG_DFL);
-  sigset_t one;
-  sigemptyset(&one);
-  sigaddset(&one, signo);
-  pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-  raise(signo);
-  _exit(128 + signo);
+  end_by_signal(signo);
 }
 
 }  // namespace
@@ -180,15 +184,7 @@ void set_interrupt_hook(std::function<void(int)> hook) {
 int interrupt_requested() { return requested_signal.load(); }
 
 void end_if_interrupted() {
-  const int signo = requested_signal.load();
-  if (signo == 0) return;
-  signal(signo, SIG_DFL);
-  sigset_t one;
-  sigemptyset(&one);
-  sigaddset(&one, signo);
-  pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-  raise(signo);
-  _exit(128 + signo);
+  if (const int signo = requested_signal.load()) end_by_signal(signo);
 }
 
 void install_interrupt_cleanup() {

@@ -292,14 +292,7 @@ LinkEmulator::LinkEmulator(const LinkOptions& opt) : impl_(std::make_unique<Impl
     m.log = std::make_unique<OutputFile>(opt.log);
     m.log->write("t_s,direction,delivered_bytes,capacity_bytes,queued_bytes,lost_deliveries,connections\n");
   }
-  parse_address("--listen", opt.listen, &host, &port);
-  const tcp::endpoint at = make_endpoint("--listen", host, port);
-  asio::error_code ec;
-  m.acceptor.open(at.protocol(), ec);
-  if (!ec) m.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) m.acceptor.bind(at, ec);
-  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  check<InputError>(!ec, "link: cannot listen on ", opt.listen, ": ", ec.message());
+  listen_on(m.acceptor, "link", opt.listen);
   write_port_file(opt.port_file, this->port());
   if (opt.trace_from_start) m.start_clock(monotonic_us());
 }

@@ -25,6 +25,19 @@ tcp::endpoint make_endpoint(const std::string& option, const std::string& host, 
   return tcp::endpoint(a, static_cast<unsigned short>(port));
 }
 
+void listen_on(tcp::acceptor& acceptor, const std::string& role, const std::string& address) {
+  std::string host;
+  int port = 0;
+  parse_address("--listen", address, &host, &port);
+  const tcp::endpoint at = make_endpoint("--listen", host, port);
+  asio::error_code ec;
+  acceptor.open(at.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(at, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  check<InputError>(!ec, role, ": cannot listen on ", address, ": ", ec.message());
+}
+
 void write_port_file(const std::string& path, int port) {
   if (!path.empty()) write_file_atomic(path, std::to_string(port) + "\n", /*force=*/true);
 }

@@ -20,6 +20,10 @@ inline int64_t monotonic_us() {
 // naming the option otherwise.
 tcp::endpoint make_endpoint(const std::string& option, const std::string& host, int port);
 
+// Opens, binds and listens `acceptor` on "host:port" (SO_REUSEADDR); InputError naming the
+// role ("serve", "link") and the address when it cannot (in use, not local).
+void listen_on(tcp::acceptor& acceptor, const std::string& role, const std::string& address);
+
 // Writes `port` to `path` atomically (a script waiting for a process to listen reads it).
 void write_port_file(const std::string& path, int port);
 

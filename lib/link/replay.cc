@@ -215,9 +215,7 @@ void Replay::observe_in_order() {
 ReplaySummary Replay::run() {
   opt_.check();
   check_output_path(opt_.output, opt_.force);
-  const std::string frames_csv =
-      opt_.output.substr(0, opt_.output.size() - (opt_.output.ends_with(".csv") ? 4 : 0)) + ".frames.csv";
-  check_output_path(frames_csv, opt_.force);
+  check_output_path(replay_output_stem(opt_.output) + ".frames.csv", opt_.force);
   check_output_path(manifest_path_for(opt_.output), opt_.force);
   if (!opt_.plot.empty()) check_output_path(opt_.plot, opt_.force);
   if (!opt_.ground_truth.empty()) {
@@ -422,12 +420,11 @@ ReplaySummary Replay::write_outputs() {
                  {"accuracy", have_truth_ ? Json{{"mean", acc}, {"ci95", acc_ci}, {"segments_without_result", misses}}
                                           : Json(nullptr)}};
   m["system"] = loop_.summary();
-  s.manifest = m;
-  const std::string frames_csv =
-      opt_.output.substr(0, opt_.output.size() - (opt_.output.ends_with(".csv") ? 4 : 0)) + ".frames.csv";
+  const std::string frames_csv = replay_output_stem(opt_.output) + ".frames.csv";
   seg_csv.write(opt_.output, opt_.force);
   frame_csv.write(frames_csv, opt_.force);
   add_sidecar(m, "frames", manifest_path_for(opt_.output), frames_csv);
+  s.manifest = m;
   write_manifest(manifest_path_for(opt_.output), m, opt_.force);
   if (!opt_.plot.empty()) {
     std::vector<double> t, kbps, seen, delay, accs;

@@ -115,6 +115,12 @@ struct ReplaySummary {
 
 ReplaySummary run_replay(const ReplayOptions& options, CameraLoop& loop);
 
+// OUT less ".csv": what the run's other files are named from (OUT.frames.csv, and the
+// spawned processes' OUT.server.csv and OUT.link.csv).
+inline std::string replay_output_stem(const std::string& output) {
+  return output.substr(0, output.size() - (output.ends_with(".csv") ? 4 : 0));
+}
+
 // Evenly spaced positions of a segment the server scores: k of n, (j + 0.5) n / k (all when
 // k is 0 or >= n); profile tables score the same positions.
 std::vector<int64_t> scored_positions(int n, int k);

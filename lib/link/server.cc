@@ -275,16 +275,7 @@ Server::Server(const ServerOptions& opt, Service& service) : impl_(std::make_uni
         "time_s,connection,peer,seq,kind,segment,model,request_bytes,receive_ms,queue_ms,serve_ms,reply_bytes,"
         "status\n");
   }
-  std::string host;
-  int port = 0;
-  parse_address("--listen", opt.listen, &host, &port);
-  const tcp::endpoint at = make_endpoint("--listen", host, port);
-  asio::error_code ec;
-  m.acceptor.open(at.protocol(), ec);
-  if (!ec) m.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) m.acceptor.bind(at, ec);
-  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  check<InputError>(!ec, "serve: cannot listen on ", opt.listen, ": ", ec.message());
+  listen_on(m.acceptor, "serve", opt.listen);
   write_port_file(opt.port_file, this->port());
 }
 

@@ -33,7 +33,14 @@ Json PenanceLoop::settings() const {
 }
 
 void PenanceLoop::on_welcome(const Json& welcome) {
-  for (const Json& m : welcome.value("models", Json::array())) model_costs_[m.value("name", "")] = m;
+  for (const Json& m : welcome.value("models", Json::array())) {  // what ModelCard::gflops_at needs
+    nn::ModelCard& c = model_costs_[m.value("name", "")];
+    c.gflops = m.value("gflops", 0.0);
+    c.cost_width = m.value("cost_width", 640);
+    c.cost_height = m.value("cost_height", 360);
+    c.input_width = m.value("input_width", 0);
+    c.input_height = m.value("input_height", 0);
+  }
   for (const std::string& name : estimators_.models)
     check<InputError>(model_costs_.contains(name), "the server has no model \"", name, "\", which ", opt_.estimators,
                       " was trained for");
@@ -45,19 +52,15 @@ link::Prepared PenanceLoop::prepare(const link::CapturedSegment& seg, double kbp
   const double intra = intra_complexity(seg.frames[0]), inter = inter_complexity(seg.frames);
   const double p26 = probe_bytes(seg.frames, seg.fps, 26, &scaler_),
                p38 = probe_bytes(seg.frames, seg.fps, 38, &scaler_);
-  const size_t A = grid_.actions.size(), S = grid_.scales.size();
+  const size_t A = grid_.actions.size();
   std::vector<double> predicted(A), cost(A);
   for (size_t a = 0; a < A; ++a) {
     const Action& act = grid_.actions[a];
     const size_t qi = std::find(grid_.qps.begin(), grid_.qps.end(), act.qp) - grid_.qps.begin();
     const size_t si = std::find(grid_.scales.begin(), grid_.scales.end(), act.scale) - grid_.scales.begin();
     predicted[a] = estimators_.predict_bytes(int(qi), int(si), intra, inter, p26, p38);
-    (void)S;
-    const Json& c = model_costs_.at(act.model);
-    const double w = codec::scaled_size(W, act.scale), h = codec::scaled_size(H, act.scale);
-    const double pixels =
-        c.value("input_width", 0) > 0 ? double(c.value("input_width", 0)) * c.value("input_height", 0) : w * h;
-    cost[a] = c.value("gflops", 0.0) * pixels / (double(c.value("cost_width", 640)) * c.value("cost_height", 360)) * n;
+    const nn::ModelCard& c = model_costs_.at(act.model);
+    cost[a] = c.gflops_at(codec::scaled_size(W, act.scale), codec::scaled_size(H, act.scale)) * n;
   }
   const link::DecisionContext ctx{.segment_idx = static_cast<size_t>(seg.index),
                                   .duration_s = seg.duration_s(),

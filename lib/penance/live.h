@@ -18,11 +18,13 @@
 // A segment the camera dropped, or whose result never came, counts as a failure.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "link/replay.h"
+#include "nn/model_card.h"
 #include "penance/estimators.h"
 #include "penance/policy.h"
 #include "video/scaler.h"
@@ -56,7 +58,7 @@ class PenanceLoop : public link::CameraLoop {
   Estimators estimators_;
   ActionGrid grid_;
   std::unique_ptr<Policy> policy_;
-  Json model_costs_;  // name -> the welcome's cost fields
+  std::map<std::string, nn::ModelCard> model_costs_;  // name -> the cost fields of the server's welcome
   video::Scaler scaler_;
   std::vector<size_t> chosen_;  // action per prepared segment, by segment index
   int64_t segments_ = 0, acc_misses_ = 0, bw_misses_ = 0, failures_ = 0, unanswered_ = 0;
