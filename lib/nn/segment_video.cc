@@ -90,6 +90,7 @@ SegmentResult segment_video(const SegmentOptions& opt) {
   int64_t done = 0;
   Progress progress("segmented", expected);
   std::vector<video::Frame> batch;
+  const bool calibrated = !opt.segmenter.calibration.empty();
   auto flush = [&] {
     if (batch.empty()) return;
     std::vector<const video::Frame*> ptrs;
@@ -104,6 +105,7 @@ SegmentResult segment_video(const SegmentOptions& opt) {
     if (!stats) {
       for (int k = 0; k < C; ++k) columns.push_back("share_" + column_name(seg.card().classes[k]));
       for (int k = 0; k < C; ++k) columns.push_back("conf_" + column_name(seg.card().classes[k]));
+      if (calibrated) columns.push_back("raw_mean_max_prob");
       stats = std::make_unique<CsvWriter>(columns);
     }
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -125,6 +127,7 @@ SegmentResult segment_video(const SegmentOptions& opt) {
                                       num(st.frac_below_070),    num(st.frac_below_090)};
       for (double v : st.class_share) row.push_back(num(v));
       for (double v : st.class_confidence) row.push_back(num(v));
+      if (calibrated) row.push_back(num(s.raw_stats.mean_max_prob));
       stats->add_row(row);
       if (!sample.empty()) {
         logits.clear();
@@ -178,6 +181,7 @@ SegmentResult segment_video(const SegmentOptions& opt) {
                 {"gflops", card.gflops},  {"classes", C}};
   add_input(m, "video", opt.input);
   add_input(m, "model", card.weights_path());
+  if (calibrated) add_input(m, "calibrator", opt.segmenter.calibration.source);
   Json legend = Json::array();
   for (int k = 0; k < C; ++k) {
     auto col = video::label_color(k);

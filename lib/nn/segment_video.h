@@ -4,7 +4,9 @@
 //   labels/NNNNNN.png      8-bit class ids per processed frame (NNNNNN = frame index)
 //   stats.csv              one row per frame: frame, time_s, mean_max_prob,
 //                          mean_norm_entropy, mean_margin, frac_maxprob_below_0.5/0.7/0.9,
-//                          share_<class> and conf_<class> for every class
+//                          share_<class> and conf_<class> for every class; with a
+//                          calibrator (SegmenterOptions::calibration) these are calibrated
+//                          and a last column raw_mean_max_prob keeps the uncalibrated mean
 //   confidence/NNNNNN.png  optional: top-1 probability x 255
 //   overlay/NNNNNN.png     optional: the frame with the labels blended over it
 //   logits.npy, samples.npy  optional: logits [n, C] (float32) of n sampled pixels and their

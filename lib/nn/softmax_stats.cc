@@ -1,4 +1,5 @@
 // The torch-free side of the segmentation head's statistics (nn/segmenter.h).
+#include <algorithm>
 #include <cmath>
 
 #include "nn/segmenter.h"
@@ -10,6 +11,14 @@ const std::vector<std::string>& softmax_stat_columns() {
       "mean_max_prob",          "mean_norm_entropy",      "mean_margin",
       "frac_maxprob_below_0.5", "frac_maxprob_below_0.7", "frac_maxprob_below_0.9"};
   return names;
+}
+
+float ConfidenceCalibration::map(float p) const {
+  if (top1_map.empty()) return p;
+  const float pos = std::clamp(p, 0.0f, 1.0f) * static_cast<float>(top1_map.size() - 1);
+  const size_t k = std::min(static_cast<size_t>(pos), top1_map.size() - 2);
+  const float f = pos - static_cast<float>(k);
+  return top1_map[k] + f * (top1_map[k + 1] - top1_map[k]);
 }
 
 std::vector<double> pooled_stats(const std::vector<const SoftmaxStats*>& frames, int C) {
