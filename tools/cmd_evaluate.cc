@@ -27,6 +27,8 @@ void setup_evaluate(CLI::App& app) {
   sub->add_flag("--subset", opt->subset, "Allow predictions for only some reference frames (every k-th)");
   sub->add_option("--frames-csv", opt->frames_csv, "CSV with one row per frame");
   sub->add_option("--segments-csv", opt->segments_csv, "CSV with one row per segment");
+  sub->add_option("--reliability", opt->reliability,
+                  "Reliability diagram (PNG) of a segment run's sampled logits (segment --logit-samples)");
   sub->add_flag("--force", opt->force, "Overwrite existing outputs");
 }
 

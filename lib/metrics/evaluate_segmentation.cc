@@ -1,5 +1,6 @@
 #include "metrics/evaluate_segmentation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "metrics/calibration.h"
 #include "video/picture.h"
 
 namespace fs = std::filesystem;
@@ -78,8 +80,17 @@ void SegEvalOptions::check() const {
 
 SegEvalResult evaluate_segmentation(const SegEvalOptions& opt) {
   opt.check();
-  for (const std::string& out : {opt.output, opt.frames_csv, opt.segments_csv})
+  for (const std::string& out : {opt.output, opt.frames_csv, opt.segments_csv, opt.reliability})
     if (!out.empty()) check_output_path(out, opt.force);
+  // A segment run with sampled logits (--logit-samples) is also scored for calibration.
+  const fs::path run_manifest = fs::path(opt.predicted) / "manifest.json";
+  bool has_logits = false;
+  if (fs::exists(run_manifest)) {
+    const Json pm = Json::parse(read_file(run_manifest.string()), nullptr, false);
+    has_logits = pm.is_object() && pm.contains("sidecars") && pm["sidecars"].contains("logits");
+  }
+  check<UsageError>(has_logits || opt.reliability.empty(), opt.predicted,
+                    ": has no logits samples for --reliability (segment --logit-samples N)");
   LabelSet pred = open_label_set(opt.predicted), ref = open_label_set(opt.reference);
   std::vector<std::string> names = !ref.class_names.empty() ? ref.class_names : pred.class_names;
   int classes = opt.num_classes > 0 ? opt.num_classes : static_cast<int>(names.size());
@@ -184,6 +195,30 @@ SegEvalResult evaluate_segmentation(const SegEvalOptions& opt) {
   std::snprintf(summary, sizeof summary, "  mIoU %.4f   pixel accuracy %.4f   foreground accuracy %.4f",
                 r.overall.mean_iou(), r.overall.pixel_accuracy(), r.foreground.value());
   log_info(summary);
+
+  if (has_logits) {  // the calibration of the run's sampled pixels
+    const LabelledLogits d = read_labelled_logits(opt.predicted, opt.reference);
+    const std::vector<float> p = softmax_rows(d.logits, d.classes, {});
+    std::vector<double> conf(d.size()), correct(d.size());
+    for (int64_t i = 0; i < d.size(); ++i) {
+      const float* row = p.data() + i * d.classes;
+      const int arg = static_cast<int>(std::max_element(row, row + d.classes) - row);
+      conf[i] = std::clamp<double>(row[arg], 0, 1), correct[i] = arg == d.labels[i];
+    }
+    const Reliability rel = reliability(conf, correct, opt.predicted + " (sampled pixels)");
+    const ProperScores ps = proper_scores(p, d.labels, d.classes);
+    m["calibration"] = {
+        {"samples", d.size()}, {"ece", rel.ece},    {"ece_equal_mass", rel.ece_mass}, {"mce", rel.mce},
+        {"nll", ps.nll},       {"brier", ps.brier}, {"accuracy", ps.accuracy},        {"reliability", rel.to_json()}};
+    r.report = m;
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "  calibration of %lld sampled pixels: ECE %.4f (equal mass %.4f), MCE %.3f, NLL %.4f, Brier %.4f",
+                  static_cast<long long>(d.size()), rel.ece, rel.ece_mass, rel.mce, ps.nll, ps.brier);
+    log_info(line);
+    if (!opt.reliability.empty())
+      write_reliability_diagram(opt.reliability, "sampled pixels of " + opt.predicted, rel, opt.force);
+  }
 
   if (!opt.output.empty()) write_manifest(opt.output, m, opt.force);
   if (!opt.frames_csv.empty()) frames_csv.write(opt.frames_csv, opt.force);

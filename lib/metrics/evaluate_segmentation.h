@@ -9,7 +9,10 @@
 // matrix, per-class IoU, mIoU, pixel accuracy and foreground accuracy, and per-segment and
 // per-frame figures; optionally CSV tables per frame and per segment; a table on stderr.
 // Frames missing on either side, and maps of different sizes, are InputErrors naming the
-// frame and both values.
+// frame and both values. When the predicted set is a segment run with sampled logits
+// (--logit-samples), the report also has "calibration": ECE, MCE, NLL and Brier of the
+// sampled pixels against the reference (metrics/calibration.h), and optionally a
+// reliability diagram.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +44,7 @@ struct SegEvalOptions {
   bool subset = false;                   // predicted frames may be a subset of the reference frames
   std::string output;                    // JSON report
   std::string frames_csv, segments_csv;
+  std::string reliability;  // reliability diagram (PNG) of the run's sampled pixels ("" = none)
   bool force = false;
   void check() const;
 };
