@@ -1,6 +1,7 @@
 // vssoff segment: run a segmentation model (built-in or TorchScript) over a video.
 #include <memory>
 
+#include "cbo/calibrator.h"
 #include "commands.h"
 #include "common.h"
 #include "core/log.h"
@@ -11,8 +12,10 @@ namespace vssoff::tools {
 
 void setup_segment(CLI::App& app) {
   auto opt = std::make_shared<nn::SegmentOptions>();
+  auto calibrator = std::make_shared<std::string>();
   CLI::App* sub =
       add_subcommand(app, "segment", "Segment a video: labels, softmax statistics, confidence, logits samples", [=] {
+        if (!calibrator->empty()) opt->segmenter.calibration = cbo::read_calibrator(*calibrator).for_segmenter();
         nn::SegmentResult r = VSSOFF_PLUGIN_CALL(vssoff::nn::segment_video)(*opt);
         log_info("wrote ", opt->output_dir, ": ", r.frames, " frames, ", r.frames / r.seconds, " frames/s overall, ",
                  r.frames / r.inference_seconds, " frames/s inference");
@@ -43,6 +46,8 @@ void setup_segment(CLI::App& app) {
   sub->add_option("--decode-threads", opt->decode_threads, "Decoder threads (0 = the thread budget)")
       ->capture_default_str();
   sub->add_flag("--force", opt->force, "Replace an existing output directory");
+  sub->add_option("--calibrator", *calibrator,
+                  "Pixel-level calibrator of this model (calibrate): calibrated confidence maps and statistics");
   sub->add_flag("--strict-length", opt->strict_length,
                 "Fail on a video shorter than its header says (default: warn, use what decodes)");
 }

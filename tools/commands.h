@@ -18,6 +18,8 @@
   X(profile)               \
   X(profile_merge)         \
   X(train_estimators)      \
+  X(calibrate)             \
+  X(offload_profile)       \
   X(plan)                  \
   X(serve)                 \
   X(link)                  \
@@ -28,7 +30,7 @@
 // main() needs the list before it parses the command line.
 #define VSSOFF_MODEL_COMMANDS                                                                                        \
   "train-model", "segment", "accgrad", "train-cheap-model", "qpmap", "profile", "train-estimators", "plan", "serve", \
-      "replay"
+      "replay", "offload-profile"
 
 namespace vssoff::tools {
 #define VSSOFF_DECLARE_COMMAND(name) void setup_##name(CLI::App& app);
