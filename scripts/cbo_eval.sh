@@ -9,8 +9,10 @@
 #   scripts/cbo_eval.sh profile     offload profiles of the train and test clips; the
 #                                   frame-level calibrator from the train profiles
 #   scripts/cbo_eval.sh plan        every policy on every test clip, trace and deadline
+#   scripts/cbo_eval.sh live        the cbo policy live (replay, serve, link) on a 10 fps
+#                                   held-out clip, beside plan's replay of the same clip
 #   scripts/cbo_eval.sh report      tables and figures
-#   scripts/cbo_eval.sh             all five
+#   scripts/cbo_eval.sh             all six
 #
 # Data: synth clips of the four presets, disjoint seeds for the three roles (pixel
 # calibration fit 5001-5004, training 5011-5018, test 6001-6008), 150 frames each; and the
@@ -122,6 +124,34 @@ last=float(open(sys.argv[2]).read().split()[-1])/1000; print(round((h%10**6)/10*
   mv "$WORK/offsets.csv.tmp" "$WORK/offsets.csv"
 }
 
+# Live: a 10 fps clip (this machine's 2 cores run the device's model, its three encodes, the
+# server's model and the link; at 30 fps they fall behind real time), profiled and planned as
+# the test clips, then replayed through `vssoff link` with the trace from its start, with the
+# knobs plan chose on the training profiles.
+live() {
+  local d=$WORK/live_street_6101 train
+  cached "$d/manifest.json" $V -q synth -o "$d" --preset street --seed 6101 --fps 10 --frames 100 --force
+  train=$(ls "$WORK"/train_*.prof.csv | paste -sd,)
+  cached "$d.prof.csv" $V offload-profile "$d/video.mp4" -o "$d.prof.csv" --edge-model "$EDGE" --server-model "$SERVER" \
+    --calibrator "$WORK/pixel.json" --ground-truth "$d" --threads 2 --force
+  mkdir -p "$WORK/live"
+  for t in $TRACES; do
+    cached "$WORK/live/plan.$t.csv" $V -q plan "$d.prof.csv" --train "$train" --calibrator "$WORK/frame.json" \
+      --trace "$TRACE_DIR/$t" --deadlines-ms "$DEADLINES" --rtt-ms "$RTT_MS" -o "$WORK/live/plan.$t.csv" --force
+    for deadline in ${DEADLINES//,/ }; do
+      local knobs
+      knobs=$(/usr/bin/python3 -c "import json,sys; r=[x for x in json.load(open(sys.argv[1]))['results']
+if x['policy']=='cbo' and x['deadline_ms']==float(sys.argv[2])][0]['settings']
+print(r['bandwidth_share'], r['price_scale'])" "$WORK/live/plan.$t.csv.json" "$deadline")
+      cached "$WORK/live/replay.$t.$deadline.csv" $V -q replay "$d/video.mp4" -o "$WORK/live/replay.$t.$deadline.csv" \
+        --system cbo --segment-frames 1 --server-model "$SERVER" --edge-model "$EDGE" --calibrator "$WORK/pixel.json" \
+        --frame-calibrator "$WORK/frame.json" --train "$train" --deadline-ms "$deadline" --rtt-ms "$RTT_MS" \
+        --bw-share "${knobs% *}" --price-scale "${knobs#* }" --ground-truth "$d" --spawn-server --spawn-link \
+        --up-trace "$TRACE_DIR/$t" --delay-ms $((RTT_MS / 2)) --max-queue 1000 --force
+    done
+  done
+}
+
 report() {
   /usr/bin/python3 scripts/cbo_report.py "$WORK"
 }
@@ -132,6 +162,7 @@ case ${1:-all} in
   profile) data && calibrate && profile ;;
   plan) plan ;;
   report) report ;;
-  all) data && calibrate && profile && plan && report ;;
-  *) echo "usage: $0 [data|calibrate|profile|plan|report]" >&2; exit 1 ;;
+  live) live ;;
+  all) data && calibrate && profile && plan && live && report ;;
+  *) echo "usage: $0 [data|calibrate|profile|plan|live|report]" >&2; exit 1 ;;
 esac

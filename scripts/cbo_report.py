@@ -96,6 +96,19 @@ def main(work):
         late = sum(c[v]["late_fraction_of_offloaded"] for v in clips) / len(clips)
         mb = sum(c[v]["bytes"] for v in clips) / len(clips) / 1e6
         out.append(f"| {trace.replace('.up', '')} | {deadline:.0f} ms | {off:.3f} | {late:.3f} | {mb:.2f} |")
+    live = sorted(glob.glob(os.path.join(work, "live", "replay.*.csv.json")))
+    if live:
+        out.append("\n## CBO live (replay through `vssoff link`) beside plan, the same 10 fps clip\n")
+        out.append("| trace | deadline | plan: mIoU | live: mIoU | plan: offloaded / late | live: offloaded / late | "
+                   "live: local only |")
+        out.append("|---|---|---|---|---|---|---|")
+        for path in live:
+            trace, deadline = os.path.basename(path)[len("replay."):-len(".csv.json")].rsplit(".", 1)
+            s = json.load(open(path))["system"]
+            plan = json.load(open(os.path.join(work, "live", f"plan.{trace}.csv.json")))
+            p = [r for r in plan["results"] if r["policy"] == "cbo" and r["deadline_ms"] == float(deadline)][0]
+            out.append(f"| {trace.replace('.up', '')} | {deadline} ms | {p['accuracy']:.4f} | {s['accuracy']:.4f} | "
+                       f"{p['offloaded']} / {p['late']} | {s['offloaded']} / {s['late']} | {s['local_accuracy']:.4f} |")
     open(os.path.join(work, "report.md"), "w").write("\n".join(out) + "\n")
     print("\n".join(out))
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "accmpeg/live.h"
+#include "cbo/live.h"
 #include "commands.h"
 #include "common.h"
 #include "core/fs.h"
@@ -202,6 +203,7 @@ void setup_replay(CLI::App& app) {
     std::string system = "accmpeg", server_model;
     accmpeg::LiveOptions accmpeg;
     penance::LiveOptions penance;
+    cbo::LiveOptions cbo;
     bool no_clean = false;
     // --spawn-server / --spawn-link
     bool spawn_server = false, spawn_link = false;
@@ -215,8 +217,8 @@ void setup_replay(CLI::App& app) {
       add_subcommand(app, "replay", "Edge role: stream a video through a system's camera loop to a server", [=] {
         Options& o = *opt;
         link::ReplayOptions r = o.replay;
-        check<UsageError>(o.system == "accmpeg" || o.system == "uniform" || o.system == "penance", "--system: \"",
-                          o.system, "\"; give accmpeg, uniform or penance");
+        check<UsageError>(o.system == "accmpeg" || o.system == "uniform" || o.system == "penance" || o.system == "cbo",
+                          "--system: \"", o.system, "\"; give accmpeg, uniform, penance or cbo");
         if (o.system != "penance") {
           check<UsageError>(!o.server_model.empty(), "--system ", o.system, ": give --server-model (a card)");
           o.accmpeg.server_model = nn::read_model_card(o.server_model).name;
@@ -230,6 +232,11 @@ void setup_replay(CLI::App& app) {
         check<UsageError>(!o.spawn_server || !o.serve_models.empty(), "--spawn-server: give --serve-model");
         check<UsageError>(o.system != "penance" || !r.ground_truth.empty(),
                           "--system penance learns from the accuracy of what it served: give --ground-truth");
+        if (o.system == "cbo") {
+          check<UsageError>(r.segment_frames == 1, "--system cbo decides per frame: give --segment-frames 1");
+          o.cbo.ground_truth = r.ground_truth;
+          o.cbo.check();
+        }
         check_output_path(r.output, r.force);
         // Children first (they take a while to load models), then the camera's own models.
         const std::string base = link::replay_output_stem(r.output);
@@ -266,6 +273,11 @@ void setup_replay(CLI::App& app) {
         if (o.system == "accmpeg") loop = std::make_unique<accmpeg::AccMpegLoop>(o.accmpeg);
         if (o.system == "uniform") loop = std::make_unique<accmpeg::UniformQpLoop>(o.accmpeg);
         if (o.system == "penance") loop = std::make_unique<penance::PenanceLoop>(o.penance);
+        if (o.system == "cbo") {
+          o.cbo.server_model = o.accmpeg.server_model, o.cbo.ground_truth = r.ground_truth;
+          o.cbo.preset = o.penance.preset;
+          loop = std::make_unique<cbo::CboLoop>(o.cbo);
+        }
         const link::ReplaySummary s = link::run_replay(r, *loop);
         log_info("wrote ", r.output, ": ", s.segments, " segments (", s.dropped, " dropped, ", s.errors,
                  " without a result), ", std::llround(s.bytes), " bytes, delay mean ", s.mean_delay_s, " s, p95 ",
@@ -275,9 +287,11 @@ void setup_replay(CLI::App& app) {
   sub->add_option("-o,--output", opt->replay.output, "Per-segment CSV (OUT.frames.csv and OUT.csv.json beside it)")
       ->required();
   sub->add_option("--connect", opt->replay.connect, "The server's (or a link's) address, host:port");
-  sub->add_option("--system", opt->system, "Camera-side loop: accmpeg, uniform (AWStream-style QP) or penance")
+  sub->add_option(
+         "--system", opt->system,
+         "Camera-side loop: accmpeg, uniform (AWStream-style QP), penance or cbo (per frame: --segment-frames 1)")
       ->capture_default_str();
-  sub->add_option("--server-model", opt->server_model, "accmpeg, uniform: the server model's card");
+  sub->add_option("--server-model", opt->server_model, "accmpeg, uniform, cbo: the server model's card");
   sub->add_option("--ground-truth", opt->replay.ground_truth, "Labels (dir of PNGs or a synth output): accuracy");
   sub->add_option("--plot", opt->replay.plot, "PNG: throughput against the trace, delay, accuracy over time");
   sub->add_option("--trace", opt->replay.trace, "The uplink trace to draw in --plot");
@@ -331,6 +345,18 @@ void setup_replay(CLI::App& app) {
   sub->add_option("--confidence", opt->penance.params.confidence, "penance: prediction-error SDs to allow for")
       ->capture_default_str();
   sub->add_option("--threads", opt->penance.threads, "x264 threads (0 = x264's rule)")->capture_default_str();
+  // cbo
+  sub->add_option("--edge-model", opt->cbo.edge_model, "cbo: the on-device model (card or TorchScript)");
+  sub->add_option("--calibrator", opt->cbo.calibrator, "cbo: its pixel-level calibrator");
+  sub->add_option("--frame-calibrator", opt->cbo.frame_calibrator, "cbo: its frame-level calibrator");
+  sub->add_option("--train", opt->cbo.train, "cbo: training offload profiles (gain model, scales, QP)")->delimiter(',');
+  sub->add_option("--deadline-ms", opt->cbo.deadline_ms, "cbo: a frame's result is due this long after capture")
+      ->capture_default_str();
+  sub->add_option("--rtt-ms", opt->cbo.rtt_ms, "cbo: round-trip delay it plans with (ms)")->capture_default_str();
+  sub->add_option("--bw-share", opt->cbo.bw_share, "cbo: share of the bandwidth estimate it plans with")
+      ->capture_default_str();
+  sub->add_option("--price-scale", opt->cbo.price_scale, "cbo: multiplier of its price of the sender's time")
+      ->capture_default_str();
   // one command for all three
   sub->add_flag("--spawn-server", opt->spawn_server, "Start a `vssoff serve` for this run (log: OUT.server.csv)");
   sub->add_option("--serve-model", opt->serve_models, "--spawn-server: its models (default: --server-model)");

@@ -29,40 +29,7 @@ struct Setup {
   double fps = 30;
 };
 
-// Expected gain of offloading at each scale as a function of the expected local accuracy:
-// the mean of (server - local) frame mIoU on the training frames, in bins of equal mass.
-struct GainModel {
-  std::vector<double> edges;              // kGainBins - 1 inner edges
-  std::vector<std::vector<double>> gain;  // [bin][scale]
-  std::vector<double> server_s;           // per scale: mean server time on the training frames
-  const std::vector<double>& at(double c) const {
-    return gain[std::upper_bound(edges.begin(), edges.end(), c) - edges.begin()];
-  }
-};
-
 double expected_local(const FrameCalibrator& f, const OffloadFrame& fr) { return f.predict(fr.stats); }
-
-GainModel fit_gains(const std::vector<OffloadProfile>& train, const FrameCalibrator& cal) {
-  std::vector<std::pair<double, const OffloadFrame*>> v;
-  for (const OffloadProfile& p : train)
-    for (const OffloadFrame& f : p.frames) v.push_back({expected_local(cal, f), &f});
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  const size_t S = train[0].scales.size(), n = v.size();
-  GainModel g;
-  g.gain.assign(kGainBins, std::vector<double>(S, 0.0));
-  g.server_s.assign(S, 0.0);
-  std::vector<double> count(kGainBins, 0.0);
-  for (int b = 1; b < kGainBins; ++b) g.edges.push_back(v[b * n / kGainBins].first);
-  for (const auto& [c, f] : v) {
-    const size_t b = std::upper_bound(g.edges.begin(), g.edges.end(), c) - g.edges.begin();
-    count[b] += 1;
-    for (size_t s = 0; s < S; ++s)
-      g.gain[b][s] += f->server_miou[s] - f->local_miou, g.server_s[s] += f->server_ms[s] / 1000 / n;
-  }
-  for (int b = 0; b < kGainBins; ++b)
-    for (size_t s = 0; s < S; ++s) g.gain[b][s] = count[b] > 0 ? g.gain[b][s] / count[b] : 0;
-  return g;
-}
 
 double finish_s(const Setup& st, double start_s, double bytes) {
   const int64_t t0 = std::llround((start_s + st.offset_s) * 1e6);
@@ -101,52 +68,15 @@ class KnapsackPolicy : public OffloadPolicy {
   SendChoice choose(const std::vector<PendingFrame>& w, double now, double est_bps, const Setup& st) override {
     const double bps = cal_ ? est_bps * st.bw_share : true_bps(st, now, now + st.deadline_s);
     for (const PendingFrame& p : w)
-      if (p.frame >= seen_) {  // a new frame: remember its gains and bytes
-        seen_ = p.frame + 1;
-        recent_.push_back(p);
-        if (recent_.size() > 30) recent_.pop_front();
-      }
-    return knapsack_first_send(w, now, bps, st.price_scale * sender_price(bps, st.fps));
+      if (p.frame >= seen_) seen_ = p.frame + 1, price_.remember(p);
+    return knapsack_first_send(w, now, bps, st.price_scale * price_.per_second(bps, st.fps));
   }
 
  private:
-  // What a second of the sender is worth to the frames to come, from the last 30 frames: the
-  // dual price of the sender's time in the fluid problem "send a share x_s of the frames at
-  // scale s, maximising sum x_s g_s, with sum x_s <= 1 and fps sum x_s t_s <= 1", where g_s
-  // and t_s are the mean gain and transmission time at s. Zero when the uplink can carry
-  // every frame at its best scale; the best gain per second when it cannot.
-  double sender_price(double bps, double fps) const {
-    if (recent_.empty() || !(bps > 0)) return 0;
-    const size_t S = recent_[0].bytes.size();
-    std::vector<double> g(S, 0.0), t(S, 0.0);
-    for (const PendingFrame& p : recent_)
-      for (size_t s = 0; s < S; ++s) {
-        g[s] += std::max(0.0, p.server[s] - p.local) / recent_.size();
-        t[s] += p.bytes[s] / bps / recent_.size();
-      }
-    // The dual: minimise f(l) = l + max(0, max_s (g_s - l fps t_s)) over l >= 0, convex and
-    // piecewise linear: its minimum is at 0 or at a breakpoint.
-    auto f = [&](double l) {
-      double m = 0;
-      for (size_t s = 0; s < S; ++s) m = std::max(m, g[s] - l * fps * t[s]);
-      return l + m;
-    };
-    std::vector<double> candidates = {0};
-    for (size_t a = 0; a < S; ++a) {
-      if (t[a] > 0) candidates.push_back(g[a] / (fps * t[a]));
-      for (size_t b = 0; b < a; ++b)
-        if (t[a] != t[b]) candidates.push_back((g[a] - g[b]) / (fps * (t[a] - t[b])));
-    }
-    double best = 0, best_f = f(0);
-    for (double l : candidates)
-      if (l > 0 && std::isfinite(l) && f(l) < best_f - 1e-12) best = l, best_f = f(l);
-    return best * fps;
-  }
-
   const FrameCalibrator* cal_;
   const GainModel* gains_;
   size_t seen_ = 0;
-  std::deque<PendingFrame> recent_;
+  SenderPrice price_;
 };
 
 class ThresholdPolicy : public OffloadPolicy {
@@ -288,6 +218,75 @@ std::pair<double, double> block_ci(const Replay& r, size_t block) {
 
 }  // namespace
 
+const std::vector<double>& GainModel::at(double c) const {
+  return gain[std::upper_bound(edges.begin(), edges.end(), c) - edges.begin()];
+}
+
+Json GainModel::to_json() const {
+  return {{"bins", gain.size()}, {"edges", edges}, {"gain", gain}, {"server_s", server_s}};
+}
+
+GainModel fit_gain_model(const std::vector<OffloadProfile>& train, const FrameCalibrator& cal) {
+  check<InputError>(!train.empty(), "no training profiles");
+  std::vector<std::pair<double, const OffloadFrame*>> v;
+  for (const OffloadProfile& p : train) {
+    check<InputError>(p.scales == train[0].scales, p.path, ": scales differ from ", train[0].path, "'s");
+    for (const OffloadFrame& f : p.frames) v.push_back({expected_local(cal, f), &f});
+  }
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const size_t S = train[0].scales.size(), n = v.size();
+  GainModel g;
+  g.gain.assign(kGainBins, std::vector<double>(S, 0.0));
+  g.server_s.assign(S, 0.0);
+  std::vector<double> count(kGainBins, 0.0);
+  for (int b = 1; b < kGainBins; ++b) g.edges.push_back(v[b * n / kGainBins].first);
+  for (const auto& [c, f] : v) {
+    const size_t b = std::upper_bound(g.edges.begin(), g.edges.end(), c) - g.edges.begin();
+    count[b] += 1;
+    for (size_t s = 0; s < S; ++s)
+      g.gain[b][s] += f->server_miou[s] - f->local_miou, g.server_s[s] += f->server_ms[s] / 1000 / n;
+  }
+  for (int b = 0; b < kGainBins; ++b)
+    for (size_t s = 0; s < S; ++s) g.gain[b][s] = count[b] > 0 ? g.gain[b][s] / count[b] : 0;
+  return g;
+}
+
+void SenderPrice::remember(const PendingFrame& p) {
+  recent_.push_back(p);
+  if (recent_.size() > 30) recent_.erase(recent_.begin());
+}
+
+// The dual of "send a share x_s of the frames at scale s, maximising sum x_s g_s, with
+// sum x_s <= 1 and fps sum x_s t_s <= 1" (g_s, t_s: the mean gain and transmission time at s
+// over the recent frames): minimise f(l) = l + max(0, max_s (g_s - l fps t_s)) over l >= 0,
+// convex and piecewise linear, so its minimum is at 0 or at a breakpoint. l fps is the
+// price of a second of sending.
+double SenderPrice::per_second(double bps, double fps) const {
+  if (recent_.empty() || !(bps > 0)) return 0;
+  const size_t S = recent_[0].bytes.size();
+  std::vector<double> g(S, 0.0), t(S, 0.0);
+  for (const PendingFrame& p : recent_)
+    for (size_t s = 0; s < S; ++s) {
+      g[s] += std::max(0.0, p.server[s] - p.local) / recent_.size();
+      t[s] += p.bytes[s] / bps / recent_.size();
+    }
+  auto f = [&](double l) {
+    double m = 0;
+    for (size_t s = 0; s < S; ++s) m = std::max(m, g[s] - l * fps * t[s]);
+    return l + m;
+  };
+  std::vector<double> candidates;
+  for (size_t a = 0; a < S; ++a) {
+    if (t[a] > 0) candidates.push_back(g[a] / (fps * t[a]));
+    for (size_t b = 0; b < a; ++b)
+      if (t[a] != t[b]) candidates.push_back((g[a] - g[b]) / (fps * (t[a] - t[b])));
+  }
+  double best = 0, best_f = f(0);
+  for (double l : candidates)
+    if (l > 0 && std::isfinite(l) && f(l) < best_f - 1e-12) best = l, best_f = f(l);
+  return best * fps;
+}
+
 const std::vector<std::string>& offload_policy_names() {
   static const std::vector<std::string> n = {"cbo",    "oracle",        "never",
                                              "always", "raw-threshold", "calibrated-threshold"};
@@ -370,7 +369,7 @@ OffloadPlanResult offload_plan(const OffloadPlanOptions& opt) {
                       ": scales or server model differ from ", train[0].path, "'s");
   };
   for (const OffloadProfile& p : train) fits(p);
-  const GainModel gains = fit_gains(train, cal.frame);
+  const GainModel gains = fit_gain_model(train, cal.frame);
 
   const link::BandwidthTrace trace = link::read_trace(opt.trace);
   const link::DeliverySchedule schedule(trace);
@@ -524,7 +523,7 @@ OffloadPlanResult offload_plan(const OffloadPlanOptions& opt) {
   m["scales"] = test.scales;
   m["edge_model"] = test.edge_name;
   m["server_model"] = test.server_name;
-  m["gain_model"] = {{"bins", kGainBins}, {"edges", gains.edges}, {"gain", gains.gain}, {"server_s", gains.server_s}};
+  m["gain_model"] = gains.to_json();
   m["results"] = summary;
   add_input(m, "profile", opt.profile);
   add_input(m, "calibrator", opt.calibrator);

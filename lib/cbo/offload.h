@@ -84,6 +84,30 @@ struct SendChoice {
 SendChoice knapsack_first_send(const std::vector<PendingFrame>& window, double now_s, double bytes_per_s,
                                double price = 0, double step_s = 0.001);
 
+// The cbo policy's memory: the last 30 frames it has seen, from which it prices the
+// sender's time (the dual price of the fluid problem above, per second). Shared by plan's
+// replay and the live camera loop (cbo/live.h).
+class SenderPrice {
+ public:
+  void remember(const PendingFrame& frame);  // once per frame, in capture order
+  double per_second(double bytes_per_s, double fps) const;
+
+ private:
+  std::vector<PendingFrame> recent_;
+};
+
+// The gain model: the expected gain of offloading at each scale (server minus local frame
+// mIoU) against the expected local accuracy, the mean over training frames in 10 bins of
+// equal mass; and the mean server time per scale. InputError for profiles of other scales.
+struct GainModel {
+  std::vector<double> edges;              // inner bin edges
+  std::vector<std::vector<double>> gain;  // [bin][scale]
+  std::vector<double> server_s;           // per scale
+  const std::vector<double>& at(double expected_local) const;
+  Json to_json() const;
+};
+GainModel fit_gain_model(const std::vector<OffloadProfile>& train, const FrameCalibrator& calibrator);
+
 struct OffloadPlanOptions {
   std::string profile, output;     // the test profile; plan CSV (summary OUTPUT.json)
   std::vector<std::string> train;  // training profiles (the same edge model, calibrator, scales)

@@ -143,6 +143,7 @@ void Replay::finish(Row& r, const Reply& reply) {
   r.send_start_s = since_start(reply.send_start_us);
   r.send_end_s = since_start(reply.send_end_us);
   r.result_s = since_start(reply.arrived_us);
+  r.report.delay_s = r.result_s - r.segment.ready_s;
   const int64_t rs = m.meta.value("recv_start_us", int64_t(0)), re = m.meta.value("recv_end_us", int64_t(0));
   r.recv_start_s = since_start(client_->server_to_edge_us(rs));
   r.recv_end_s = since_start(client_->server_to_edge_us(re));
@@ -198,7 +199,8 @@ void Replay::take_replies(double timeout_s) {
 
 // The loop learns outcomes in segment order, as a sender would.
 void Replay::observe_in_order() {
-  while (observed_ < rows_.size() && (rows_[observed_].answered || rows_[observed_].status == "dropped")) {
+  while (observed_ < rows_.size() &&
+         (rows_[observed_].answered || rows_[observed_].status == "dropped" || rows_[observed_].status == "local")) {
     Row& r = rows_[observed_++];
     loop_.observe(r.segment, r.prepared, r.report);
     // What the CSV needs is in the row's own fields now: a long run keeps a few hundred bytes
@@ -272,11 +274,15 @@ ReplaySummary Replay::run() {
       const int64_t e0 = monotonic_us();
       r.prepared = loop_.prepare(r.segment, r.estimated_kbps);
       r.encode_ms = (monotonic_us() - e0) / 1e3;
-      r.bytes = static_cast<double>(r.prepared.request.data.size());
-      r.prepared.request.kind = MessageKind::kSegment;
-      r.prepared.request.meta["segment"] = r.segment.index;
-      r.seq = client_->send(r.prepared.request);
-      by_seq_[r.seq] = rows_.size();
+      if (r.prepared.local) {
+        r.status = "local";
+      } else {
+        r.bytes = static_cast<double>(r.prepared.request.data.size());
+        r.prepared.request.kind = MessageKind::kSegment;
+        r.prepared.request.meta["segment"] = r.segment.index;
+        r.seq = client_->send(r.prepared.request);
+        by_seq_[r.seq] = rows_.size();
+      }
     }
     rows_.push_back(std::move(r));
     observe_in_order();
@@ -377,17 +383,19 @@ ReplaySummary Replay::write_outputs() {
                      num(r.report.accuracy),
                      r.status});
     ++s.segments;
+    const bool local = r.status == "local";
     if (r.status == "dropped") ++s.dropped;
-    if (r.status != "ok" && r.status != "dropped") ++s.errors;
+    if (local) ++s.local;
+    if (r.status != "ok" && r.status != "dropped" && !local) ++s.errors;
     s.bytes += r.bytes;
-    seg_delay.push_back(delay);
+    if (!local) seg_delay.push_back(delay);
     // A segment without a result counts as accuracy 0 when there is ground truth: a miss.
-    if (have_truth_) accuracy.push_back(r.report.ok ? r.report.accuracy : 0.0);
-    if (!r.report.ok) ++misses;
+    if (have_truth_ && !local) accuracy.push_back(r.report.ok ? r.report.accuracy : 0.0);
+    if (!r.report.ok && !local) ++misses;
     for (int64_t i = 0; i < r.segment_frame_count(); ++i) {
       const double capture = (r.segment.first_frame + i) / r.fps_value();
       const double fd = r.answered ? r.result_s - capture : NAN;
-      frame_delay.push_back(fd);
+      if (!local) frame_delay.push_back(fd);
       frame_csv.add_row({std::to_string(r.segment.first_frame + i), std::to_string(r.segment.index), num(capture),
                          num(r.result_s), num(fd)});
       ++s.frames;
@@ -412,6 +420,7 @@ ReplaySummary Replay::write_outputs() {
   m["interrupted"] = stop_.load();
   m["totals"] = {{"segments", s.segments},
                  {"dropped", s.dropped},
+                 {"local", s.local},
                  {"failed", s.errors},
                  {"frames", s.frames},
                  {"bytes", s.bytes},

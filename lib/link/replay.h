@@ -21,13 +21,15 @@
 //     server_recv_start_s, server_recv_end_s, queue_ms, serve_ms, result_s, delay_s (result
 //     minus ready), upload_s (last byte received minus ready), measured_kbps, sends, gflops,
 //     accuracy (mIoU of the scored frames against the ground truth, pooled), status
-//     (ok, dropped, error: ...). Times in seconds from the replay's start on the edge's clock;
-//     server times converted with the clock offset measured in the hello.
+//     (ok, dropped, local: the loop kept it on the camera, error: ...). Times in seconds from the replay's start on the
+//     edge's clock; server times converted with the clock offset measured in the hello.
 //   OUT.frames.csv: frame, segment, capture_s, result_s, delay_s (result minus capture).
 //   OUT.csv.json: format "vssoff.replay", version 1: the system and settings, the server's
 //     welcome, the clock offset, reconnects, totals (delay mean and 95th percentile per
 //     segment and per frame, bytes, accuracy with a 95% confidence interval, misses) and the
-//     system's own summary (Penance's cost and failures).
+//     system's own summary (Penance's cost and failures; CBO's accuracy with the local
+//     results). Local segments have no delay and count in neither the delays nor the
+//     accuracy (the loop's summary has the accuracy of the whole run).
 //   plot (optional PNG): throughput against the trace, delay and accuracy over time.
 #pragma once
 
@@ -61,6 +63,7 @@ struct Prepared {
   std::string action;  // for the CSV: "qp-map", "qp32", "segnet-w16@qp30x0.75", ...
   double predicted_bytes = NAN;
   double gflops = NAN;  // the server cost the loop expects (NaN: unknown)
+  bool local = false;   // the camera keeps this segment to itself: nothing is sent (status "local")
 };
 
 // What came back, as the camera's loop learns it.
@@ -70,6 +73,7 @@ struct SegmentReport {
   double bytes = 0;            // sent (data)
   double upload_s = NAN;       // ready -> last byte at the server
   double measured_kbps = NAN;  // throughput the segment saw
+  double delay_s = NAN;        // its result's arrival minus its ready time
   std::vector<double> stats;   // the server's pooled statistics (NaN as NaN)
   std::vector<std::string> stat_names;
   double gflops = NAN;  // what the server's model cost on it
@@ -108,7 +112,7 @@ struct ReplayOptions {
 };
 
 struct ReplaySummary {
-  int64_t segments = 0, dropped = 0, errors = 0, frames = 0;
+  int64_t segments = 0, dropped = 0, errors = 0, frames = 0, local = 0;
   double mean_delay_s = NAN, p95_delay_s = NAN, mean_accuracy = NAN, bytes = 0;
   Json manifest;
 };

@@ -142,4 +142,28 @@ expect_exit 2 "profiled with edge model \"segnet-tiny\"" "$V" plan "$T/b.prof.cs
 expect_exit 2 "segment applies pixel-level ones" "$V" segment "$T/b/video.mp4" -o "$T/b.f" --model "$M/segnet-tiny.json" \
   --calibrator "$T/frame.json" --frames 2
 [ ! -e "$T/p2.csv" ] && ok || fail "a refused plan left an output"
+
+# Live: the same policy in a replay (camera, link and server as processes), frame by frame.
+"$V" -q synth -o "$T/l" --size 320x176 --frames 12 --fps 10 --seed 8
+expect_exit 0 "" "$V" replay "$T/l/video.mp4" -o "$T/live.csv" --system cbo --segment-frames 1 \
+  --server-model "$M/segnet-w6.json" --edge-model "$M/segnet-tiny-176p.json" --frame-calibrator "$T/frame.json" \
+  --train "$A.prof.csv" --deadline-ms 400 --rtt-ms 20 --ground-truth "$T/l" --spawn-server --spawn-link \
+  --up-trace "$TRACE" --delay-ms 10 --max-queue 1000
+$PY - "$T/live.csv" <<'PY' && ok || fail "live cbo replay"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+s = json.load(open(sys.argv[1] + ".json"))["system"]
+assert len(rows) == 12 and s["frames"] == 12, (len(rows), s)
+assert {r["status"] for r in rows} <= {"ok", "local"}, {r["status"] for r in rows}
+sent = [r for r in rows if r["status"] == "ok"]
+assert s["offloaded"] == len(sent) and all(r["action"].startswith("cbo@") for r in sent)
+assert all(r["action"] == "local" and float(r["bytes"]) == 0 for r in rows if r["status"] == "local")
+assert 0 <= s["accuracy"] <= 1 and 0 <= s["local_accuracy"] <= 1
+PY
+expect_exit 1 "give --segment-frames 1" "$V" replay "$T/l/video.mp4" -o "$T/live2.csv" --system cbo \
+  --server-model "$M/segnet-w6.json" --edge-model "$M/segnet-tiny-176p.json" --frame-calibrator "$T/frame.json" \
+  --train "$A.prof.csv" --ground-truth "$T/l" --spawn-server
+expect_exit 1 "give --ground-truth" "$V" replay "$T/l/video.mp4" -o "$T/live2.csv" --system cbo --segment-frames 1 \
+  --server-model "$M/segnet-w6.json" --edge-model "$M/segnet-tiny-176p.json" --frame-calibrator "$T/frame.json" \
+  --train "$A.prof.csv" --spawn-server
 finish

@@ -183,7 +183,7 @@ wait $bpid 2>/dev/null || true
 expect_exit 2 "cannot reach the server at 127.0.0.1:$busy" "$VSSOFF" replay "$clip/video.mp4" -o "$T/none.csv" \
   --system uniform --server-model "$M" --connect "127.0.0.1:$busy" --give-up 0.5
 [ ! -e "$T/none.csv" ] && ok || fail "a failed start left an output"
-expect_exit 1 "give accmpeg, uniform or penance" "$VSSOFF" replay "$clip/video.mp4" -o "$T/x.csv" --system nope \
+expect_exit 1 "give accmpeg, uniform, penance or cbo" "$VSSOFF" replay "$clip/video.mp4" -o "$T/x.csv" --system nope \
   --connect 127.0.0.1:1
 expect_exit 1 "is not host:port" "$VSSOFF" link --connect nowhere
 printf 'time_s,kbps\n0,0\n5,0\n' >"$T/zero.csv"
