@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-20}
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
-TARGETS=${TARGETS:-npy csv trace coco modelcard estimators qpmap accgrad profile partial labels config message}
+TARGETS=${TARGETS:-npy csv trace coco modelcard estimators qpmap accgrad profile partial labels config message calibrator offload}
 RUNS=${RUNS:-}
 scripts/setup.sh --fuzz --no-build  # the fuzzing build needs no build/
 if [ ! -f "$BUILD/build.ninja" ]; then

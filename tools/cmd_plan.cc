@@ -18,13 +18,23 @@ void setup_plan(CLI::App& app) {
   auto opt = std::make_shared<penance::PlanOptions>();
   auto cbo = std::make_shared<cbo::OffloadPlanOptions>();
   auto policies_given = std::make_shared<std::vector<std::string>>();
-  CLI::App* sub = nullptr;
-  sub = add_subcommand(
+  auto self = std::make_shared<CLI::App*>(nullptr);
+  CLI::App* sub = add_subcommand(
       app, "plan",
       "Plan offloading over a profile against oracles and baselines: Penance (a profile table) or CBO (an offload "
       "profile)",
       [=] {
-        if (cbo::is_offload_profile(opt->table)) {
+        const bool is_cbo = cbo::is_offload_profile(opt->table);
+        // An option of the other system is a mistake, not something to ignore.
+        for (const char* o : is_cbo ? std::vector<const char*>{"--estimators", "--targets", "--reprofile-every",
+                                                               "--acc-margin", "--bw-margin", "--confidence",
+                                                               "--acc-feedback", "--bitrate", "--threads"}
+                                    : std::vector<const char*>{"--train", "--calibrator", "--deadlines-ms", "--rtt-ms",
+                                                               "--trace-offset", "--plot"})
+          check<UsageError>((*self)->count(o) == 0, o, " is for ",
+                            is_cbo ? "Penance profile tables" : "CBO offload profiles", "; ", opt->table, " is ",
+                            is_cbo ? "an offload profile" : "a Penance profile table");
+        if (is_cbo) {
           cbo->profile = opt->table, cbo->output = opt->output, cbo->trace = opt->trace;
           cbo->initial_kbps = opt->initial_kbps, cbo->force = opt->force;
           if (!policies_given->empty()) cbo->policies = *policies_given;
@@ -53,6 +63,7 @@ void setup_plan(CLI::App& app) {
           log_info(line);
         }
       });
+  *self = sub;
   sub->add_option("table", opt->table,
                   "Profile of the video: a Penance profile table (.csv), or a CBO offload profile (offload-profile)")
       ->required();

@@ -204,17 +204,20 @@ Isotonic fit_isotonic(const std::vector<double>& x, const std::vector<double>& y
   std::vector<size_t> order(x.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return x[a] < x[b]; });
-  // Blocks of (x, weighted mean y, weight): equal x pooled, then adjacent violators.
-  std::vector<double> bx, by, bw;
-  std::vector<size_t> first;  // the first unique x of each pooled block
-  std::vector<double> ux;
+  // Equal x pooled first (weighted mean y), as scikit-learn does; then blocks of (weighted
+  // mean y, weight) with adjacent violators pooled.
+  std::vector<double> ux, uy, uw;
   for (size_t k : order) {
     const double wk = w.empty() ? 1.0 : w[k];
-    if (!ux.empty() && x[k] == ux.back()) {
-      by.back() = (by.back() * bw.back() + y[k] * wk) / (bw.back() + wk), bw.back() += wk;
-    } else {
-      ux.push_back(x[k]), by.push_back(y[k]), bw.push_back(wk), first.push_back(ux.size() - 1);
-    }
+    if (!ux.empty() && x[k] == ux.back())
+      uy.back() = (uy.back() * uw.back() + y[k] * wk) / (uw.back() + wk), uw.back() += wk;
+    else
+      ux.push_back(x[k]), uy.push_back(y[k]), uw.push_back(wk);
+  }
+  std::vector<double> by, bw;
+  std::vector<size_t> first;  // the first unique x of each pooled block
+  for (size_t u = 0; u < ux.size(); ++u) {
+    by.push_back(uy[u]), bw.push_back(uw[u]), first.push_back(u);
     while (by.size() >= 2 && by[by.size() - 2] >= by.back()) {
       const double wsum = bw[bw.size() - 2] + bw.back();
       const double m = (by[by.size() - 2] * bw[bw.size() - 2] + by.back() * bw.back()) / wsum;
@@ -359,6 +362,9 @@ FrameCalibrator fit_frame_calibrator(const std::vector<std::vector<double>>& X, 
     }
   }
   for (size_t a = 0; a < d; ++a) f.weights.push_back(A[a * (d + 1) + d] / A[a * (d + 1) + a]);
+  for (double w : f.weights)
+    check<InputError>(std::isfinite(w), "frame calibration: the regression has no finite solution (constant or ",
+                      "collinear statistics?)");
   std::vector<double> s(n);
   f.isotonic = {};
   for (size_t i = 0; i < n; ++i) {
@@ -403,6 +409,8 @@ Calibrator read_calibrator(const std::string& path) {
                           " histogram bins, expected ", kHistogramBins);
       }
       if (c.pixel.method == "isotonic") c.pixel.isotonic = isotonic_from(p.at("isotonic"), path);
+      check<InputError>(c.pixel.method != "class-temperature" || int(c.pixel.inv_temperature.size()) == c.classes, path,
+                        ": ", c.pixel.inv_temperature.size(), " per-class temperatures for ", c.classes, " classes");
       const auto& known = pixel_methods();
       check<InputError>(std::find(known.begin(), known.end(), c.pixel.method) != known.end(), path, ": method \"",
                         c.pixel.method, "\" is not one of temperature, class-temperature, histogram, isotonic");
@@ -433,7 +441,7 @@ void CalibrateOptions::check() const {
   vssoff::check<UsageError>(std::find(m.begin(), m.end(), method) != m.end(), "unknown method \"", method,
                             "\" (temperature, class-temperature, histogram, isotonic)");
   vssoff::check<UsageError>(max_fit_samples >= 100, "--max-samples must be >= 100 (got ", max_fit_samples, ")");
-  vssoff::check<UsageError>(ridge >= 0 && std::isfinite(ridge), "--ridge must be >= 0 (got ", ridge, ")");
+  vssoff::check<UsageError>(ridge > 0 && std::isfinite(ridge), "--ridge must be > 0 (got ", ridge, ")");
 }
 
 namespace {
@@ -445,9 +453,11 @@ CalibrateResult calibrate_pixels(const CalibrateOptions& opt, Json& m) {
     check<UsageError>(!opt.model.empty(), "logits from NPY files: name the model they came from (--model)");
     const nn::ModelCard card = nn::read_model_card(opt.model);
     name = card.name, sha = sha256_file(card.weights_path());
+    check<InputError>(card.classes.empty() || int(card.classes.size()) == fit.classes, opt.model, ": ",
+                      card.classes.size(), " classes, but the logits have ", fit.classes);
   }
   std::string test_name = name, test_sha = sha;
-  metrics::LabelledLogits test = opt.test.empty() ? fit : concat(opt.test, &test_name, &test_sha, "fit");
+  metrics::LabelledLogits test = opt.test.empty() ? fit : concat(opt.test, &test_name, &test_sha, "test");
   check<InputError>(test.classes == fit.classes, "test data has ", test.classes, " classes, fit data ", fit.classes);
   log_info("", fit.size(), " fit samples, ", test.size(), opt.test.empty() ? " (the fit data again)" : "",
            " test samples, ", fit.classes, " classes");
@@ -459,9 +469,13 @@ CalibrateResult calibrate_pixels(const CalibrateOptions& opt, Json& m) {
   auto score = [&](const PixelCalibrator& p, const std::string& label) {
     const std::vector<float> probs = p.probabilities(test.logits, test.classes);
     std::vector<double> conf(test.size()), correct(test.size());
+    // The prediction is the argmax of the scaled logits (only a per-class temperature changes
+    // it); histogram and isotonic map its probability, which may then not be the largest.
+    const bool rescaled = p.method == "class-temperature";
     for (int64_t i = 0; i < test.size(); ++i) {
       const float* row = probs.data() + i * test.classes;
-      const int arg = static_cast<int>(std::max_element(row, row + test.classes) - row);
+      const float* z = (rescaled ? probs : test.logits).data() + i * test.classes;
+      const int arg = static_cast<int>(std::max_element(z, z + test.classes) - z);
       conf[i] = std::clamp<double>(row[arg], 0, 1), correct[i] = arg == test.labels[i];
     }
     const metrics::Reliability rel = metrics::reliability(conf, correct, "calibration test data");

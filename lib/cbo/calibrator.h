@@ -7,8 +7,9 @@
 //    pairs. Methods:
 //      temperature        one T minimising the NLL (golden-section search on log T); keeps
 //                         the argmax (Guo et al., ICML 2017)
-//      class-temperature  one T per class, dividing that class's logit (coordinate descent
-//                         on the NLL, 4 rounds); may change the argmax
+//      class-temperature  one T per class, dividing that class's logit (Newton steps with
+//                         the Hessian's diagonal and backtracking on the NLL, from the
+//                         single T); may change the argmax
 //      histogram          15 equal-width bins of the top-1 probability, each mapped to its
 //                         accuracy on the fit data (an empty bin keeps its centre)
 //      isotonic           the non-decreasing fit of correctness on the top-1 probability by
@@ -97,7 +98,7 @@ struct CalibrateOptions {
   std::string model;                    // pixel with NPY inputs: the card or TorchScript file they came from
   std::string diagrams;                 // directory for reliability diagrams (PNG), "" = none
   int64_t max_fit_samples = 2'000'000;  // pixel: fit on a seeded subsample of at most this many
-  double ridge = 1.0;                   // frame: ridge penalty (on standardised features)
+  double ridge = 1.0;                   // frame: ridge penalty (on standardised features), > 0
   uint64_t seed = 1;
   bool force = false;
   void check() const;

@@ -43,6 +43,7 @@ CboLoop::CboLoop(const LiveOptions& o) : opt_(o) {
   nn::SegmenterOptions so;
   so.threads = opt_.threads;
   if (!opt_.calibrator.empty()) so.calibration = read_calibrator(opt_.calibrator).for_segmenter();
+  so.calibration.keep_raw = false;  // the device needs only the calibrated statistics
   edge_ = VSSOFF_PLUGIN_CALL(vssoff::nn::open_segmentation_model)(opt_.edge_model, so);
   check<InputError>(edge_->card().name == frame_.model_name, opt_.edge_model, ": model \"", edge_->card().name,
                     "\", but ", opt_.frame_calibrator, " is for \"", frame_.model_name, "\"");
@@ -79,8 +80,7 @@ link::Prepared CboLoop::prepare(const link::CapturedSegment& seg, double kbps) {
   const nn::SoftmaxStats& st = local.stats;
   PendingFrame p;
   p.frame = static_cast<size_t>(f.index);
-  p.local = frame_.frame.predict({st.mean_max_prob, st.mean_norm_entropy, st.mean_margin, st.frac_below_050,
-                                  st.frac_below_070, st.frac_below_090});
+  p.local = frame_.frame.predict(nn::stat_values(st));
   const std::vector<double>& gain = gains_.at(p.local);
   std::vector<codec::RoundTripResult> encoded;
   for (size_t s = 0; s < scales_.size(); ++s) {
@@ -116,7 +116,11 @@ link::Prepared CboLoop::prepare(const link::CapturedSegment& seg, double kbps) {
 void CboLoop::observe(const link::CapturedSegment& seg, const link::Prepared& p, const link::SegmentReport& r) {
   FrameResult fr;
   auto it = local_.find(seg.index);
-  if (it == local_.end()) return;  // dropped before the device looked at it (the replay's queue)
+  if (it == local_.end()) {  // dropped by the replay's queue before the device saw it: no result
+    fr.dropped = true;
+    frames_.push_back(fr);
+    return;
+  }
   fr.local = fr.accuracy = it->second;
   local_.erase(it);
   if (!p.local) {
@@ -125,9 +129,13 @@ void CboLoop::observe(const link::CapturedSegment& seg, const link::Prepared& p,
     fr.bytes = r.bytes;
     auto planned = planned_end_.find(seg.index);
     if (planned != planned_end_.end()) {
-      if (std::isfinite(r.upload_s))  // the sends after it queue behind its real end
-        sender_free_s_ = std::max(sender_free_s_, seg.ready_s + r.upload_s + (sender_free_s_ - planned->second));
+      // The sends after it queue behind its real end: move them all back by its lateness.
+      const double late_by = std::isfinite(r.upload_s) ? seg.ready_s + r.upload_s - planned->second : 0;
       planned_end_.erase(planned);
+      if (late_by > 0) {
+        sender_free_s_ += late_by;
+        for (auto& [index, end] : planned_end_) end += late_by;
+      }
     }
     const bool in_time = r.ok && std::isfinite(r.delay_s) && r.delay_s <= opt_.deadline_ms / 1000;
     fr.late = !in_time;
@@ -139,11 +147,12 @@ void CboLoop::observe(const link::CapturedSegment& seg, const link::Prepared& p,
 Json CboLoop::summary() const {
   const size_t n = frames_.size();
   double mean = 0, var = 0, local = 0, bytes = 0;
-  int64_t offloaded = 0, late = 0;
+  int64_t offloaded = 0, late = 0, dropped = 0;
   std::vector<int64_t> per_scale(scales_.size(), 0);
   for (const FrameResult& f : frames_) {
     mean += f.accuracy / n, local += f.local / n, bytes += f.bytes;
     if (f.scale >= 0) ++offloaded, f.late ? ++late : ++per_scale[f.scale];
+    dropped += f.dropped;
   }
   for (const FrameResult& f : frames_) var += (f.accuracy - mean) * (f.accuracy - mean) / std::max<size_t>(1, n - 1);
   Json counted = Json::object();
@@ -154,6 +163,7 @@ Json CboLoop::summary() const {
           {"local_accuracy", local},
           {"offloaded", offloaded},
           {"late", late},
+          {"dropped", dropped},
           {"counted_fraction_per_scale", counted},
           {"bytes", bytes}};
 }

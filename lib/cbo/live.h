@@ -14,8 +14,13 @@
 // after it move back by as much (FIFO).
 // A result that arrives after capture + deadline counts as the local result.
 //
+// What differs from plan's replay: the bandwidth estimate is the replay's (the harmonic mean
+// of the throughputs the last three results saw, 2000 kbit/s before the first), the device's
+// and the server's times are those of this run, and a frame that waits is never sent later.
+//
 // Summary: frames, mean frame mIoU (the server's result when it came in time, else the
-// device's) with its 95% interval, offloaded, late, counted per scale, bytes.
+// device's; a frame the replay dropped scores 0) with a 95% interval that treats frames as
+// independent, offloaded, late, dropped, counted per scale, bytes.
 #pragma once
 
 #include <map>
@@ -74,7 +79,7 @@ class CboLoop : public link::CameraLoop {
   struct FrameResult {
     double local = 0, accuracy = 0;
     int scale = -1;
-    bool late = false;
+    bool late = false, dropped = false;  // dropped: by the replay's queue, scored 0
     double bytes = 0;
   };
   std::vector<FrameResult> frames_;

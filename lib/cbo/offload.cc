@@ -127,20 +127,26 @@ Replay replay(const OffloadProfile& p, OffloadPolicy& policy, const Setup& setup
     capture[i] = f.time_s - p.frames[0].time_s;
     double encode = 0;
     for (double e : f.encode_ms) encode += e;
-    ready[i] = capture[i] + (f.edge_ms + encode) / 1000;  // local model, then an encode at every scale
+    // The device works on one frame at a time: its model, then an encode at every scale.
+    ready[i] = std::max(capture[i], i > 0 ? ready[i - 1] : 0.0) + (f.edge_ms + encode) / 1000;
   }
   Replay r;
   r.frames.resize(n);
   for (size_t i = 0; i < n; ++i) r.frames[i].accuracy = p.frames[i].local_miou;
   std::deque<size_t> pending;
   std::deque<std::pair<double, double>> sends;  // (bytes, transmission seconds) of the last five
+  double t = 0, sender_free = 0, server_free = 0, refreshed_s = 0, probe_bps = st.initial_bps;
   auto estimate = [&] {
-    if (sends.empty()) return st.initial_bps;
+    if (t - refreshed_s > 2) {  // two seconds without a send: a probe measures the last second
+      probe_bps = true_bps(st, std::max(0.0, t - 1), std::max(1.0, t));
+      sends.clear();
+      refreshed_s = t;
+    }
+    if (sends.empty()) return probe_bps;
     double bytes = 0, seconds = 0;
     for (const auto& [b, t] : sends) bytes += b, seconds += t;
     return bytes / std::max(seconds, 1e-6);
   };
-  double t = 0, sender_free = 0, server_free = 0;
   size_t next = 0;
   std::vector<PendingFrame> window;
   while (true) {
@@ -176,6 +182,7 @@ Replay replay(const OffloadProfile& p, OffloadPolicy& policy, const Setup& setup
     const OffloadFrame& f = p.frames[j];
     const double done = finish_s(st, t, f.bytes[c.scale]);
     sends.push_back({f.bytes[c.scale], done - t});
+    refreshed_s = t;
     if (sends.size() > 5) sends.pop_front();
     const double start = std::max(done + rtt_s / 2, server_free);
     server_free = start + f.server_ms[c.scale] / 1000;
@@ -309,7 +316,7 @@ SendChoice knapsack_first_send(const std::vector<PendingFrame>& w, double now, d
   for (size_t k = n; k-- > 0;) {
     const PendingFrame& p = w[k];
     for (size_t s = 0; s < S; ++s) {
-      busy[s] = static_cast<int>(std::ceil(p.bytes[s] / bps / step));
+      busy[s] = static_cast<int>(std::min<double>(T, std::ceil(p.bytes[s] / bps / step)));
       gain[s] = p.server[s] - p.local - price * busy[s] * step;
       last[s] = std::min<int>(T - 1, static_cast<int>(std::floor((p.deadline_s - p.after_s[s] - now) / step + 1e-9)));
     }
@@ -380,11 +387,34 @@ OffloadPlanResult offload_plan(const OffloadPlanOptions& opt) {
     return st;
   };
 
-  // Every policy's knobs, chosen on the training profiles (the i-th replayed from 37 i,
-  // 37 i + 101 and 37 i + 202 s into the trace): the share of the bandwidth estimate it plans
-  // with, the multiplier of the knapsack policies' price of time, and for the threshold
-  // baselines the scale and the threshold (the 5% quantiles of the training confidences,
-  // and none).
+  const OffloadProfile test = read_offload_profile(opt.profile);
+  fits(test);
+  const double video_s = test.frames.back().time_s - test.frames.front().time_s + 1 / test.fps;
+  // The training replays start at 37 i + 101 k s (k = 0, 1, 2) into the trace, moved on in
+  // 13 s steps until their window does not overlap the test video's (the trace wraps), so
+  // that no knob is chosen on the bandwidth the test video sees.
+  const double period_s = schedule.period_us() / 1e6;
+  auto overlaps = [&](double a, double la, double b, double lb) {
+    a = std::fmod(a, period_s), b = std::fmod(b, period_s);
+    for (double shift : {-period_s, 0.0, period_s})
+      if (a + shift < b + lb && b < a + shift + la) return true;
+    return false;
+  };
+  std::vector<std::vector<double>> train_offsets(train.size());
+  for (size_t i = 0; i < train.size(); ++i) {
+    const double len = train[i].frames.back().time_s - train[i].frames.front().time_s + 1 / train[i].fps + 1;
+    for (int k = 0; k < kTrainStarts; ++k) {
+      double o = 37.0 * i + 101.0 * k;
+      for (int step = 0; step < 1000 && overlaps(o, len, opt.trace_offset_s, video_s + 1); ++step) o += 13;
+      if (overlaps(o, len, opt.trace_offset_s, video_s + 1))
+        log_warn(opt.trace, ": too short to keep the training replays off the test video's part of it");
+      train_offsets[i].push_back(o);
+    }
+  }
+  // Every policy's knobs, chosen on the training profiles replayed from those offsets: the
+  // share of the bandwidth estimate it plans with, the multiplier of the knapsack policies'
+  // price of time, and for the threshold baselines the scale and the threshold (the 5%
+  // quantiles of the training confidences, and none).
   struct Knobs {
     double share = 1, threshold = INFINITY;
     int scale = -1;
@@ -423,7 +453,7 @@ OffloadPlanResult offload_plan(const OffloadPlanOptions& opt) {
             double acc = 0, frames = 0;
             for (size_t i = 0; i < train.size(); ++i)
               for (int rep = 0; rep < kTrainStarts; ++rep) {
-                Setup st = setup_for(37.0 * i + 101.0 * rep, deadline_ms);
+                Setup st = setup_for(train_offsets[i][rep], deadline_ms);
                 st.bw_share = share, st.price_scale = price;
                 auto pol = make(name, k);
                 const Replay r = replay(train[i], *pol, st, gains, opt.rtt_ms / 1000);
@@ -439,9 +469,6 @@ OffloadPlanResult offload_plan(const OffloadPlanOptions& opt) {
     return best_k;
   };
 
-  const OffloadProfile test = read_offload_profile(opt.profile);
-  fits(test);
-  const double video_s = test.frames.back().time_s - test.frames.front().time_s + 1 / test.fps;
   if (trace.duration_s < opt.trace_offset_s + video_s)
     log_warn(opt.trace, ": lasts ", trace.duration_s, " s, less than the offset plus the video (",
              opt.trace_offset_s + video_s, " s); it wraps, as mm-link repeats it");
@@ -518,6 +545,7 @@ OffloadPlanResult offload_plan(const OffloadPlanOptions& opt) {
   m["train"] = opt.train;
   m["trace"] = opt.trace;
   m["trace_offset_s"] = opt.trace_offset_s;
+  m["train_offsets_s"] = train_offsets;
   m["rtt_ms"] = opt.rtt_ms;
   m["initial_kbps"] = setup_for(opt.trace_offset_s, 0).initial_bps * 8 / 1000;
   m["scales"] = test.scales;
@@ -529,15 +557,11 @@ OffloadPlanResult offload_plan(const OffloadPlanOptions& opt) {
   add_input(m, "calibrator", opt.calibrator);
   add_input(m, "trace", opt.trace);
   for (const std::string& t : opt.train) add_input(m, "train", t);
-  csv.write(opt.output, opt.force);
-  write_manifest(manifest_path_for(opt.output), m, opt.force);
-  result.manifest = m;
-
   if (!opt.plot.empty()) {
     static const std::array<uint8_t, 3> colours[] = {{214, 39, 40},  {44, 160, 44},  {127, 127, 127},
                                                      {31, 119, 180}, {255, 127, 14}, {148, 103, 189}};
     video::ChartPanel acc{"mean frame mIoU", {}};
-    video::ChartPanel off{"share offloaded", {}, 0, 1};
+    video::ChartPanel off{"share served in time", {}, 0, 1};
     for (size_t k = 0; k < opt.policies.size(); ++k) {
       video::ChartSeries a{opt.policies[k], {}, {}, colours[k % 6]}, o{opt.policies[k], {}, {}, colours[k % 6]};
       for (const OffloadPolicyResult& r : result.results)
@@ -552,6 +576,10 @@ OffloadPlanResult offload_plan(const OffloadPlanOptions& opt) {
         "CBO: accuracy against deadline (" + test.edge_name + " on the device, " + test.server_name + " on the server)",
         "deadline (ms)", {acc, off}, opt.force);
   }
+  csv.write(opt.output, opt.force);
+  write_manifest(manifest_path_for(opt.output), m, opt.force);
+  result.manifest = m;
+
   return result;
 }
 

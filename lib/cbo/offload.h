@@ -2,13 +2,14 @@
 // accuracy arrives within a deadline. Torch-free. `plan` replays it over an offload profile
 // (cbo/offload_profile.h) and a bandwidth trace.
 //
-// The device runs its model on every frame; a frame's local result is ready edge_ms after
-// capture. It may instead (or also) send the frame, encoded at one of the profile's scales,
-// over one FIFO uplink to the server; the server's result counts if it is back by capture +
-// deadline, otherwise the local one does. One frame is sent at a time; a send occupies the
-// sender for its encode time plus its transmission (from the trace's delivery
-// opportunities, as mm-link delivers 1500-byte packets); the result arrives after the
-// one-way delay, the server's queue (one worker) and inference, and the delay back.
+// The device runs its model on every frame, then encodes the frame as an intra frame at
+// every scale of the profile (so its bytes are known), one frame at a time, with the
+// profile's measured times. It may also send the frame, at one of those scales, over one
+// FIFO uplink to the server; the server's result counts if it is back by capture + deadline,
+// otherwise the local one does. One frame is sent at a time; a send occupies the sender for
+// its transmission (from the trace's delivery opportunities, as mm-link delivers 1500-byte
+// packets); the result arrives after half the round trip, the server's queue (one worker)
+// and its measured inference time, and the other half.
 //
 // Whenever the sender is idle it asks the policy, with the frames now pending (captured,
 // locally segmented, not sent, not past their deadline: the window), which one to send next
@@ -36,13 +37,16 @@
 //              frames whose raw mean top-1 probability (or calibrated expected accuracy) is
 //              below a threshold, oldest first, at the baseline scale when they fit.
 // Every policy's knobs are chosen by replaying it on the training profiles with the same
-// trace, deadline and delays, before the test profile is read: the share of the bandwidth
-// estimate it plans with (1, 0.8, 0.6, 0.4), and for the baselines the scale and the
+// trace, deadline and delays (each profile from three points of the trace, none overlapping
+// the part the test video sees; the test profile gives only its length): the share of the
+// bandwidth estimate it plans with (1, 0.8, 0.6, 0.4), the multiplier of cbo's and the
+// oracle's price of time (0, 0.5, 1, 1.5, 2), and for the baselines the scale and the
 // threshold (the 5% quantiles of the training confidences, or none).
 //
 // Bandwidth estimate: the bytes of the last five sends over their transmission times;
-// before the first, the trace's mean over its first second
-// (as if probed) or initial_kbps. Time starts at trace_offset_s into the trace, which wraps.
+// before the first, the trace's mean over its first second (as if probed) or initial_kbps;
+// after two seconds without a send, a probe: the trace's mean over the last second. Time
+// starts at trace_offset_s into the trace, which wraps.
 #pragma once
 
 #include <cstdint>
@@ -68,7 +72,6 @@ struct PendingFrame {
   double local = 0;             // the policy's value of the local result
   std::vector<double> server;   // per scale: the policy's value of the server's result
   std::vector<double> bytes;    // per scale (the device has encoded it: known)
-  std::vector<double> busy_s;   // per scale: encode time before transmission
   std::vector<double> after_s;  // per scale: delay, server time and delay back after it
   double confidence = 0;        // what a threshold policy compares
 };
@@ -115,7 +118,7 @@ struct OffloadPlanOptions {
   std::string trace;               // uplink trace (CSV time_s,kbps or Mahimahi)
   double trace_offset_s = 0;       // where in the trace the video starts (wraps)
   std::vector<double> deadlines_ms = {100, 200, 400};
-  double rtt_ms = 20;       // round-trip propagation delay (half each way)
+  double rtt_ms = 40;       // round-trip propagation delay (half each way)
   double initial_kbps = 0;  // 0: the trace's mean over its first second from the offset
   std::vector<std::string> policies = offload_policy_names();
   std::string plot;  // accuracy against deadline (PNG), "" = none

@@ -121,14 +121,12 @@ void offload_profile(const OffloadProfileOptions& opt) {
     }
     auto t0 = std::chrono::steady_clock::now();
     nn::Segmentation local = std::move(edge->run({&rgb}, W, H)[0]);
-    const double edge_ms = ms_since(t0);
+    const double edge_ms = ms_since(t0) - local.raw_stats_ms;  // the raw statistics are the profile's, not the device's
     const nn::SoftmaxStats& st = local.stats;
     const double raw = opt.calibrator.empty() ? st.mean_max_prob : local.raw_stats.mean_max_prob;
     std::vector<std::string> row = {std::to_string(yuv.index), csv_number(yuv.time_s), csv_number(edge_ms),
                                     csv_number(frame_miou(local.labels, ref, C)), csv_number(raw)};
-    for (double v : {st.mean_max_prob, st.mean_norm_entropy, st.mean_margin, st.frac_below_050, st.frac_below_070,
-                     st.frac_below_090})
-      row.push_back(csv_number(v));
+    for (double v : nn::stat_values(st)) row.push_back(csv_number(v));
     for (double s : opt.scales) {
       codec::RoundTripOptions ro;
       ro.qp = opt.qp, ro.scale = s, ro.preset = opt.preset, ro.gop_frames = 1, ro.fps = info.fps, ro.decode = true;

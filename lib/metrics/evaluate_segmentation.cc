@@ -207,14 +207,21 @@ SegEvalResult evaluate_segmentation(const SegEvalOptions& opt) {
     }
     const Reliability rel = reliability(conf, correct, opt.predicted + " (sampled pixels)");
     const ProperScores ps = proper_scores(p, d.labels, d.classes);
-    m["calibration"] = {
-        {"samples", d.size()}, {"ece", rel.ece},    {"ece_equal_mass", rel.ece_mass}, {"mce", rel.mce},
-        {"nll", ps.nll},       {"brier", ps.brier}, {"accuracy", ps.accuracy},        {"reliability", rel.to_json()}};
+    m["calibration"] = {{"of", "the raw logits of logits.npy (a calibrator the run applied is not)"},
+                        {"samples", d.size()},
+                        {"ece", rel.ece},
+                        {"ece_equal_mass", rel.ece_mass},
+                        {"mce", rel.mce},
+                        {"nll", ps.nll},
+                        {"brier", ps.brier},
+                        {"accuracy", ps.accuracy},
+                        {"reliability", rel.to_json()}};
     r.report = m;
     char line[200];
-    std::snprintf(line, sizeof line,
-                  "  calibration of %lld sampled pixels: ECE %.4f (equal mass %.4f), MCE %.3f, NLL %.4f, Brier %.4f",
-                  static_cast<long long>(d.size()), rel.ece, rel.ece_mass, rel.mce, ps.nll, ps.brier);
+    std::snprintf(
+        line, sizeof line,
+        "  calibration of %lld sampled pixels (raw logits): ECE %.4f (equal mass %.4f), MCE %.3f, NLL %.4f, Brier %.4f",
+        static_cast<long long>(d.size()), rel.ece, rel.ece_mass, rel.mce, ps.nll, ps.brier);
     log_info(line);
     if (!opt.reliability.empty())
       write_reliability_diagram(opt.reliability, "sampled pixels of " + opt.predicted, rel, opt.force);

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -205,8 +206,12 @@ std::vector<Segmentation> Segmenter::run(const std::vector<const video::Frame*>&
     }
     torch::Tensor frame_logits = logits[i];
     if (!cal.empty()) {
-      std::vector<uint8_t> raw_labels(s.labels.size());
-      softmax_stats(frame_logits.data_ptr<float>(), C, H, W, raw_labels.data(), nullptr, &s.raw_stats);
+      if (cal.keep_raw) {
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<uint8_t> raw_labels(s.labels.size());
+        softmax_stats(frame_logits.data_ptr<float>(), C, H, W, raw_labels.data(), nullptr, &s.raw_stats);
+        s.raw_stats_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      }
       if (!cal.inv_temperature.empty()) {
         torch::Tensor t = torch::tensor(cal.inv_temperature, torch::kFloat32);
         if (t.numel() == 1) t = t.expand({C});

@@ -34,15 +34,18 @@ struct SoftmaxStats {
   std::vector<double> class_confidence;  // mean top-1 probability of those pixels (NaN if none)
 };
 
-// The column names of SoftmaxStats' scalar fields, in their order (stats.csv, profile tables).
+// The column names of SoftmaxStats' scalar fields, in their order (stats.csv, profile tables),
+// and their values in that order.
 const std::vector<std::string>& softmax_stat_columns();
+std::vector<double> stat_values(const SoftmaxStats& stats);
 
 struct Segmentation {
   std::vector<uint8_t> labels;      // frame size, row-major class ids
   std::vector<uint8_t> confidence;  // top-1 probability x 255, only with confidence_map
   std::vector<float> logits;        // [C x samples], only for sample_pixels (always the raw logits)
   SoftmaxStats stats;               // calibrated when the options carry a calibration
-  SoftmaxStats raw_stats;           // the uncalibrated statistics, only with a calibration
+  SoftmaxStats raw_stats;           // the uncalibrated statistics, only with a calibration (keep_raw)
+  double raw_stats_ms = 0;          // what computing them took
 };
 
 // A calibration of the confidences (made by `calibrate`, cbo/calibrator.h): the logits
@@ -58,6 +61,7 @@ struct ConfidenceCalibration {
   // The model it was fitted for, and where it came from: a Segmenter refuses to run with a
   // calibration whose name or weights (SHA-256) are not its model's (InputError).
   std::string model_name, model_sha256, source;
+  bool keep_raw = true;  // also compute Segmentation::raw_stats (a second pass over the logits)
   bool empty() const { return inv_temperature.empty() && top1_map.empty(); }
   float map(float p) const;
 };

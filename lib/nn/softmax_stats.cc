@@ -21,6 +21,10 @@ float ConfidenceCalibration::map(float p) const {
   return top1_map[k] + f * (top1_map[k + 1] - top1_map[k]);
 }
 
+std::vector<double> stat_values(const SoftmaxStats& s) {
+  return {s.mean_max_prob, s.mean_norm_entropy, s.mean_margin, s.frac_below_050, s.frac_below_070, s.frac_below_090};
+}
+
 std::vector<double> pooled_stats(const std::vector<const SoftmaxStats*>& frames, int C) {
   std::vector<double> st(6 + 2 * C, 0.0), conf_n(C, 0.0);
   const double n = static_cast<double>(frames.size());

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/npy.h"
 #include "test_util.h"
 
@@ -45,6 +46,11 @@ TEST(Isotonic, PoolsViolatorsAndTies) {
   EXPECT_NEAR(g(1), 1.0 / 3, 1e-12);
   EXPECT_NEAR(g(2), 1.0 / 3, 1e-12);
   EXPECT_THROW(fit_isotonic({}, {}, {}, "t"), InputError);
+  // A tie after a pooled block: x 1 2 2 2, y 0.5 0 1 1 -> 0.5 at 1 and 2/3 at 2 (scikit-learn's),
+  // not one block of 0.625.
+  const Isotonic h = fit_isotonic({1, 2, 2, 2}, {0.5, 0, 1, 1}, {}, "t");
+  EXPECT_NEAR(h(1), 0.5, 1e-12);
+  EXPECT_NEAR(h(2), 2.0 / 3, 1e-12);
 }
 
 TEST(Isotonic, FitIsMonotoneAndMinimisesSquaredError) {
@@ -145,16 +151,23 @@ TEST(Calibrator, ArtefactRoundTripsAndRefusesAnotherModel) {
   o.method = "isotonic";
   EXPECT_THROW(calibrate(o), UsageError);  // NPY inputs need --model
   o.model = std::string(VSSOFF_SOURCE_DIR) + "/models/segnet-tiny.json";
+  EXPECT_THROW(calibrate(o), InputError);  // 8 classes, the logits have 2
+  // A 2-class classifier's card (the tiny model's weights stand in for its own).
+  Json card = Json::parse(read_file(o.model));
+  card["name"] = "toy-2", card["classes"] = Json::array({{{"id", 0}, {"name", "no"}}, {{"id", 1}, {"name", "yes"}}});
+  card["weights"] = std::string(VSSOFF_SOURCE_DIR) + "/models/segnet-tiny.pt";
+  write_file_atomic(dir / "toy.json", card.dump(), false);
+  o.model = dir / "toy.json";
   const CalibrateResult r = calibrate(o);
   const Calibrator c = read_calibrator(o.output);
   EXPECT_EQ(c.level, "pixel");
-  EXPECT_EQ(c.model_name, "segnet-tiny");
+  EXPECT_EQ(c.model_name, "toy-2");
   EXPECT_EQ(c.pixel.method, "isotonic");
   EXPECT_EQ(c.pixel.isotonic.x, r.calibrator.pixel.isotonic.x);
   EXPECT_TRUE(r.report.contains("uncalibrated") && r.report.contains("temperature"));
   EXPECT_THROW(calibrate(o), InputError);  // exists, no --force
   const nn::ConfidenceCalibration s = c.for_segmenter();
-  EXPECT_EQ(s.model_name, "segnet-tiny");
+  EXPECT_EQ(s.model_name, "toy-2");
   EXPECT_EQ(s.model_sha256.size(), 64u);
 }
 

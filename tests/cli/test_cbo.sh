@@ -40,7 +40,16 @@ np.save(sys.argv[1] + "/y_short.npy", y[:-1].astype(np.int64))
 bad = z.copy(); bad[7, 2] = np.nan; np.save(sys.argv[1] + "/z_nan.npy", bad)
 out = y.copy(); out[3] = 9; np.save(sys.argv[1] + "/y_out.npy", out.astype(np.int64))
 PY
-expect_exit 0 "" "$V" calibrate --fit "$T/z.npy:$T/y.npy" --model "$M/segnet-tiny.json" --method isotonic -o "$T/iso.json"
+# Cards for a user's 4-class and 2-class classifiers (the tiny model's weights stand in for theirs).
+$PY - "$M/segnet-tiny.json" "$T" <<'PY' || fail "making cards"
+import json, os, sys
+c = json.load(open(sys.argv[1]))
+c["weights"] = os.path.join(os.path.dirname(sys.argv[1]), c["weights"])
+for n in (4, 2):
+    c["name"], c["classes"] = f"toy-{n}", [{"id": k, "name": f"c{k}"} for k in range(n)]
+    json.dump(c, open(f"{sys.argv[2]}/toy{n}.json", "w"))
+PY
+expect_exit 0 "" "$V" calibrate --fit "$T/z.npy:$T/y.npy" --model "$T/toy4.json" --method isotonic -o "$T/iso.json"
 $PY - "$T" <<'PY' && ok || fail "isotonic fit differs from scikit-learn's, or the temperature is not the NLL minimum"
 import json, sys
 import numpy as np
@@ -61,9 +70,33 @@ def nll(T):
 assert nll(T) <= nll(T * 1.02) and nll(T) <= nll(T / 1.02), (T, nll(T))
 assert abs(T - 2.5) < 0.25, T
 PY
-expect_exit 2 "has 4000 rows but" "$V" calibrate --fit "$T/z.npy:$T/y_short.npy" --model "$M/segnet-tiny.json" -o "$T/x.json"
-expect_exit 2 "logit 2 of sample 7 is nan" "$V" calibrate --fit "$T/z_nan.npy:$T/y.npy" --model "$M/segnet-tiny.json" -o "$T/x.json"
-expect_exit 2 "label 9 of sample 3" "$V" calibrate --fit "$T/z.npy:$T/y_out.npy" --model "$M/segnet-tiny.json" -o "$T/x.json"
+# With ties (saturated float32 pixels tie a lot): 2-class logits (a, 0) with a from 12 values.
+$PY - "$T" <<'PY' || fail "making the tied fixture"
+import numpy as np, sys
+rng = np.random.default_rng(9)
+a = rng.choice(np.linspace(0, 5.5, 12), size=3000)
+y = (rng.random(3000) > 1 / (1 + np.exp(-a / 1.7))).astype(np.int64)  # class 0 is right with a flatter sigmoid
+np.save(sys.argv[1] + "/zt.npy", np.stack([a, np.zeros_like(a)], 1).astype(np.float32))
+np.save(sys.argv[1] + "/yt.npy", y)
+PY
+expect_exit 0 "" "$V" calibrate --fit "$T/zt.npy:$T/yt.npy" --model "$T/toy2.json" --method isotonic -o "$T/isot.json"
+$PY - "$T" <<'PY' && ok || fail "isotonic fit with ties differs from scikit-learn's"
+import json, sys
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+t = sys.argv[1]
+z, y = np.load(t + "/zt.npy").astype(np.float64), np.load(t + "/yt.npy")
+e = np.exp(z - z.max(1, keepdims=True)); p = e / e.sum(1, keepdims=True)
+conf = p.max(1).astype(np.float32).astype(np.float64)
+assert len(np.unique(conf)) <= 12
+ref = IsotonicRegression(out_of_bounds="clip").fit(conf, (p.argmax(1) == y).astype(float))
+c = json.load(open(t + "/isot.json"))["pixel"]["isotonic"]
+grid = np.linspace(0, 1, 2001)
+assert np.max(np.abs(np.interp(grid, c["x"], c["y"]) - ref.predict(grid))) < 1e-9
+PY
+expect_exit 2 "has 4000 rows but" "$V" calibrate --fit "$T/z.npy:$T/y_short.npy" --model "$T/toy4.json" -o "$T/x.json"
+expect_exit 2 "logit 2 of sample 7 is nan" "$V" calibrate --fit "$T/z_nan.npy:$T/y.npy" --model "$T/toy4.json" -o "$T/x.json"
+expect_exit 2 "label 9 of sample 3" "$V" calibrate --fit "$T/z.npy:$T/y_out.npy" --model "$T/toy4.json" -o "$T/x.json"
 expect_exit 1 "name the model" "$V" calibrate --fit "$T/z.npy:$T/y.npy" -o "$T/x.json"
 expect_exit 1 "unknown method" "$V" calibrate --fit "$T/z.npy:$T/y.npy" --method platt -o "$T/x.json"
 expect_exit 1 "DATA:LABELS" "$V" calibrate --fit "$T/z.npy" -o "$T/x.json"
@@ -131,6 +164,8 @@ for r in rows:  # a late or local frame scores the local result
         assert abs(float(r["accuracy"]) - float(r["local_miou"])) < 1e-12, r
 assert os.path.getsize(sys.argv[1].replace(".csv", ".png")) > 1000
 PY
+expect_exit 1 "--targets is for Penance profile tables" "$V" plan "$T/b.prof.csv" --train "$A.prof.csv" \
+  --calibrator "$T/frame.json" --trace "$TRACE" --targets 0.8 -o "$T/p2.csv"
 expect_exit 1 "not longer than the 40 ms round trip" "$V" plan "$T/b.prof.csv" --train "$A.prof.csv" \
   --calibrator "$T/frame.json" --trace "$TRACE" --deadlines-ms 30 --rtt-ms 40 -o "$T/p2.csv"
 expect_exit 2 "plan needs a frame-level one" "$V" plan "$T/b.prof.csv" --train "$A.prof.csv" --calibrator "$T/cal.json" \

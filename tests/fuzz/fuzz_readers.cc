@@ -1,9 +1,9 @@
 // libFuzzer targets for the readers of outside input. One source, one binary per reader:
 // VSSOFF_FUZZ_TARGET names it (npy, csv, trace, coco, modelcard, estimators, qpmap, accgrad,
-// profile, partial, labels, config, message). Each input is written to a file (the readers take paths)
-// and read; a vssoff error (what a damaged file must give; for config, a CLI11 parse error) is
-// the expected outcome, anything else (another exception, a sanitizer report, a crash, a hang)
-// is a finding. Built and run by scripts/fuzz.sh.
+// profile, partial, labels, config, message, calibrator, offload). Each input is written to a file (the readers take
+// paths) and read; a vssoff error (what a damaged file must give; for config, a CLI11 parse error) is the expected
+// outcome, anything else (another exception, a sanitizer report, a crash, a hang) is a finding. Built and run by
+// scripts/fuzz.sh.
 #include <unistd.h>
 
 #include <cstdint>
@@ -16,6 +16,8 @@
 #include "accmpeg/accgrad.h"
 #include "accmpeg/qp_maps.h"
 #include "app.h"
+#include "cbo/calibrator.h"
+#include "cbo/offload_profile.h"
 #include "codec/qp_map.h"
 #include "core/coco.h"
 #include "core/csv.h"
@@ -157,6 +159,19 @@ void read_one(const uint8_t* data, size_t size) {
     const vssoff::accmpeg::AccGrad g = vssoff::accmpeg::read_accgrad(work_dir() + "/a.npy");
     if (g.width == 64 && g.height == 48)
       vssoff::accmpeg::qp_map_from_importance(g.frame_indices, g.values, g.rows, g.cols, g.width, g.height, 20, {});
+  } else if (target == "calibrator") {
+    // A calibrator as segment and plan read it, and the calibration segment would apply.
+    const vssoff::cbo::Calibrator c = vssoff::cbo::read_calibrator(put("c.json", data, size));
+    if (c.level == "pixel") {
+      const vssoff::nn::ConfidenceCalibration cal = c.for_segmenter();
+      for (float p : {0.0f, 0.3f, 1.0f}) (void)cal.map(p);
+    } else {
+      (void)c.frame.predict(std::vector<double>(c.frame.features.size(), 0.5));
+    }
+  } else if (target == "offload") {
+    // An offload profile's manifest and its CSV, as calibrate and plan read them.
+    put_pair("o.csv.json", "o.csv", data, size);
+    vssoff::cbo::read_offload_profile(work_dir() + "/o.csv");
   } else if (target == "profile") {
     // A profile table's manifest and its CSV, read as train-estimators and plan read it, then
     // merged as profile-merge joins shards.
