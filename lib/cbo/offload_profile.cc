@@ -119,6 +119,10 @@ void offload_profile(const OffloadProfileOptions& opt) {
                         ", the video is ", W, "x", H);
       ref.assign(g.data.begin(), g.data.begin() + size_t(W) * H);
     }
+    if (done == 0) {  // warm-up, untimed: a model's first run compiles and allocates
+      edge->run({&rgb}, W, H);
+      server->run({&rgb}, W, H);
+    }
     auto t0 = std::chrono::steady_clock::now();
     nn::Segmentation local = std::move(edge->run({&rgb}, W, H)[0]);
     const double edge_ms = ms_since(t0) - local.raw_stats_ms;  // the raw statistics are the profile's, not the device's

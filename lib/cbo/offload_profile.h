@@ -9,6 +9,7 @@
 //    one intra frame (IDR, constant QP, the stated preset) and its bytes with the SPS/PPS, the
 //    encode time, the server model's labels on the decoded frame (at the camera's size) and
 //    their frame mIoU, and the server's inference time.
+// Times are wall-clock, after one untimed warm-up run of each model on the first frame.
 // Frame mIoU: the mean IoU over the classes present in the reference or the prediction of
 // that frame (metrics/segmentation.h). Reference: ground-truth labels (a synth output or a
 // label directory), or a reference model's labels on the original frame.
