@@ -68,14 +68,7 @@ clips() {  # name video [boxes]
       $V -q synth -o "$WORK/test_$p" --preset "$p" --seed $((90001 + i)) --frames 60 --force >&2
     echo "$p $WORK/test_$p/video.mp4 $WORK/test_$p/boxes.json"
   done
-  if [ ! -f "$WORK/vtest.avi" ]; then
-    local tmp
-    tmp=$(mktemp -d)
-    (cd "$tmp" && apt-get download opencv-doc >/dev/null 2>&1 &&
-      dpkg-deb --fsys-tarfile opencv-doc_*.deb | tar -x ./usr/share/doc/opencv-doc/examples/data/vtest.avi)
-    mv "$tmp/usr/share/doc/opencv-doc/examples/data/vtest.avi" "$WORK/vtest.avi"
-    rm -rf "$tmp"
-  fi
+  fetch_vtest "$WORK/vtest.avi"
   # The first 120 frames (12 segments) of the 795.
   cached "$WORK/vtest120.mp4" $V -q encode-roi "$WORK/vtest.avi" -o "$WORK/vtest120.mp4" --qp 12 --frames 120 --segment $SEG --force >&2
   echo "vtest $WORK/vtest120.mp4 -"

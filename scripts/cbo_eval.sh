@@ -57,14 +57,7 @@ data() {
   clips fit 5000 >/dev/null
   clips train 5010 >/dev/null
   clips test 6000 >/dev/null
-  if [ ! -f "$WORK/vtest.avi" ]; then
-    local tmp
-    tmp=$(mktemp -d)
-    (cd "$tmp" && apt-get download opencv-doc >/dev/null 2>&1 &&
-      dpkg-deb --fsys-tarfile opencv-doc_*.deb | tar -x ./usr/share/doc/opencv-doc/examples/data/vtest.avi)
-    mv "$tmp/usr/share/doc/opencv-doc/examples/data/vtest.avi" "$WORK/vtest.avi"
-    rm -rf "$tmp"
-  fi
+  fetch_vtest "$WORK/vtest.avi"
   cached "$WORK/vtest300.mp4" $V -q encode-roi "$WORK/vtest.avi" -o "$WORK/vtest300.mp4" --qp 12 --frames 300 --force
 }
 

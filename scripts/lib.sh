@@ -22,3 +22,14 @@ cached() {
   "$@"
   printf '%s' "$key" > "$marker.cmd"
 }
+
+# fetch_vtest DEST: OpenCV's sample vtest.avi (Debian's opencv-doc), once.
+fetch_vtest() {
+  [ -f "$1" ] && return 0
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download opencv-doc >/dev/null 2>&1 &&
+    dpkg-deb --fsys-tarfile opencv-doc_*.deb | tar -x ./usr/share/doc/opencv-doc/examples/data/vtest.avi)
+  mv "$tmp/usr/share/doc/opencv-doc/examples/data/vtest.avi" "$1"
+  rm -rf "$tmp"
+}

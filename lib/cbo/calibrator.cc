@@ -87,18 +87,6 @@ std::vector<double> fit_class_temperature(const metrics::LabelledLogits& d, doub
   return a;
 }
 
-// Top-1 probability and correctness of each sample under plain softmax (or a temperature).
-void top1(const metrics::LabelledLogits& d, const std::vector<double>& a, std::vector<double>* conf,
-          std::vector<double>* correct) {
-  const std::vector<float> p = metrics::softmax_rows(d.logits, d.classes, a);
-  conf->resize(d.size()), correct->resize(d.size());
-  for (int64_t i = 0; i < d.size(); ++i) {
-    const float* r = p.data() + i * d.classes;
-    const int arg = static_cast<int>(std::max_element(r, r + d.classes) - r);
-    (*conf)[i] = r[arg], (*correct)[i] = arg == d.labels[i];
-  }
-}
-
 Json isotonic_json(const Isotonic& f) { return {{"x", f.x}, {"y", f.y}}; }
 Isotonic isotonic_from(const Json& j, const std::string& path) {
   Isotonic f{json_array_as<double>(j.at("x"), "isotonic x", path),
@@ -295,7 +283,8 @@ PixelCalibrator fit_pixel_calibrator(const std::string& method, const metrics::L
     p.inv_temperature = fit_class_temperature(d, fit_temperature(d));
   } else if (method == "histogram" || method == "isotonic") {
     std::vector<double> conf, correct;
-    top1(d, {}, &conf, &correct);
+    const std::vector<float> probs = metrics::softmax_rows(d.logits, d.classes, {});
+    metrics::top_label(probs, probs, d.classes, d.labels, &conf, &correct);
     if (method == "isotonic") {
       p.isotonic = fit_isotonic(conf, correct, {}, "isotonic calibration");
     } else {
@@ -468,16 +457,11 @@ CalibrateResult calibrate_pixels(const CalibrateOptions& opt, Json& m) {
   Json report = Json::object();
   auto score = [&](const PixelCalibrator& p, const std::string& label) {
     const std::vector<float> probs = p.probabilities(test.logits, test.classes);
-    std::vector<double> conf(test.size()), correct(test.size());
     // The prediction is the argmax of the scaled logits (only a per-class temperature changes
     // it); histogram and isotonic map its probability, which may then not be the largest.
-    const bool rescaled = p.method == "class-temperature";
-    for (int64_t i = 0; i < test.size(); ++i) {
-      const float* row = probs.data() + i * test.classes;
-      const float* z = (rescaled ? probs : test.logits).data() + i * test.classes;
-      const int arg = static_cast<int>(std::max_element(z, z + test.classes) - z);
-      conf[i] = std::clamp<double>(row[arg], 0, 1), correct[i] = arg == test.labels[i];
-    }
+    std::vector<double> conf, correct;
+    metrics::top_label(probs, p.method == "class-temperature" ? probs : test.logits, test.classes, test.labels, &conf,
+                       &correct);
     const metrics::Reliability rel = metrics::reliability(conf, correct, "calibration test data");
     const metrics::ProperScores ps = metrics::proper_scores(probs, test.labels, test.classes);
     Json j = metrics_json(rel, &ps);

@@ -144,6 +144,17 @@ void write_reliability_diagram(const std::string& path, const std::string& title
   video::write_chart(path, title + stats, "confidence", {top, bottom}, force);
 }
 
+void top_label(const std::vector<float>& probs, const std::vector<float>& decide, int C, const std::vector<int>& labels,
+               std::vector<double>* conf, std::vector<double>* correct) {
+  const size_t n = labels.size();
+  conf->resize(n), correct->resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const float* z = decide.data() + i * C;
+    const int arg = static_cast<int>(std::max_element(z, z + C) - z);
+    (*conf)[i] = std::clamp<double>(probs[i * C + arg], 0, 1), (*correct)[i] = arg == labels[i];
+  }
+}
+
 std::vector<float> softmax_rows(const std::vector<float>& logits, int C, const std::vector<double>& inv_t) {
   std::vector<float> p(logits.size());
   const size_t n = logits.size() / C;

@@ -69,6 +69,12 @@ struct LabelledLogits {
 // the reference, a position outside the reference map.
 LabelledLogits read_labelled_logits(const std::string& logits, const std::string& labels);
 
+// Top-label samples of probabilities [n, C]: the prediction is the argmax of each row of
+// `decide` (the probabilities themselves, or the scores the classifier decides by), the
+// confidence its probability, the outcome 1 when it is the label.
+void top_label(const std::vector<float>& probs, const std::vector<float>& decide, int C, const std::vector<int>& labels,
+               std::vector<double>* confidence, std::vector<double>* correct);
+
 // Softmax of each row of logits [n, C], divided first by a temperature per class
 // (inv_temperature of size C) or for all (size 1; empty = 1).
 std::vector<float> softmax_rows(const std::vector<float>& logits, int C, const std::vector<double>& inv_temperature);

@@ -199,12 +199,8 @@ SegEvalResult evaluate_segmentation(const SegEvalOptions& opt) {
   if (has_logits) {  // the calibration of the run's sampled pixels
     const LabelledLogits d = read_labelled_logits(opt.predicted, opt.reference);
     const std::vector<float> p = softmax_rows(d.logits, d.classes, {});
-    std::vector<double> conf(d.size()), correct(d.size());
-    for (int64_t i = 0; i < d.size(); ++i) {
-      const float* row = p.data() + i * d.classes;
-      const int arg = static_cast<int>(std::max_element(row, row + d.classes) - row);
-      conf[i] = std::clamp<double>(row[arg], 0, 1), correct[i] = arg == d.labels[i];
-    }
+    std::vector<double> conf, correct;
+    top_label(p, p, d.classes, d.labels, &conf, &correct);
     const Reliability rel = reliability(conf, correct, opt.predicted + " (sampled pixels)");
     const ProperScores ps = proper_scores(p, d.labels, d.classes);
     m["calibration"] = {{"of", "the raw logits of logits.npy (a calibrator the run applied is not)"},
