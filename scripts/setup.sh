@@ -17,7 +17,7 @@ PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
   libx264-dev x264
   libtorch-dev libopenblas0-pthread
-  libopencv-dev libcli11-dev nlohmann-json3-dev libssl-dev libgtest-dev libasio-dev
+  libopencv-dev libopencv-contrib-dev libcli11-dev nlohmann-json3-dev libssl-dev libgtest-dev libasio-dev
   python3-numpy python3-pil python3-torch python3-torchvision python3-sklearn
 )
 BUILD=1

@@ -1,0 +1,81 @@
+// Single-object trackers behind one interface, with a registry by name. What REACT's fusion
+// moves boxes with between detections and fast-forwards late cloud boxes with.
+//
+// Registered (trackers.cc, one line each):
+//   mosse       cv::legacy::TrackerMOSSE, gray (the default: the only OpenCV one above 30
+//               frames/s in fuse; its search window is the box itself, so it loses small or
+//               fast objects: 59% of its updates fail on a 640x360 synth clip)
+//   kcf         cv::TrackerKCF, BGR (colour-names and gray features)
+//   csrt        cv::TrackerCSRT, BGR (most accurate, slowest)
+//   mil         cv::TrackerMIL, gray
+//   medianflow  cv::legacy::TrackerMedianFlow, gray
+//   none        the box held still: a baseline that costs nothing
+// register_tracker() adds more (a test's stub, a user's tracker).
+// Measured (`fuse`, 300 synth frames at 640x360, k=5, m=15, d=10, all three modes, a loaded
+// 2-core machine): none 338 frames/s, mosse 94, medianflow 17 (3% failed updates, the best
+// fused F1), kcf 4; csrt and mil slower still.
+//
+// A frame reaches trackers as a TrackImage: the decoded RGB24 frame wrapped without a copy,
+// and the one conversion the run's tracker needs (gray or BGR), made once per frame and
+// shared by every tracker of every object. A tracker is used by one thread at a time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <opencv2/core/mat.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "react/hungarian.h"
+#include "video/frame.h"
+
+namespace vssoff::react {
+
+inline constexpr const char* kDefaultTracker = "mosse";
+
+enum class TrackerInput { kNone, kGray, kBgr };
+
+// One video frame as trackers see it. Keeps the frame; image() is the converted view.
+class TrackImage {
+ public:
+  TrackImage() = default;
+  TrackImage(video::Frame rgb, TrackerInput input);  // rgb: kRgb24 (InputError otherwise)
+  const video::Frame& rgb() const { return rgb_; }
+  const cv::Mat& image() const { return image_; }  // gray or BGR; the RGB frame for kNone
+  int width() const { return rgb_.width; }
+  int height() const { return rgb_.height; }
+
+ private:
+  video::Frame rgb_;
+  cv::Mat image_;
+};
+
+class Tracker {
+ public:
+  virtual ~Tracker() = default;
+  // Starts following `box` on `frame`. A box that cannot be tracked (empty after clipping to
+  // the frame, or refused by the tracker) makes every later update() fail.
+  virtual void init(const TrackImage& frame, const Rect& box) = 0;
+  // The box on the next frame, or nullopt when the tracker lost the object.
+  virtual std::optional<Rect> update(const TrackImage& frame) = 0;
+};
+
+struct TrackerInfo {
+  std::string name, description;
+  TrackerInput input = TrackerInput::kNone;
+  std::function<std::unique_ptr<Tracker>()> make;
+};
+
+// Every registered tracker, in registration order.
+const std::vector<TrackerInfo>& trackers();
+// The one named; UsageError listing the registered names otherwise.
+const TrackerInfo& tracker_info(const std::string& name);
+// Adds one (or replaces one of the same name). Not thread-safe with lookups.
+void register_tracker(TrackerInfo info);
+std::string tracker_names();  // "mosse, kcf, ..."
+
+// `box` clipped to a width x height frame.
+Rect clip_to(const Rect& box, int width, int height);
+
+}  // namespace vssoff::react
