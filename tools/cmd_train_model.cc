@@ -11,16 +11,23 @@ namespace vssoff::tools {
 
 void setup_train_model(CLI::App& app) {
   auto opt = std::make_shared<nn::TrainOptions>();
-  CLI::App* sub =
-      add_subcommand(app, "train-model", "Train a built-in segmentation model on synthetic street scenes", [=] {
-        nn::TrainResult r = VSSOFF_PLUGIN_CALL(vssoff::nn::train_model)(*opt);
-        log_info("wrote ", opt->output, ": ", r.steps, " steps in ", r.seconds, " s, best validation mIoU ",
-                 r.best_val_miou);
-      });
+  CLI::App* sub = add_subcommand(app, "train-model",
+                                 "Train a built-in segmentation model or detector on synthetic street scenes", [=] {
+                                   nn::TrainResult r = VSSOFF_PLUGIN_CALL(vssoff::nn::train_model)(*opt);
+                                   if (opt->task == "detect")
+                                     log_info("wrote ", opt->output, ": ", r.steps, " steps in ", r.seconds,
+                                              " s, best validation loss ", r.best_val_loss);
+                                   else
+                                     log_info("wrote ", opt->output, ": ", r.steps, " steps in ", r.seconds,
+                                              " s, best validation mIoU ", r.best_val_miou);
+                                 });
   sub->add_option("-o,--output", opt->output,
                   "Model card to write (.json); weights beside it (.pt), checkpoint OUTPUT.ckpt")
       ->required();
   sub->add_option("--name", opt->name, "Model name (default: the card's file stem)");
+  sub->add_option("--task", opt->task, "segment (segnet) or detect (detnet, a centre-point detector)")
+      ->check(CLI::IsMember({"segment", "detect"}))
+      ->capture_default_str();
   sub->add_option("--width", opt->width, "Network width; cost grows with its square")->capture_default_str();
   sub->add_option("--steps", opt->steps, "Optimisation steps")->capture_default_str();
   sub->add_option("--batch", opt->batch, "Frames per step")->capture_default_str();

@@ -11,6 +11,7 @@
   X(info)                  \
   X(train_model)           \
   X(segment)               \
+  X(detect)                \
   X(evaluate)              \
   X(accgrad)               \
   X(train_cheap_model)     \
@@ -23,14 +24,15 @@
   X(plan)                  \
   X(serve)                 \
   X(link)                  \
-  X(replay)
+  X(replay)                \
+  X(fuse)
 
 // The subcommands that run models (LibTorch, through the model plugin). They run with the
 // OpenMP wait policy of core/threads.h, set before the process's libraries initialise, so
 // main() needs the list before it parses the command line.
-#define VSSOFF_MODEL_COMMANDS                                                                                        \
-  "train-model", "segment", "accgrad", "train-cheap-model", "qpmap", "profile", "train-estimators", "plan", "serve", \
-      "replay", "offload-profile"
+#define VSSOFF_MODEL_COMMANDS                                                                                         \
+  "train-model", "segment", "detect", "accgrad", "train-cheap-model", "qpmap", "profile", "train-estimators", "plan", \
+      "serve", "replay", "offload-profile"
 
 namespace vssoff::tools {
 #define VSSOFF_DECLARE_COMMAND(name) void setup_##name(CLI::App& app);

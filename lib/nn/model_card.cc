@@ -52,7 +52,15 @@ ModelCard read_model_card(const std::string& path) {
     c.input_width = json_get<int>(in, "width", path, 0);
     c.input_height = json_get<int>(in, "height", path, 0);
     c.stride = json_get<int>(in, "stride", path, 16);
-    check<InputError>(m.value("output", "logits") == "logits", path, ": output kind must be \"logits\"");
+    c.output = m.value("output", "logits");
+    check<InputError>(c.output == "logits" || c.output == "centernet" || c.output == "detections", path,
+                      ": output kind must be \"logits\", \"centernet\" or \"detections\" (got \"", c.output, "\")");
+    if (m.contains("detection")) {
+      c.score_threshold = json_get<double>(m["detection"], "score_threshold", path, 0.3);
+      c.max_detections = json_get<int>(m["detection"], "max_detections", path, 100);
+      check<InputError>(c.score_threshold >= 0 && c.score_threshold <= 1 && c.max_detections >= 1, path,
+                        ": detection.score_threshold must be in [0, 1] and max_detections >= 1");
+    }
     if (m.contains("cost")) {
       c.gflops = m["cost"].value("gflops", 0.0);
       c.cost_width = json_get<int>(m["cost"], "width", path, 640);
@@ -76,16 +84,26 @@ void write_model_card(const std::string& path, const ModelCard& c, bool force) {
   m["architecture"] = c.architecture;
   m["arch_params"] = c.arch_params;
   Json classes = Json::array();
-  for (size_t i = 0; i < c.classes.size(); ++i) classes.push_back({{"id", i}, {"name", c.classes[i]}});
+  for (size_t i = 0; i < c.classes.size(); ++i)
+    if (!c.classes[i].empty() || c.task != "detection") classes.push_back({{"id", i}, {"name", c.classes[i]}});
   m["classes"] = classes;
   m["input"] = {{"color", "rgb"},         {"scale", 1.0 / 255},       {"mean", c.mean},    {"std", c.std},
                 {"width", c.input_width}, {"height", c.input_height}, {"stride", c.stride}};
-  m["output"] = "logits";
+  m["output"] = c.output;
+  if (c.task == "detection")
+    m["detection"] = {{"score_threshold", c.score_threshold}, {"max_detections", c.max_detections}};
   m["cost"] = {{"gflops", c.gflops}, {"width", c.cost_width}, {"height", c.cost_height}};
   m["weights"] = c.weights;
   m["produced_by"] = c.produced_by;
   m["metrics"] = c.metrics;
   write_manifest(path, m, force);
+}
+
+std::vector<int> ModelCard::category_ids() const {
+  std::vector<int> ids;
+  for (size_t i = 0; i < classes.size(); ++i)
+    if (!classes[i].empty()) ids.push_back(static_cast<int>(i));
+  return ids;
 }
 
 ModelCard assumed_card(const std::string& path) {

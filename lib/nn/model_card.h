@@ -8,10 +8,15 @@
 //                   architecture registered by its domain ("segnet" by nn, "cheapnet" by
 //                   accmpeg; weights saved by vssoff)
 //   "arch_params":  {"width": 16}                 for built-in architectures
-//   "classes":      [{"id": 0, "name": "sky"}, ...]
+//   "classes":      [{"id": 0, "name": "sky"}, ...]; for a detector the COCO category ids
+//                   it reports (synth's {"id": 5, "name": "vehicle"}, {"id": 6, "name": "person"})
 //   "input":        {"color": "rgb", "scale": 1/255, "mean": [3], "std": [3],
 //                    "width": W, "height": H (0 = the frame's own size), "stride": 16}
-//   "output":       "logits"                      [N, C, H, W], before softmax
+//   "output":       "logits"                      [N, C, H, W], before softmax (segmentation);
+//                   "centernet"                   detnet's heatmap + box regression (nn/detnet.h);
+//                   "detections"                  boxes, scores and labels (nn/runner.h's
+//                                                 detection_output: torchvision's detectors)
+//   "detection":    {"score_threshold": 0.3, "max_detections": 100}   detection cards only
 //   "cost":         {"gflops": G, "width": 640, "height": 360}
 //   "weights":      "segnet-w16.pt"               relative to the card
 //   "produced_by":  how the weights came to be (command, data, steps)
@@ -31,6 +36,9 @@ inline constexpr int kModelCardVersion = 1;
 
 struct ModelCard {
   std::string name, task = "segmentation", architecture;
+  std::string output = "logits";  // "logits", "centernet", "detections"
+  double score_threshold = 0.3;   // detection: lowest score reported
+  int max_detections = 100;       // detection: most boxes per frame
   Json arch_params = Json::object();
   std::vector<std::string> classes;                                                // index = class id
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f}, std{0.229f, 0.224f, 0.225f};  // on RGB in [0, 1]
@@ -42,7 +50,10 @@ struct ModelCard {
   Json produced_by = Json::object(), metrics = Json::object();
   std::string card_path;  // where it was read from ("" for assumed cards)
 
-  std::string weights_path() const;  // resolved against the card's directory
+  std::string weights_path() const;
+  // A detector's category ids: the ids of the named classes, in id order (detnet's heatmap
+  // channels are these, one each).
+  std::vector<int> category_ids() const;  // resolved against the card's directory
   // GFLOPs of one frame of width x height: `gflops` scaled to the pixels the model runs on,
   // which are the card's fixed input size when it has one.
   double gflops_at(int width, int height) const;

@@ -1,8 +1,10 @@
 #include "nn/runner.h"
 
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -28,8 +30,21 @@ std::map<std::string, Loader>& loaders() {
 
 class ScriptModel : public LoadedModel {
  public:
-  explicit ScriptModel(torch::jit::Module module) : module_(std::move(module)) { module_.eval(); }
-  torch::IValue forward(const torch::Tensor& x) override { return module_.forward({x}); }
+  explicit ScriptModel(torch::jit::Module module) : module_(std::move(module)) {
+    module_.eval();
+    // torchvision's detectors take a list of images [3, H, W], not a batch.
+    const auto& args = module_.get_method("forward").function().getSchema().arguments();
+    if (args.size() >= 2) {
+      const auto list = args[1].type()->cast<c10::ListType>();
+      takes_list_ = list && list->getElementType()->kind() == c10::TypeKind::TensorType;
+    }
+  }
+  torch::IValue forward(const torch::Tensor& x) override {
+    if (!takes_list_) return module_.forward({x});
+    c10::List<torch::Tensor> images;
+    for (int64_t i = 0; i < x.size(0); ++i) images.push_back(x[i]);
+    return module_.forward({images});
+  }
   std::vector<torch::Tensor> parameters() override {
     std::vector<torch::Tensor> p;
     for (at::Tensor t : module_.parameters()) p.push_back(t);
@@ -49,14 +64,54 @@ class ScriptModel : public LoadedModel {
 
  private:
   torch::jit::Module module_;
-  bool optimised_ = false;
+  bool optimised_ = false, takes_list_ = false;
 };
 
+std::string last_line(const std::exception& e) {
+  std::string what = e.what();
+  while (!what.empty() && what.back() == '\n') what.pop_back();
+  return what.substr(what.rfind('\n') + 1);
+}
+
+// torchvision's detectors call its operators (torchvision::nms, roi_align): they live in the
+// library of Debian's python3-torchvision, which needs no Python, only LibTorch. Loaded once,
+// the first time a model asks for them ($VSSOFF_TORCHVISION_OPS names another copy).
+bool load_torchvision_ops() {
+  static const bool loaded = [] {
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("VSSOFF_TORCHVISION_OPS")) candidates.push_back(env);
+    std::error_code ec;
+    for (const char* dir :
+         {"/usr/lib/python3/dist-packages/torchvision", "/usr/local/lib/python3/dist-packages/torchvision"})
+      for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().filename().string().rfind("_C.", 0) == 0 && entry.path().extension() == ".so")
+          candidates.push_back(entry.path().string());
+    for (const std::string& path : candidates) {
+      if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
+        log_debug("loaded torchvision's operators from ", path);
+        return true;
+      }
+      log_debug("cannot load torchvision's operators from ", path, ": ", dlerror());
+    }
+    return false;
+  }();
+  return loaded;
+}
+
 std::unique_ptr<LoadedModel> load_torchscript(const ModelCard& card) {
-  try {
-    return std::make_unique<ScriptModel>(torch::jit::load(card.weights_path()));
-  } catch (const c10::Error& e) {
-    throw InputError(cat(card.weights_path(), ": cannot load the model: ", e.what_without_backtrace()));
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return std::make_unique<ScriptModel>(torch::jit::load(card.weights_path()));
+    } catch (const std::exception& e) {  // c10::Error, or the TorchScript compiler's ErrorReport
+      const std::string what = e.what();
+      const bool torchvision = what.find("torchvision::") != std::string::npos;
+      if (attempt == 0 && torchvision && load_torchvision_ops()) continue;
+      std::string why = what.substr(0, what.find('\n'));
+      if (why.empty()) why = last_line(e);
+      if (torchvision)
+        why += " (install python3-torchvision, whose operator library vssoff loads, or set VSSOFF_TORCHVISION_OPS)";
+      throw InputError(cat(card.weights_path(), ": cannot load the model: ", why));
+    }
   }
 }
 
@@ -94,12 +149,6 @@ void route_torch_warnings() {
 }
 
 // The last line of a c10::Error or TorchScript interpreter message says why.
-std::string last_line(const std::exception& e) {
-  std::string what = e.what();
-  while (!what.empty() && what.back() == '\n') what.pop_back();
-  return what.substr(what.rfind('\n') + 1);
-}
-
 }  // namespace
 
 bool cpu_has_bf16() {

@@ -8,7 +8,6 @@
 #include <random>
 #include <thread>
 
-#include "codec/round_trip.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -16,6 +15,7 @@
 #include "core/threads.h"
 #include "nn/model_card.h"
 #include "nn/segnet.h"
+#include "nn/train_data.h"
 #include "synth/scene.h"
 
 namespace fs = std::filesystem;
@@ -23,115 +23,7 @@ namespace fs = std::filesystem;
 namespace vssoff::nn {
 namespace {
 
-// Inputs are normalised with these (RGB in [0, 1]); recorded in the card.
-constexpr std::array<float, 3> kMean{0.5f, 0.5f, 0.5f}, kStd{0.25f, 0.25f, 0.25f};
-
-torch::Tensor to_input(const video::Frame& rgb) {
-  torch::Tensor t = torch::from_blob(const_cast<uint8_t*>(rgb.plane(0)), {rgb.height, rgb.width, 3}, torch::kUInt8);
-  return t.permute({2, 0, 1}).to(torch::kFloat32).div(255.0f);
-}
-
-torch::Tensor normalise(torch::Tensor x) {  // [N,3,H,W] in [0,1]
-  torch::Tensor mean = torch::tensor({kMean[0], kMean[1], kMean[2]}).view({1, 3, 1, 1});
-  torch::Tensor stdv = torch::tensor({kStd[0], kStd[1], kStd[2]}).view({1, 3, 1, 1});
-  return (x - mean) / stdv;
-}
-
-torch::Tensor to_labels(const video::Frame& labels) {
-  return torch::from_blob(const_cast<uint8_t*>(labels.plane(0)), {labels.height, labels.width}, torch::kUInt8)
-      .to(torch::kLong);
-}
-
-// One x264 intra round trip of an RGB frame at `qp` (compression augmentation).
-void compress(video::Frame* rgb, int qp) {
-  codec::RoundTripOptions o;
-  o.qp = qp;
-  o.preset = "ultrafast";
-  o.threads = 1;
-  o.gop_frames = 1;
-  o.decode = true;
-  o.decode_format = video::PixelFormat::kRgb24;
-  *rgb = std::move(codec::round_trip({*rgb}, o).decoded[0]);
-}
-
-struct Sampler {
-  const TrainOptions& opt;
-  std::vector<std::unique_ptr<synth::SceneRenderer>> scenes;
-  std::mt19937_64 rng;
-  video::Frame rgb, labels;
-  std::vector<synth::ObjectBox> boxes;
-
-  Sampler(const TrainOptions& o, uint64_t seed) : opt(o), rng(seed) {
-    for (size_t i = 0; i < o.presets.size(); ++i) {
-      synth::SceneOptions so;
-      so.preset = o.presets[i];
-      so.width = o.render_width;
-      so.height = o.render_height;
-      so.seed = seed * 1000 + i;
-      scenes.push_back(std::make_unique<synth::SceneRenderer>(so));
-    }
-  }
-  double uniform(double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); }
-
-  // One augmented (input [3,h,w], labels [h,w]) pair.
-  std::pair<torch::Tensor, torch::Tensor> sample() {
-    auto& scene = *scenes[rng() % scenes.size()];
-    int skip = 1 + static_cast<int>(rng() % 4);  // consecutive frames are alike: skip a few
-    for (int k = 0; k < skip; ++k) scene.render(&rgb, &labels, &boxes);
-    if (opt.compress_prob > 0 && uniform(0, 1) < opt.compress_prob)
-      compress(&rgb, opt.qp_min + static_cast<int>(rng() % (opt.qp_max - opt.qp_min + 1)));
-    torch::Tensor x = to_input(rgb).unsqueeze(0);
-    torch::Tensor y = to_labels(labels).unsqueeze(0).unsqueeze(0).to(torch::kFloat32);
-    double s = uniform(opt.scale_min, opt.scale_max);
-    int h = std::max(opt.crop_height, static_cast<int>(std::lround(rgb.height * s)));
-    int w = std::max(opt.crop_width, static_cast<int>(std::lround(rgb.width * s)));
-    namespace F = torch::nn::functional;
-    x = F::interpolate(x, F::InterpolateFuncOptions()
-                              .size(std::vector<int64_t>{h, w})
-                              .mode(torch::kBilinear)
-                              .align_corners(false)
-                              .antialias(true));
-    y = F::interpolate(y, F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kNearest));
-    int top = static_cast<int>(rng() % (h - opt.crop_height + 1)),
-        left = static_cast<int>(rng() % (w - opt.crop_width + 1));
-    x = x.narrow(2, top, opt.crop_height).narrow(3, left, opt.crop_width)[0];
-    y = y.narrow(2, top, opt.crop_height).narrow(3, left, opt.crop_width)[0][0].to(torch::kLong);
-    if (rng() & 1) {
-      x = x.flip({2});
-      y = y.flip({1});
-    }
-    torch::Tensor gain = torch::empty({3, 1, 1}).uniform_(1 - opt.color_jitter, 1 + opt.color_jitter);
-    torch::Tensor bias = torch::empty({3, 1, 1}).uniform_(-opt.color_jitter / 4, opt.color_jitter / 4);
-    x = x * gain + bias;
-    double sigma = uniform(0, opt.noise_sigma) / 255.0;
-    if (sigma > 0) x = x + torch::randn_like(x) * sigma;
-    return {x.clamp(0, 1), y};
-  }
-};
-
-struct ValSet {
-  std::vector<torch::Tensor> inputs, labels;
-};
-
-ValSet make_val_set(const TrainOptions& opt) {
-  ValSet v;
-  for (size_t i = 0; i < opt.presets.size(); ++i) {
-    synth::SceneOptions so;
-    so.preset = opt.presets[i];
-    so.width = opt.render_width;
-    so.height = opt.render_height;
-    so.seed = 0x7a11da7eull + i;  // never a training seed (those are seed * 1000 + i)
-    synth::SceneRenderer scene(so);
-    video::Frame rgb, labels;
-    std::vector<synth::ObjectBox> boxes;
-    for (int f = 0; f < opt.val_frames; ++f) {
-      for (int k = 0; k < 5; ++k) scene.render(&rgb, &labels, &boxes);
-      v.inputs.push_back(normalise(to_input(rgb).unsqueeze(0)).clone());
-      v.labels.push_back(to_labels(labels).clone());
-    }
-  }
-  return v;
-}
+using namespace train_data;
 
 // Dataset-level mIoU and per-class IoU over the validation frames.
 std::pair<double, std::vector<double>> validate(SegNet& net, const ValSet& v, int classes) {
@@ -161,6 +53,7 @@ std::pair<double, std::vector<double>> validate(SegNet& net, const ValSet& v, in
 void TrainOptions::check() const {
   vssoff::check<UsageError>(fs::path(output).extension() == ".json",
                             "the output is a model card and must end in .json (got ", output, ")");
+  vssoff::check<UsageError>(task == "segment" || task == "detect", "task must be segment or detect (got ", task, ")");
   vssoff::check<UsageError>(width >= 4 && width <= 256, "width must be in [4, 256] (got ", width, ")");
   vssoff::check<UsageError>(steps >= 1, "steps must be >= 1 (got ", steps, ")");
   vssoff::check<UsageError>(batch >= 1 && batch <= 256, "batch must be in [1, 256] (got ", batch, ")");
@@ -180,6 +73,7 @@ void TrainOptions::check() const {
 
 TrainResult train_model(const TrainOptions& opt) {
   opt.check();
+  if (opt.task == "detect") return train_detector(opt);
   auto t0 = std::chrono::steady_clock::now();
   const std::string weights =
       (fs::path(opt.output).parent_path() / (fs::path(opt.output).stem().string() + ".pt")).string();
@@ -233,9 +127,9 @@ TrainResult train_model(const TrainOptions& opt) {
   while (step < opt.steps) {
     std::vector<torch::Tensor> xs, ys;
     for (int b = 0; b < opt.batch; ++b) {
-      auto [x, y] = sampler.sample();
-      xs.push_back(x);
-      ys.push_back(y);
+      Sample s = sampler.sample();
+      xs.push_back(s.x);
+      ys.push_back(s.labels);
     }
     torch::Tensor x = normalise(torch::stack(xs)), y = torch::stack(ys);
     double lr = opt.lr * (0.02 + 0.98 * 0.5 * (1 + std::cos(M_PI * step / opt.steps)));

@@ -1,12 +1,15 @@
-// train-model: trains a built-in segmentation network ("segnet") from scratch on synthetic
-// street scenes rendered on the fly (lib/synth), so no data set has to be downloaded.
+// train-model: trains a built-in segmentation network ("segnet", task "segment") or detector
+// ("detnet", task "detect": nn/detnet.h, the loss in train_detect.cc) from scratch on
+// synthetic street scenes rendered on the fly (lib/synth), so no data set has to be
+// downloaded.
 //
 // Every step draws `batch` frames from renderers of the chosen presets (training seeds are
 // derived from `seed`; validation clips use seeds the training never sees), augments them
 // (random scale, crop, horizontal flip, colour jitter, sensor noise and, with
 // compress_prob > 0, an x264 round trip at a random QP) and takes an Adam step on the
-// pixel-wise cross-entropy (cosine learning-rate decay). Every val_every steps it measures
-// mIoU on the held-out clips at full resolution and keeps the best weights.
+// pixel-wise cross-entropy, or the detector's loss on the visible boxes (cosine learning-rate
+// decay). Every val_every steps it measures mIoU (the detector: its loss) on the held-out
+// clips at full resolution and keeps the best weights.
 //
 // Outputs: the model card OUTPUT (.json), the weights beside it (OUTPUT minus .json, plus
 // .pt), and a checkpoint (OUTPUT.ckpt) that --resume continues from.
@@ -23,6 +26,7 @@ namespace vssoff::nn {
 struct TrainOptions {
   std::string output;                       // model card path, must end in .json
   std::string name;                         // model name; default: the card's file stem
+  std::string task = "segment";             // "segment" (segnet) or "detect" (detnet)
   int width = 16;                           // segnet width (cost grows about with its square)
   int64_t steps = 2000;                     // optimisation steps
   int batch = 8;                            // frames per step
@@ -47,9 +51,11 @@ struct TrainOptions {
 struct TrainResult {
   int64_t steps = 0;
   double best_val_miou = 0, seconds = 0;
-  Json card;  // the card written
+  double best_val_loss = 0;  // detection
+  Json card;                 // the card written
 };
 
 TrainResult train_model(const TrainOptions& options);
+TrainResult train_detector(const TrainOptions& options);  // train_model's "detect" task
 
 }  // namespace vssoff::nn

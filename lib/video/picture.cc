@@ -5,6 +5,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <opencv2/core.hpp>
@@ -213,6 +214,39 @@ void write_label_overlay(const std::string& path, const Frame& rgb, const uint8_
     const auto& c = colors[labels[i]];
     uint8_t* p = out.plane(0) + i * 3;
     for (int k = 0; k < 3; ++k) p[k] = static_cast<uint8_t>((p[k] * (256 - a) + c[k] * a) >> 8);
+  }
+  write_png(path, out, force);
+}
+
+void write_boxes_overlay(const std::string& path, const Frame& rgb, const std::vector<DrawnBox>& boxes,
+                         const std::string& title, bool force) {
+  check<RuntimeError>(rgb.format == PixelFormat::kRgb24, "box overlay needs an RGB frame");
+  Frame out = rgb;
+  cv::Mat m(out.height, out.width, CV_8UC3, out.plane(0));
+  const double font = 0.35;
+  for (const DrawnBox& b : boxes) {
+    const cv::Scalar c(b.rgb[0], b.rgb[1], b.rgb[2]);  // the Mat holds RGB: channels in that order
+    const cv::Point p0(static_cast<int>(std::lround(b.x)), static_cast<int>(std::lround(b.y)));
+    const cv::Point p1(static_cast<int>(std::lround(b.x + b.w)), static_cast<int>(std::lround(b.y + b.h)));
+    if (!b.dashed) {
+      cv::rectangle(m, p0, p1, c, 1, cv::LINE_AA);
+    } else {  // dashes of 4 pixels along each side
+      const cv::Point corners[5] = {p0, {p1.x, p0.y}, p1, {p0.x, p1.y}, p0};
+      for (int s = 0; s < 4; ++s) {
+        const cv::Point a = corners[s], z = corners[s + 1];
+        const double len = std::hypot(z.x - a.x, z.y - a.y);
+        for (double t = 0; t < len; t += 8) {
+          const double t1 = std::min(len, t + 4);
+          cv::line(m, a + (z - a) * (t / std::max(len, 1.0)), a + (z - a) * (t1 / std::max(len, 1.0)), c, 1);
+        }
+      }
+    }
+    if (!b.caption.empty())
+      cv::putText(m, b.caption, {p0.x, std::max(8, p0.y - 2)}, cv::FONT_HERSHEY_SIMPLEX, font, c, 1, cv::LINE_AA);
+  }
+  if (!title.empty()) {
+    cv::putText(m, title, {5, 14}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 3, cv::LINE_AA);
+    cv::putText(m, title, {5, 14}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
   }
   write_png(path, out, force);
 }

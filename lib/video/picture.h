@@ -49,4 +49,19 @@ std::array<uint8_t, 3> label_color(int id);
 // Writes the RGB frame with the label colours blended over it (alpha = label weight).
 void write_label_overlay(const std::string& path, const Frame& rgb, const uint8_t* labels, double alpha, bool force);
 
+// A box to draw: pixels of the frame (x, y its top-left corner), a caption drawn above it
+// ("vehicle 0.87"; empty: none), its colour, and a dashed outline (for a box of another kind
+// beside solid ones: ground truth against detections, cloud against edge).
+struct DrawnBox {
+  double x = 0, y = 0, w = 0, h = 0;
+  std::string caption;
+  std::array<uint8_t, 3> rgb{255, 255, 0};
+  bool dashed = false;
+};
+
+// Writes the RGB frame with the boxes drawn over it and an optional title in its top-left
+// corner, atomically.
+void write_boxes_overlay(const std::string& path, const Frame& rgb, const std::vector<DrawnBox>& boxes,
+                         const std::string& title, bool force);
+
 }  // namespace vssoff::video
