@@ -28,6 +28,14 @@ void setup_fuse(CLI::App& app) {
   sub->add_option("-o,--output", opt->output, "Output directory (react/, edge-only/, cloud-only/, manifest.json)");
   sub->add_option("--delay", opt->delay_frames, "Cloud delay in frames, the same for every cloud result");
   sub->add_option("--delays", opt->delays, "Per-result cloud delays: CSV frame,delay_frames or frame,delay_s");
+  sub->add_option("--methods", opt->methods,
+                  "Modes to run and write, comma-separated: react, edge-only, cloud-only (a deployment runs react "
+                  "alone; B10's evaluation needs all three)")
+      ->delimiter(',')
+      ->capture_default_str();
+  sub->add_option("--threads", opt->threads,
+                  "Worker threads, at most one per mode (0: the thread budget; 1: all on one thread)")
+      ->capture_default_str();
   sub->add_option("--tracker", opt->fusion.tracker,
                   "Tracker: " + react::tracker_names() + " (list: print them with a description)")
       ->capture_default_str();

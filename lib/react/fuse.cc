@@ -2,12 +2,18 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <filesystem>
+#include <mutex>
 #include <opencv2/imgproc.hpp>
+#include <thread>
 
 #include "core/csv.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/threads.h"
 #include "video/picture.h"
 #include "video/reader.h"
 
@@ -18,8 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-const char* const kModes[] = {"react", "edge-only", "cloud-only"};
 
 // Edge, cloud and the video must be the same video; names both values on a mismatch.
 void check_same_video(const DetectionsArtefact& edge, const DetectionsArtefact& cloud) {
@@ -74,6 +78,107 @@ void write_overlay(const std::string& path, const video::Frame& rgb, const Fusio
   video::write_png(path, out, false);
 }
 
+enum Mode { kReact, kEdgeOnly, kCloudOnly };
+
+// A bounded queue of decoded frames from the decoding thread to one worker.
+class FrameQueue {
+ public:
+  using Item = std::pair<int64_t, std::shared_ptr<const TrackImage>>;
+  // Blocks while full; false once aborted (a worker failed).
+  bool push(Item item) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return aborted_ || items_.size() < static_cast<size_t>(kQueueFrames); });
+    if (aborted_) return false;
+    items_.push_back(std::move(item));
+    changed_.notify_all();
+    return true;
+  }
+  // Blocks while empty; false at the end (closed and drained) or once aborted.
+  bool pop(Item& item) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return aborted_ || closed_ || !items_.empty(); });
+    if (aborted_ || items_.empty()) return false;
+    item = std::move(items_.front());
+    items_.pop_front();
+    changed_.notify_all();
+    return true;
+  }
+  void close() { set(closed_); }
+  void abort() { set(aborted_); }
+
+ private:
+  void set(bool& flag) {
+    std::lock_guard lock(mutex_);
+    flag = true;
+    changed_.notify_all();
+  }
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Item> items_;
+  bool closed_ = false, aborted_ = false;
+};
+
+// What every mode reads (immutable during the loop, so shared by the workers).
+struct LoopInputs {
+  const FuseOptions& opt;
+  const DetectionsArtefact& edge;
+  const DetectionsArtefact& cloud;
+  const std::map<int64_t, std::vector<int64_t>>& arrivals;
+  const std::vector<coco::Category>& categories;
+  std::string overlay_dir;  // empty: none
+};
+
+struct ModeRun {
+  Mode mode;
+  std::unique_ptr<Fusion> fusion;
+  std::map<int64_t, std::vector<Detection>> results;
+};
+
+// Some modes over their own buffer of the shared frames, frame by frame.
+class Worker {
+ public:
+  Worker(const LoopInputs& in) : in_(in), buffer_(in.opt.fusion.buffer_frames) {}
+  void add(Mode mode) { runs_.push_back({mode, std::make_unique<Fusion>(in_.opt.fusion, buffer_), {}}); }
+  std::vector<ModeRun>& runs() { return runs_; }
+
+  void process(std::shared_ptr<const TrackImage> frame, int64_t t) {
+    buffer_.push(std::move(frame), t);
+    for (ModeRun& r : runs_) {
+      Fusion& f = *r.fusion;
+      f.track(t);
+      if (r.mode != kCloudOnly)
+        if (auto it = in_.edge.frames.find(t); it != in_.edge.frames.end()) f.edge(t, it->second);
+      if (r.mode != kEdgeOnly)
+        if (auto it = in_.arrivals.find(t); it != in_.arrivals.end())
+          for (int64_t s : it->second) f.cloud(s, in_.cloud.frames.at(s));
+      r.results[t] = f.output();
+      if (r.mode == kReact && !in_.overlay_dir.empty() && t % in_.opt.overlay_every == 0)
+        write_overlay((fs::path(in_.overlay_dir) / video::frame_file_name(t)).string(), buffer_.at(t).rgb(), f,
+                      in_.categories);
+    }
+  }
+
+  // The thread's body: frames from the queue until it ends; an error aborts the queue.
+  void run() {
+    try {
+      FrameQueue::Item item;
+      while (queue_.pop(item)) process(std::move(item.second), item.first);
+    } catch (...) {
+      error_ = std::current_exception();
+      queue_.abort();
+    }
+  }
+  FrameQueue& queue() { return queue_; }
+  std::exception_ptr error() const { return error_; }
+
+ private:
+  const LoopInputs& in_;
+  FrameBuffer buffer_;
+  std::vector<ModeRun> runs_;
+  FrameQueue queue_;
+  std::exception_ptr error_;
+};
+
 Json stats_json(const ModeSummary& s) {
   const FusionStats& f = s.stats;
   return {{"boxes", s.boxes},
@@ -97,6 +202,17 @@ void FuseOptions::check() const {
   vssoff::check<UsageError>((delay_frames >= 0) != !delays.empty(),
                             "give one of --delay (frames, >= 0) and --delays (CSV)");
   vssoff::check<UsageError>(overlay_every >= 0, "overlay-every must be >= 0 (got ", overlay_every, ")");
+  vssoff::check<UsageError>(threads >= 0, "threads must be >= 0 (got ", threads, ")");
+  vssoff::check<UsageError>(!methods.empty(), "methods must name at least one of react, edge-only, cloud-only");
+  for (size_t i = 0; i < methods.size(); ++i) {
+    vssoff::check<UsageError>(
+        std::find(std::begin(kFuseMethods), std::end(kFuseMethods), methods[i]) != std::end(kFuseMethods),
+        "unknown method '", methods[i], "' in methods (known: react, edge-only, cloud-only)");
+    vssoff::check<UsageError>(std::find(methods.begin(), methods.begin() + i, methods[i]) == methods.begin() + i,
+                              "method '", methods[i], "' listed twice in methods");
+  }
+  vssoff::check<UsageError>(overlay_every == 0 || std::find(methods.begin(), methods.end(), "react") != methods.end(),
+                            "overlay-every draws react's boxes: methods must include react");
   fusion.check();
 }
 
@@ -178,33 +294,56 @@ FuseResult fuse(const FuseOptions& opt) {
   for (auto& [t, list] : arrivals) std::sort(list.begin(), list.end());
 
   const TrackerInput input = tracker_info(opt.fusion.tracker).input;
-  FrameBuffer buffer(opt.fusion.buffer_frames);
-  Fusion react(opt.fusion, buffer), edge_only(opt.fusion, buffer), cloud_only(opt.fusion, buffer);
-  Fusion* const modes[] = {&react, &edge_only, &cloud_only};
-  std::map<int64_t, std::vector<Detection>> results[3];
-  if (opt.overlay_every > 0) make_directories((fs::path(out.temp_path()) / "overlay").string());
+  std::vector<Mode> selected;  // in kFuseMethods order
+  for (int k = 0; k < 3; ++k)
+    if (std::find(opt.methods.begin(), opt.methods.end(), kFuseMethods[k]) != opt.methods.end())
+      selected.push_back(static_cast<Mode>(k));
+  LoopInputs in{opt, edge, cloud, arrivals, categories, ""};
+  if (opt.overlay_every > 0) {
+    in.overlay_dir = (fs::path(out.temp_path()) / "overlay").string();
+    make_directories(in.overlay_dir);
+  }
+  const int budget = resolve_threads(opt.threads);
+  const int threads = std::min(static_cast<int>(selected.size()), budget);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int w = 0; w < threads; ++w) workers.push_back(std::make_unique<Worker>(in));
+  for (size_t k = 0; k < selected.size(); ++k) workers[k % threads]->add(selected[k]);
 
   Progress progress("fused", frames);
   const auto t_loop = Clock::now();
   int64_t t = 0;
-  for (video::Frame frame; t < frames && reader.read(&frame); ++t) {
-    buffer.push(TrackImage(std::move(frame), input), t);
-    frame = video::Frame();
-    for (Fusion* f : modes) f->track(t);
-    if (auto it = edge.frames.find(t); it != edge.frames.end()) {
-      react.edge(t, it->second);
-      edge_only.edge(t, it->second);
+  if (budget == 1) {
+    for (video::Frame frame; t < frames && reader.read(&frame); ++t) {
+      workers[0]->process(std::make_shared<const TrackImage>(std::move(frame), input), t);
+      frame = video::Frame();
+      progress.update(t + 1);
     }
-    if (auto it = arrivals.find(t); it != arrivals.end())
-      for (int64_t s : it->second) {
-        react.cloud(s, cloud.frames.at(s));
-        cloud_only.cloud(s, cloud.frames.at(s));
+  } else {
+    std::vector<std::thread> pool;
+    // Ends the workers however the loop ends: closed queues drain, aborted ones stop.
+    struct Join {
+      std::vector<std::unique_ptr<Worker>>& workers;
+      std::vector<std::thread>& pool;
+      bool aborted = true;
+      ~Join() {
+        for (auto& w : workers) aborted ? w->queue().abort() : w->queue().close();
+        for (std::thread& th : pool) th.join();
       }
-    for (int k = 0; k < 3; ++k) results[k][t] = modes[k]->output();
-    if (opt.overlay_every > 0 && t % opt.overlay_every == 0)
-      write_overlay((fs::path(out.temp_path()) / "overlay" / video::frame_file_name(t)).string(), buffer.at(t).rgb(),
-                    react, categories);
-    progress.update(t + 1);
+    } join{workers, pool};
+    for (auto& w : workers) pool.emplace_back([&w] { w->run(); });
+    bool failed = false;
+    for (video::Frame frame; !failed && t < frames && reader.read(&frame); ++t) {
+      auto image = std::make_shared<const TrackImage>(std::move(frame), input);
+      frame = video::Frame();
+      for (auto& w : workers) failed = !w->queue().push({t, image}) || failed;
+      progress.update(t + 1);
+    }
+    join.aborted = false;
+    for (auto& w : workers) w->queue().close();
+    for (std::thread& th : pool) th.join();
+    pool.clear();
+    for (auto& w : workers)
+      if (w->error()) std::rethrow_exception(w->error());
   }
   progress.finish();
   const double loop_s = std::chrono::duration<double>(Clock::now() - t_loop).count();
@@ -213,16 +352,23 @@ FuseResult fuse(const FuseOptions& opt) {
     for (auto& [a, list] : arrivals)
       if (a >= t) dropped += static_cast<int64_t>(list.size());
   }
+  std::vector<ModeRun*> runs;  // in kFuseMethods order
+  for (Mode mode : selected)
+    for (auto& w : workers)
+      for (ModeRun& run : w->runs())
+        if (run.mode == mode) runs.push_back(&run);
 
   FuseResult r;
   r.frames = t;
+  r.threads = budget == 1 ? 1 : threads + 1;
   r.cloud_dropped = dropped;
   r.cloud_arrived = static_cast<int64_t>(cloud.frames.size()) - dropped;
   const Json video_json = {
       {"width", info.width}, {"height", info.height}, {"frames", t}, {"fps", {edge.fps.num, edge.fps.den}}};
-  for (int k = 0; k < 3; ++k) {
-    ModeSummary s{kModes[k], 0, modes[k]->stats()};
-    for (const auto& [f, dets] : results[k]) s.boxes += static_cast<int64_t>(dets.size());
+  for (const ModeRun* run : runs) {
+    const int k = run->mode;
+    ModeSummary s{kFuseMethods[k], 0, run->fusion->stats()};
+    for (const auto& [f, dets] : run->results) s.boxes += static_cast<int64_t>(dets.size());
     r.tracker_s += s.stats.tracker_s;
     r.modes.push_back(s);
 
@@ -232,7 +378,7 @@ FuseResult fuse(const FuseOptions& opt) {
                                       : cat("cloud-only(", cloud.model_name, ")");
     dm["params"] = {{"model", ""},
                     {"model_name", name},
-                    {"mode", kModes[k]},
+                    {"mode", kFuseMethods[k]},
                     {"every", 1},
                     {"first", 0},
                     {"last", t - 1},
@@ -241,13 +387,20 @@ FuseResult fuse(const FuseOptions& opt) {
     dm["inputs"] = m["inputs"];
     dm["video"] = video_json;
     dm["categories"] = categories_json(categories);
-    const std::string dir = (fs::path(out.temp_path()) / kModes[k]).string();
+    const std::string dir = (fs::path(out.temp_path()) / kFuseMethods[k]).string();
     make_directories(dir);
-    write_detections(dir, dm, results[k]);
+    write_detections(dir, dm, run->results);
   }
 
   Json delay = opt.delays.empty() ? Json(opt.delay_frames) : Json(nullptr);
-  m["params"] = {{"edge", opt.edge},
+  Json methods = Json::array(), modes = Json::object(), tracker_s_per_mode = Json::object();
+  for (const ModeSummary& s : r.modes) {
+    methods.push_back(s.mode);
+    modes[s.mode] = s.mode;
+    tracker_s_per_mode[s.mode] = s.stats.tracker_s;
+  }
+  m["params"] = {{"methods", methods},
+                 {"edge", opt.edge},
                  {"cloud", opt.cloud},
                  {"video", opt.video},
                  {"k", edge.every},
@@ -273,23 +426,24 @@ FuseResult fuse(const FuseOptions& opt) {
                  {"cloud_dropped_after_last_frame", r.cloud_dropped}};
   for (const ModeSummary& s : r.modes) counts[s.mode] = stats_json(s);
   m["counts"] = counts;
-  m["modes"] = {{"react", "react"}, {"edge-only", "edge-only"}, {"cloud-only", "cloud-only"}};
+  m["modes"] = modes;
   r.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   r.frames_per_s = loop_s > 0 ? t / loop_s : 0;
   m["timing"] = {{"seconds", r.seconds},
                  {"loop_s", loop_s},
                  {"frames_per_s", r.frames_per_s},
                  {"tracker_s", r.tracker_s},
-                 {"tracker_s_per_mode",
-                  {{"react", r.modes[0].stats.tracker_s},
-                   {"edge-only", r.modes[1].stats.tracker_s},
-                   {"cloud-only", r.modes[2].stats.tracker_s}}}};
+                 {"tracker_s_per_mode", tracker_s_per_mode},
+                 {"threads", budget},
+                 {"worker_threads", budget == 1 ? 0 : threads}};
   write_manifest((fs::path(out.temp_path()) / "manifest.json").string(), m, false);
   out.commit();
   r.manifest = m;
-  log_info("fused ", t, " frames at ", std::lround(r.frames_per_s), " frames/s (", opt.fusion.tracker, ", tracker ",
-           r.tracker_s, " s); react ", r.modes[0].boxes, ", edge-only ", r.modes[1].boxes, ", cloud-only ",
-           r.modes[2].boxes, " boxes; ", r.cloud_dropped, " cloud results after the last frame");
+  std::string boxes;
+  for (const ModeSummary& s : r.modes) boxes += cat(boxes.empty() ? "" : ", ", s.mode, " ", s.boxes);
+  log_info("fused ", t, " frames at ", std::lround(r.frames_per_s), " frames/s (", opt.fusion.tracker, ", ", r.threads,
+           " thread", r.threads == 1 ? "" : "s", ", tracker ", r.tracker_s, " s); ", boxes, " boxes; ", r.cloud_dropped,
+           " cloud results after the last frame");
   return r;
 }
 

@@ -3,7 +3,19 @@
 //   react       edge results every k frames and cloud results d frames late, fused;
 //   edge-only   the edge results alone, tracked in between;
 //   cloud-only  the cloud results alone, fast-forwarded on arrival, tracked in between.
-// One decode of the video feeds all three (one tracker conversion per frame).
+// `methods` selects which of the three run and are written (all three by default: B10's
+// evaluation; a deployment runs react alone). One decode of the video feeds them all (one
+// tracker conversion per frame, shared).
+//
+// Threading: `threads` (0: the thread budget, core/threads.h) = 1 runs everything on the
+// calling thread, one frame at a time. Otherwise the selected modes are dealt round-robin
+// to min(modes, threads) worker threads (react alone on 2 threads: one worker tracking
+// while the calling thread decodes and builds the next frames' pyramids), each with its own trackers and its own
+// FrameBuffer of the shared, immutable decoded frames (shared pointers: a frame lives while any worker's buffer holds
+// it, so none is overwritten while read); the calling thread decodes and feeds every worker through a queue of
+// kQueueFrames, blocking while any is full (memory stays bounded by buffer + queue frames). Each mode sees the same
+// frames and results in the same order on any thread count, so the outputs are byte-identical between --threads 1 and
+// N.
 //
 // Cloud delay: delay_frames for every cloud result, or a delays CSV with the columns
 // frame,delay_frames or frame,delay_s (seconds, converted with the video's fps and rounded up
@@ -15,11 +27,13 @@
 //
 // Output directory (atomic; an existing one only with force):
 //   OUT/react/{detections.json, manifest.json}      detections artefacts ("frames" = every
-//   OUT/edge-only/..., OUT/cloud-only/...           frame: fused results exist for each)
-//   OUT/manifest.json   "vssoff.fusion" v1: params (k and m as the input manifests say, the
-//                       delay or delays file, tracker, iou, decay, min score, buffer),
-//                       counts (per mode: objects, tracker updates and failures; cloud
-//                       results arrived and dropped), timing (frames/s, tracker seconds)
+//   OUT/edge-only/..., OUT/cloud-only/...           frame: fused results exist for each),
+//                                                   those of the selected methods only
+//   OUT/manifest.json   "vssoff.fusion" v1: params (methods, k and m as the input manifests
+//                       say, the delay or delays file, tracker, iou, decay, min score,
+//                       buffer), counts (per mode: objects, tracker updates and failures;
+//                       cloud results arrived and dropped), timing (frames/s of the whole
+//                       loop, decode included; tracker seconds per mode; threads)
 //   OUT/overlay/NNNNNN.png  with overlay_every: react's boxes over the frame, orange where
 //                       the class came from the cloud, cyan where only the edge saw it
 //
@@ -39,6 +53,8 @@
 namespace vssoff::react {
 
 inline constexpr int kFusionVersion = 1;
+inline constexpr const char* kFuseMethods[] = {"react", "edge-only", "cloud-only"};
+inline constexpr int kQueueFrames = 8;  // decoded frames queued per worker thread
 
 struct FuseOptions {
   std::string edge, cloud;    // detections directories
@@ -47,7 +63,9 @@ struct FuseOptions {
   int64_t delay_frames = -1;  // cloud delay in frames; -1: from `delays`
   std::string delays;         // CSV frame,delay_frames or frame,delay_s
   FusionOptions fusion;
-  int overlay_every = 0;  // write an overlay PNG every N frames; 0 = none
+  std::vector<std::string> methods = {"react", "edge-only", "cloud-only"};  // a subset, any order
+  int threads = 0;        // worker threads; 0 = the thread budget (core/threads.h)
+  int overlay_every = 0;  // write an overlay PNG every N frames of react (needs react); 0 = none
   bool force = false;
   void check() const;  // UsageError naming the option
 };
@@ -60,9 +78,10 @@ struct ModeSummary {
 
 struct FuseResult {
   int64_t frames = 0;
+  int threads = 1;  // threads used: 1 (all on the calling thread), or the workers + the decoding one
   double seconds = 0, frames_per_s = 0, tracker_s = 0;
   int64_t cloud_arrived = 0, cloud_dropped = 0;
-  std::vector<ModeSummary> modes;
+  std::vector<ModeSummary> modes;  // the selected ones, in kFuseMethods order
   Json manifest;
 };
 

@@ -32,6 +32,10 @@ void FusionOptions::check() const {
 }
 
 void FrameBuffer::push(TrackImage frame, int64_t index) {
+  push(std::make_shared<const TrackImage>(std::move(frame)), index);
+}
+
+void FrameBuffer::push(std::shared_ptr<const TrackImage> frame, int64_t index) {
   if (newest_ >= 0 && index != newest_ + 1)
     throw RuntimeError(cat("frame buffer: frame ", index, " pushed after ", newest_));
   frames_.push_back(std::move(frame));
@@ -42,7 +46,7 @@ void FrameBuffer::push(TrackImage frame, int64_t index) {
 const TrackImage& FrameBuffer::at(int64_t index) const {
   if (!has(index))
     throw RuntimeError(cat("frame buffer: frame ", index, " is not buffered (", oldest(), "..", newest(), ")"));
-  return frames_[static_cast<size_t>(index - oldest())];
+  return *frames_[static_cast<size_t>(index - oldest())];
 }
 
 Fusion::Fusion(FusionOptions options, const FrameBuffer& frames)

@@ -31,7 +31,8 @@
 // it): otherwise UsageError, or with allow_short_buffer the fast-forward starts from the
 // oldest buffered frame (the tracker then starts on a frame where the object was elsewhere:
 // approximate, counted in FusionStats::short_buffer).
-// Not thread-safe; distinct Fusions may run on distinct threads over one (unchanging) buffer.
+// Not thread-safe; distinct Fusions may run on distinct threads, each over its own FrameBuffer
+// (the frames themselves may be shared).
 #pragma once
 
 #include <cstdint>
@@ -55,11 +56,14 @@ struct FusionOptions {
   void check() const;                     // UsageError naming the option, bound and value
 };
 
-// The most recent frames, by index (indices pushed in order, one apart).
+// The most recent frames, by index (indices pushed in order, one apart). Frames are held by
+// shared pointer: several buffers (one per thread of `fuse`) may hold the same immutable
+// frame, which lives while any of them does.
 class FrameBuffer {
  public:
   explicit FrameBuffer(int capacity) : capacity_(capacity) {}
   void push(TrackImage frame, int64_t index);
+  void push(std::shared_ptr<const TrackImage> frame, int64_t index);
   bool has(int64_t index) const { return !frames_.empty() && index >= oldest() && index <= newest(); }
   const TrackImage& at(int64_t index) const;  // RuntimeError when not buffered
   int64_t oldest() const { return newest_ - static_cast<int64_t>(frames_.size()) + 1; }
@@ -67,7 +71,7 @@ class FrameBuffer {
 
  private:
   int capacity_;
-  std::deque<TrackImage> frames_;
+  std::deque<std::shared_ptr<const TrackImage>> frames_;
   int64_t newest_ = -1;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
 
 #include "core/error.h"
 
@@ -13,12 +14,14 @@ TrackImage::TrackImage(video::Frame rgb, TrackerInput input) : rgb_(std::move(rg
   check<InputError>(rgb_.format == video::PixelFormat::kRgb24, "tracker frames must be rgb24 (got ",
                     video::pixel_format_name(rgb_.format), ")");
   const cv::Mat view(rgb_.height, rgb_.width, CV_8UC3, rgb_.plane(0), rgb_.stride(0));  // no copy
-  if (input == TrackerInput::kGray)
+  if (input == TrackerInput::kGray || input == TrackerInput::kGrayPyramid)
     cv::cvtColor(view, image_, cv::COLOR_RGB2GRAY);
   else if (input == TrackerInput::kBgr)
     cv::cvtColor(view, image_, cv::COLOR_RGB2BGR);
   else
     image_ = view;
+  if (input == TrackerInput::kGrayPyramid)
+    cv::buildOpticalFlowPyramid(image_, pyramid_, {kFlowWindow, kFlowWindow}, kFlowLevels, /*withDerivatives=*/true);
 }
 
 const std::vector<TrackerInfo>& trackers() { return registry(); }

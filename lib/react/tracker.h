@@ -2,22 +2,28 @@
 // moves boxes with between detections and fast-forwards late cloud boxes with.
 //
 // Registered (trackers.cc, one line each):
-//   mosse       cv::legacy::TrackerMOSSE, gray (the default: the only OpenCV one above 30
-//               frames/s in fuse; its search window is the box itself, so it loses small or
-//               fast objects: 59% of its updates fail on a 640x360 synth clip)
+//   medianflow  forward-backward optical flow over shared pyramids (react/median_flow.h):
+//               OpenCV's MedianFlow, same boxes, without its per-object pyramids (the
+//               default: the fastest that follows objects, 3% failed updates on a 640x360
+//               synth clip)
+//   medianflow-opencv  cv::legacy::TrackerMedianFlow, gray: the reference for the above
+//   mosse       cv::legacy::TrackerMOSSE, gray (fast, but its search window is the box
+//               itself, so it loses small or fast objects: 59% of its updates fail)
 //   kcf         cv::TrackerKCF, BGR (colour-names and gray features)
 //   csrt        cv::TrackerCSRT, BGR (most accurate, slowest)
 //   mil         cv::TrackerMIL, gray
-//   medianflow  cv::legacy::TrackerMedianFlow, gray
 //   none        the box held still: a baseline that costs nothing
 // register_tracker() adds more (a test's stub, a user's tracker).
-// Measured (`fuse`, 300 synth frames at 640x360, k=5, m=15, d=10, all three modes, a loaded
-// 2-core machine): none 338 frames/s, mosse 94, medianflow 17 (3% failed updates, the best
-// fused F1), kcf 4; csrt and mil slower still.
+// Measured (scripts/bench/fuse_speed.sh: `fuse`, 300 synth frames at 640x360, k=5, m=15, d=10,
+// 2 threads, a loaded 2-core machine, 2026-12-02), frames/s of react alone / all three modes:
+// medianflow 37 / 16, medianflow-opencv 25 / 12 (both 2% failed updates), mosse 100 / 53
+// (54% failed). Earlier, all three modes on one thread: kcf 4; csrt and mil slower still.
 //
 // A frame reaches trackers as a TrackImage: the decoded RGB24 frame wrapped without a copy,
-// and the one conversion the run's tracker needs (gray or BGR), made once per frame and
-// shared by every tracker of every object. A tracker is used by one thread at a time.
+// and what the run's tracker needs (gray, BGR, or gray with its optical-flow pyramid), made
+// once per frame and shared by every tracker of every object and every mode. A TrackImage is
+// immutable once made, so trackers on distinct threads may read one at the same time; a
+// tracker itself is used by one thread at a time.
 #pragma once
 
 #include <functional>
@@ -32,9 +38,13 @@
 
 namespace vssoff::react {
 
-inline constexpr const char* kDefaultTracker = "mosse";
+inline constexpr const char* kDefaultTracker = "medianflow";
 
-enum class TrackerInput { kNone, kGray, kBgr };
+// kGrayPyramid: gray plus its Lucas-Kanade pyramid with derivatives, built as
+// cv::buildOpticalFlowPyramid(gray, pyr, {kFlowWindow, kFlowWindow}, kFlowLevels, true).
+enum class TrackerInput { kNone, kGray, kBgr, kGrayPyramid };
+inline constexpr int kFlowWindow = 3;  // px, OpenCV MedianFlow's LK window
+inline constexpr int kFlowLevels = 5;  // pyramid levels above the frame, OpenCV MedianFlow's
 
 // One video frame as trackers see it. Keeps the frame; image() is the converted view.
 class TrackImage {
@@ -43,12 +53,16 @@ class TrackImage {
   TrackImage(video::Frame rgb, TrackerInput input);  // rgb: kRgb24 (InputError otherwise)
   const video::Frame& rgb() const { return rgb_; }
   const cv::Mat& image() const { return image_; }  // gray or BGR; the RGB frame for kNone
+  // kGrayPyramid only (empty otherwise): image()'s pyramid, level i at [2i], its Scharr
+  // derivatives at [2i + 1].
+  const std::vector<cv::Mat>& pyramid() const { return pyramid_; }
   int width() const { return rgb_.width; }
   int height() const { return rgb_.height; }
 
  private:
   video::Frame rgb_;
   cv::Mat image_;
+  std::vector<cv::Mat> pyramid_;
 };
 
 class Tracker {

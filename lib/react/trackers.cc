@@ -3,6 +3,7 @@
 #include <opencv2/tracking.hpp>
 #include <opencv2/tracking/tracking_legacy.hpp>
 
+#include "react/median_flow.h"
 #include "react/tracker.h"
 
 namespace vssoff::react {
@@ -90,6 +91,8 @@ std::function<std::unique_ptr<Tracker>()> opencv_legacy(bool prime = false) {
 std::vector<TrackerInfo>& registry() {
   using In = TrackerInput;
   static std::vector<TrackerInfo> list = {
+      {"medianflow", "MedianFlow, forward-backward optical flow, over pyramids shared by every object",
+       In::kGrayPyramid, make_median_flow_tracker},
       {"mosse", "OpenCV MOSSE correlation filter (legacy API), gray", In::kGray,
        opencv_legacy<cv::legacy::TrackerMOSSE>()},
       {"kcf", "OpenCV KCF, kernelised correlation filter, colour names + gray", In::kBgr,
@@ -97,7 +100,7 @@ std::vector<TrackerInfo>& registry() {
       {"csrt", "OpenCV CSRT, discriminative correlation filter with channel and spatial reliability", In::kBgr,
        opencv<cv::TrackerCSRT>()},
       {"mil", "OpenCV MIL, multiple-instance learning", In::kGray, opencv<cv::TrackerMIL>()},
-      {"medianflow", "OpenCV MedianFlow (legacy API), forward-backward optical flow", In::kGray,
+      {"medianflow-opencv", "OpenCV MedianFlow (legacy API), gray: the reference for medianflow", In::kGray,
        opencv_legacy<cv::legacy::TrackerMedianFlow>()},
       {"none", "the box held still (a baseline that costs nothing)", In::kNone,
        [] { return std::make_unique<StillTracker>(); }},

@@ -9,53 +9,10 @@ V=$VSSOFF
 "$V" -q synth -o "$T/other" --size 320x176 --frames 60 --seed 4
 
 # make_dets CLIP OUT EVERY KIND [EDIT]: a detections artefact in detect's contract from the
-# clip's boxes.json. EDIT damages it for the error checks.
+# clip's boxes.json (scripts/make_detections.py; the edge's result on frame 25 is empty). EDIT
+# damages it for the error checks.
 make_dets() {
-  $PY - "$@" <<'PY'
-import hashlib, json, os, random, sys
-clip, out, every, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-edit = sys.argv[5] if len(sys.argv) > 5 else ""
-gt = json.load(open(f"{clip}/boxes.json"))
-man = json.load(open(f"{clip}/manifest.json"))
-video = f"{clip}/video.mp4"
-W, H = gt["images"][0]["width"], gt["images"][0]["height"]
-n = len(gt["images"])
-frames = list(range(0, n, every))
-rng = random.Random(7)
-res = []
-for a in gt["annotations"]:
-    f = a["image_id"] - 1
-    x, y, w, h = a["bbox"]
-    if f not in frames or w * h < 30 or a.get("visibility", 1) < 0.3:
-        continue
-    if kind == "edge":
-        if f == 25:
-            continue  # an empty result: the detector ran and saw nothing
-        j = lambda v: v + rng.uniform(-1.5, 1.5)
-        x0, y0 = max(0.0, j(x)), max(0.0, j(y))
-        x1, y1 = min(W, j(x + w)), min(H, j(y + h))
-        if x1 - x0 < 2 or y1 - y0 < 2:
-            continue
-        res.append({"image_id": a["image_id"], "category_id": 5, "bbox": [x0, y0, x1 - x0, y1 - y0],
-                    "score": round(rng.uniform(0.5, 0.8), 3)})
-    else:
-        res.append({"image_id": a["image_id"], "category_id": a["category_id"], "bbox": [x, y, w, h], "score": 0.95})
-if edit == "outside": res[0]["bbox"][0] = W - 1
-if edit == "category": res[0]["category_id"] = 9
-if edit == "late": res[0]["image_id"] = n + 1
-m = {"format": "vssoff.detections", "version": 1,
-     "params": {"model": f"models/{kind}.json", "model_name": f"{kind}-det", "every": every, "first": 0,
-                "last": n - 1, "score_threshold": 0.3},
-     "inputs": [{"role": "video", "path": video, "bytes": os.path.getsize(video),
-                 "sha256": hashlib.sha256(open(video, "rb").read()).hexdigest()}],
-     "video": {"width": W, "height": H, "frames": n, "fps": [30, 1]},
-     "frames": frames, "categories": [{"id": 5, "name": "vehicle"}, {"id": 6, "name": "person"}]}
-if edit == "kind": m["format"] = "vssoff.synth"
-if edit == "sha": m["inputs"][0]["sha256"] = "0" * 64
-os.makedirs(out, exist_ok=True)
-json.dump(m, open(f"{out}/manifest.json", "w"))
-json.dump({"images": []} if edit == "notresults" else res, open(f"{out}/detections.json", "w"))
-PY
+  $PY "$VSSOFF_SOURCE_DIR/scripts/make_detections.py" "$1" "$2" "$3" "$4" --empty-frame 25 ${5:+--edit "$5"}
 }
 make_dets "$T/clip" "$T/edge" 5 edge || fail "making edge detections"
 make_dets "$T/clip" "$T/cloud" 15 cloud || fail "making cloud detections"
@@ -90,7 +47,8 @@ top = json.load(open(f"{t}/out/manifest.json"))
 assert top["format"] == "vssoff.fusion" and top["version"] == 1
 p = top["params"]
 assert (p["k"], p["m"], p["delay_frames"], p["tracker"], p["iou_threshold"], p["decay"], p["min_score"],
-        p["buffer_frames"]) == (5, 15, 10, "mosse", 0.5, 0.8, 0.1, 64), p
+        p["buffer_frames"]) == (5, 15, 10, "medianflow", 0.5, 0.8, 0.1, 64), p
+assert p["methods"] == ["react", "edge-only", "cloud-only"], p["methods"]
 c = top["counts"]
 assert c["frames"] == 60 and c["cloud_arrived"] == 4 and c["cloud_dropped_after_last_frame"] == 0, c
 assert c["react"]["empty_edge_results"] == 1 and c["react"]["cloud_results"] == 4, c["react"]
@@ -135,12 +93,54 @@ assert m["params"]["max_delay_frames"] == 18 and m["params"]["tracker"] == "kcf"
 assert m["counts"]["cloud_arrived"] == 3 and m["counts"]["cloud_dropped_after_last_frame"] == 1, m["counts"]
 assert [i["role"] for i in m["inputs"]] == ["video", "edge", "cloud", "delays"]
 PY
-for tr in csrt mil medianflow none; do
+for tr in mosse csrt mil medianflow-opencv none; do
   expect_exit 0 "" "$V" -q fuse --edge "$T/edge" --cloud "$T/cloud" --video "$T/clip/video.mp4" \
     -o "$T/out-$tr" --delay 10 --tracker "$tr"
 done
 expect_exit 0 "" "$V" fuse --tracker list
-for tr in mosse kcf csrt mil medianflow none; do grep -q "^$tr" "$T/stdout" && ok || fail "--tracker list lacks $tr"; done
+for tr in medianflow mosse kcf csrt mil medianflow-opencv none; do grep -q "^$tr	" "$T/stdout" && ok || fail "--tracker list lacks $tr"; done
+
+# Threads: each mode on its own thread gives byte-identical outputs to one thread (the trackers
+# are deterministic), for the default tracker and an OpenCV one. --methods: only the listed
+# modes run and are written, with the same results as in the full run.
+for tr in medianflow kcf; do
+  for th in 1 3; do
+    expect_exit 0 "" "$V" -q fuse --edge "$T/edge" --cloud "$T/cloud" --video "$T/clip/video.mp4" \
+      -o "$T/th$th-$tr" --delay 10 --tracker "$tr" --threads "$th" --overlay-every 20
+  done
+  for f in react/detections.json edge-only/detections.json cloud-only/detections.json overlay/000020.png; do
+    cmp -s "$T/th1-$tr/$f" "$T/th3-$tr/$f" && ok || fail "--threads 3 differs from --threads 1 ($tr): $f"
+  done
+done
+$PY - "$T/th1-medianflow/manifest.json" "$T/th3-medianflow/manifest.json" <<'PY' && ok || fail "threads in the manifest"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert (a["timing"]["threads"], a["timing"]["worker_threads"]) == (1, 0), a["timing"]
+assert (b["timing"]["threads"], b["timing"]["worker_threads"]) == (3, 3), b["timing"]
+strip = lambda c: {k: ({f: x for f, x in v.items() if f != "tracker_s"} if isinstance(v, dict) else v)
+                   for k, v in c.items()}  # tracker seconds vary run to run
+assert strip(a["counts"]) == strip(b["counts"]) and a["params"] == b["params"]
+PY
+expect_exit 0 " s); react " "$V" fuse --edge "$T/edge" --cloud "$T/cloud" --video "$T/clip/video.mp4" -o "$T/only" \
+  --delay 10 --methods react --threads 2
+expect_exit 0 "" "$V" -q fuse --edge "$T/edge" --cloud "$T/cloud" --video "$T/clip/video.mp4" -o "$T/pair" \
+  --delay 10 --methods cloud-only,edge-only --threads 1
+$PY - "$T" <<'PY' && ok || fail "--methods"
+import json, os, sys
+t = sys.argv[1]
+assert sorted(os.listdir(f"{t}/only")) == ["manifest.json", "react"], os.listdir(f"{t}/only")
+assert sorted(os.listdir(f"{t}/pair")) == ["cloud-only", "edge-only", "manifest.json"], os.listdir(f"{t}/pair")
+for d, want in (("only", ["react"]), ("pair", ["edge-only", "cloud-only"])):
+    m = json.load(open(f"{t}/{d}/manifest.json"))
+    assert m["params"]["methods"] == want, m["params"]["methods"]
+    assert sorted(k for k in m["counts"] if isinstance(m["counts"][k], dict)) == sorted(want), m["counts"]
+    assert sorted(m["timing"]["tracker_s_per_mode"]) == sorted(want) and sorted(m["modes"]) == sorted(want)
+    for mode in want:
+        assert open(f"{t}/{d}/{mode}/detections.json").read() == \
+            open(f"{t}/th1-medianflow/{mode}/detections.json").read(), (d, mode)
+m = json.load(open(f"{t}/only/manifest.json"))
+assert (m["timing"]["threads"], m["timing"]["worker_threads"]) == (2, 1), m["timing"]
+PY
 
 # Outputs are not overwritten without --force.
 expect_exit 2 "exists" "$V" fuse --edge "$T/edge" --cloud "$T/cloud" --video "$T/clip/video.mp4" -o "$T/out" --delay 10
@@ -158,6 +158,10 @@ expect_exit 1 "give one of --delay" "$V" "${F[@]}" --force
 expect_exit 1 "give one of --delay" "$V" "${F[@]}" --delay 3 --delays "$T/delays.csv" --force
 expect_exit 1 "unknown tracker 'goturn'" "$V" "${F[@]}" --delay 3 --tracker goturn --force
 expect_exit 1 "iou must be in (0, 1]" "$V" "${F[@]}" --delay 3 --iou 0 --force
+expect_exit 1 "unknown method 'fused'" "$V" "${F[@]}" --delay 3 --methods react,fused --force
+expect_exit 1 "method 'react' listed twice" "$V" "${F[@]}" --delay 3 --methods react,react --force
+expect_exit 1 "methods must include react" "$V" "${F[@]}" --delay 3 --methods edge-only --overlay-every 5 --force
+expect_exit 1 "threads must be >= 0" "$V" "${F[@]}" --delay 3 --threads -1 --force
 
 # Input errors (exit 2), each naming the file and the value.
 make_dets "$T/other" "$T/cloud-other" 15 cloud

@@ -208,6 +208,19 @@ TEST(FrameBufferTest, KeepsTheLastFrames) {
   EXPECT_THROW(b.push(TrackImage(frame_with_patch(9, 0, 0, 0, 0), TrackerInput::kGray), 9), RuntimeError);
 }
 
+// fuse's workers each keep a buffer of the same frames: a frame lives while any holds it.
+TEST(FrameBufferTest, SharesFramesBetweenBuffers) {
+  FrameBuffer a(1), b(3);
+  for (int t = 0; t < 3; ++t) {
+    auto f = std::make_shared<const TrackImage>(frame_with_patch(t, 0, 0, 0, 0), TrackerInput::kGray);
+    a.push(f, t);
+    b.push(f, t);
+  }
+  EXPECT_FALSE(a.has(0));
+  EXPECT_EQ(b.at(0).rgb().index, 0);
+  EXPECT_EQ(&a.at(2), &b.at(2));  // one frame, not a copy
+}
+
 // A textured patch moving 3 px right and 1 px down per frame; the cloud saw it on frame 4
 // and its result arrives at frame 12: the fast-forwarded box must be where the patch is at 12.
 class FastForwardTracking : public ::testing::TestWithParam<std::string> {};
@@ -240,12 +253,50 @@ TEST_P(FastForwardTracking, FollowsAMovingPatch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Trackers, FastForwardTracking,
-                         ::testing::Values("kcf", "csrt", "medianflow"));  // mosse loses a 24 px patch: see tracker.h
+                         ::testing::Values("kcf", "csrt", "medianflow",
+                                           "medianflow-opencv"));  // mosse loses a 24 px patch: see tracker.h
+
+// medianflow (shared pyramids) computes OpenCV's MedianFlow: on a patch moving 3 px right and
+// 1 px down per frame, the two agree frame by frame to a fraction of a pixel (not exactly:
+// OpenCV's LK on images and on prebuilt pyramids differ in float rounding, about 0.06 px by
+// frame 6 here, and a median vote can amplify it), and both follow the patch.
+TEST(MedianFlowTest, MatchesOpenCvsMedianFlow) {
+  auto pos = [](int64_t t) { return std::pair<int, int>(20 + 3 * static_cast<int>(t), 30 + static_cast<int>(t)); };
+  auto ours = tracker_info("medianflow").make(), theirs = tracker_info("medianflow-opencv").make();
+  auto frame = [&](int64_t t, TrackerInput in) {
+    return TrackImage(frame_with_patch(t, pos(t).first, pos(t).second, 24, 24), in);
+  };
+  const Rect start{double(pos(0).first), double(pos(0).second), 24, 24};
+  ours->init(frame(0, TrackerInput::kGrayPyramid), start);
+  theirs->init(frame(0, TrackerInput::kGray), start);
+  for (int t = 1; t <= 12; ++t) {
+    const std::optional<Rect> a = ours->update(frame(t, TrackerInput::kGrayPyramid));
+    const std::optional<Rect> b = theirs->update(frame(t, TrackerInput::kGray));
+    ASSERT_TRUE(a && b) << t;
+    EXPECT_NEAR(a->x, b->x, 0.25) << t;
+    EXPECT_NEAR(a->y, b->y, 0.25) << t;
+    EXPECT_NEAR(a->w, b->w, 0.25) << t;
+    EXPECT_NEAR(a->h, b->h, 0.25) << t;
+    EXPECT_NEAR(a->x, pos(t).first, 1.0) << t;
+  }
+  // A frame without a pyramid is refused, naming what it needs.
+  auto other = tracker_info("medianflow").make();
+  EXPECT_THROW(other->init(frame(0, TrackerInput::kGray), start), RuntimeError);
+}
+
+TEST(TrackImageTest, BuildsThePyramidOnlyForKGrayPyramid) {
+  const TrackImage g(frame_with_patch(0, 0, 0, 0, 0), TrackerInput::kGray);
+  EXPECT_TRUE(g.pyramid().empty());
+  const TrackImage p(frame_with_patch(0, 0, 0, 0, 0), TrackerInput::kGrayPyramid);
+  ASSERT_EQ(p.pyramid().size(), 2u * (kFlowLevels + 1));
+  EXPECT_EQ(p.pyramid()[0].size(), cv::Size(kW, kH));
+  EXPECT_EQ(p.image().channels(), 1);
+}
 
 TEST(TrackerRegistry, ListsTheBuiltInsAndRefusesUnknownNames) {
-  for (const char* name : {"mosse", "kcf", "csrt", "mil", "medianflow", "none"})
+  for (const char* name : {"medianflow", "mosse", "kcf", "csrt", "mil", "medianflow-opencv", "none"})
     EXPECT_NO_THROW(tracker_info(name)) << name;
-  EXPECT_EQ(std::string(kDefaultTracker), "mosse");
+  EXPECT_EQ(std::string(kDefaultTracker), "medianflow");
   try {
     tracker_info("goturn");
     FAIL();
