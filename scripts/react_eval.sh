@@ -7,7 +7,7 @@
 #   scripts/react_eval.sh data      render the clips (train, test)
 #   scripts/react_eval.sh detect    edge and cloud detections of every clip (detect_edge,
 #                                   detect_cloud: one side)
-#   scripts/react_eval.sh tune      the tracker and the score decay, on the training clips only
+#   scripts/react_eval.sh tune      the fusion's knobs, on the training clips only
 #   scripts/react_eval.sh sweep     the test clips at every cloud interval M and delay D (K fixed)
 #   scripts/react_eval.sh tradeoff  the test clips over (K, M) at one delay: bytes and server ms
 #   scripts/react_eval.sh report    tables and figures
@@ -16,9 +16,10 @@
 # Data: synth clips of the four presets (all have moving vehicles and people), disjoint
 # seeds: training 7011-7014 (one per preset), test 8001-8008 (two per preset), $FRAMES frames
 # each at 640x360; the detectors were trained on other seeds still (train-model). Ground
-# truth: the renderer's visible boxes. The tracker and the decay are chosen on the training
-# clips by `tune` (mean fused mAP@0.5 over its (M, D) points) and written to tuned.env, which
-# the test stages read; the test clips are read only by `sweep` and `tradeoff`.
+# truth: the renderer's visible boxes. The tracker, the decay and the two score-fusion
+# options (fuse --keep-unconfirmed, --matched-score) are chosen on the training clips by
+# `tune` (mean fused mAP@0.5 over M at D = 10) and written to tuned.env, which the test
+# stages read; the test clips are read only by `sweep` and `tradeoff`.
 # Steps whose outputs exist are skipped (delete $WORK to start over). NO_BUILD=1 runs the
 # binaries in $BUILD_DIR as they are.
 set -euo pipefail
@@ -33,7 +34,7 @@ FRAMES=${FRAMES:-150}
 K=${K:-5}                          # edge interval, fixed for B10
 MS=${MS:-"15 30"}                  # cloud intervals
 DELAYS=${DELAYS:-"0 5 10 20 40"}   # cloud delays, frames
-TRACKERS=${TRACKERS:-"medianflow mosse"}
+TRACKERS=${TRACKERS:-medianflow}
 DECAYS=${DECAYS:-"0.8 0.9"}
 TRADE_K=${TRADE_K:-"1 5 15"}
 TRADE_M=${TRADE_M:-"5 15 30 60"}
@@ -87,25 +88,33 @@ detect() {
   detect_cloud
 }
 
-# fuse_eval CLIP K M D TRACKER DECAY OUT: fuse, then score the three methods.
+# fuse_eval CLIP K M D OUT METHODS FUSE-OPTIONS...: fuse, then score each method (all three
+# for the sweep; tune and tradeoff need only react's).
 fuse_eval() {
-  local d=$1 out=$7
-  cached "$out/manifest.json" $V -q fuse --edge "$d.edge.k$2" --cloud "$d.cloud.k$3" --video "$d/video.mp4" \
-    --delay "$4" --tracker "$5" --decay "$6" -o "$out" --force
-  for method in react edge-only cloud-only; do
+  local d=$1 k=$2 m=$3 delay=$4 out=$5 methods=$6
+  shift 6
+  cached "$out/manifest.json" $V -q fuse --edge "$d.edge.k$k" --cloud "$d.cloud.k$m" --video "$d/video.mp4" \
+    --delay "$delay" --methods "$methods" "$@" -o "$out" --force
+  for method in ${methods//,/ }; do
     cached "$out/$method.eval.json" $V -q evaluate "$out/$method" "$d" -o "$out/$method.eval.json" --force
   done
 }
 
+# The knobs, on the training clips only: tracker, decay, and the two score-fusion options
+# (react's reference rules are keep=0, score=arrived).
 tune() {
   mkdir -p "$WORK/tune"
   for d in $(train_clips); do
     for tracker in $TRACKERS; do
       for decay in $DECAYS; do
-        for m in $MS; do
-          for delay in 10; do
-            fuse_eval "$d" "$K" "$m" "$delay" "$tracker" "$decay" \
-              "$WORK/tune/$(basename "$d").$tracker.$decay.m$m.d$delay"
+        for keep in 0 1; do
+          for score in arrived max; do
+            local flags=(--tracker "$tracker" --decay "$decay" --matched-score "$score")
+            [ "$keep" = 1 ] && flags+=(--keep-unconfirmed)
+            for m in $MS; do
+              fuse_eval "$d" "$K" "$m" 10 "$WORK/tune/$(basename "$d")__${tracker}__${decay}__${keep}__${score}__m$m" \
+                react "${flags[@]}"
+            done
           done
         done
       done
@@ -116,43 +125,50 @@ import glob, json, os, sys, collections
 work = sys.argv[1]
 score = collections.defaultdict(list)
 for f in glob.glob(f"{work}/tune/*/react.eval.json"):
-    parts = os.path.basename(os.path.dirname(f)).split(".")
-    tracker, decay = parts[1], ".".join(parts[2:4])
-    score[(tracker, decay)].append(json.load(open(f))["detection"]["map_50"])
+    _, tracker, decay, keep, matched, _ = os.path.basename(os.path.dirname(f)).split("__")
+    score[(tracker, decay, keep, matched)].append(json.load(open(f))["detection"]["map_50"])
 means = {k: sum(v) / len(v) for k, v in score.items()}
 best = max(means, key=means.get)
 with open(f"{work}/tune/choices.csv", "w") as out:
-    out.write("tracker,decay,mean_react_map50,runs\n")
+    out.write("tracker,decay,keep_unconfirmed,matched_score,mean_react_map50,runs\n")
     for k, v in sorted(means.items()):
-        out.write(f"{k[0]},{k[1]},{v:.4f},{len(score[k])}\n")
+        out.write(f"{','.join(k)},{v:.4f},{len(score[k])}\n")
 tmp = f"{work}/tuned.env.tmp"
-open(tmp, "w").write(f"TRACKER={best[0]}\nDECAY={best[1]}\n")
+open(tmp, "w").write(f"TRACKER={best[0]}\nDECAY={best[1]}\nKEEP={best[2]}\nSCORE={best[3]}\n")
 os.replace(tmp, f"{work}/tuned.env")
-print(f"tuned on the training clips: tracker {best[0]}, decay {best[1]} (mean fused mAP@0.5 {means[best]:.3f})")
+print(f"tuned on the training clips: tracker {best[0]}, decay {best[1]}, keep-unconfirmed {best[2]}, "
+      f"matched-score {best[3]} (mean fused mAP@0.5 {means[best]:.3f})")
 PY
 }
 
-sweep() {
+tuned_flags() {
   # shellcheck disable=SC1091
   source "$WORK/tuned.env"
+  FLAGS=(--tracker "$TRACKER" --decay "$DECAY" --matched-score "$SCORE")
+  [ "$KEEP" = 1 ] && FLAGS+=(--keep-unconfirmed)
+  return 0
+}
+
+sweep() {
+  tuned_flags
   mkdir -p "$WORK/sweep"
   for d in $(test_clips); do
     for m in $MS; do
       for delay in $DELAYS; do
-        fuse_eval "$d" "$K" "$m" "$delay" "$TRACKER" "$DECAY" "$WORK/sweep/$(basename "$d").m$m.d$delay"
+        fuse_eval "$d" "$K" "$m" "$delay" "$WORK/sweep/$(basename "$d").m$m.d$delay" react,edge-only,cloud-only \
+          "${FLAGS[@]}"
       done
     done
   done
 }
 
 tradeoff() {
-  # shellcheck disable=SC1091
-  source "$WORK/tuned.env"
+  tuned_flags
   mkdir -p "$WORK/tradeoff"
   for d in $(test_clips); do
     for k in $TRADE_K; do
       for m in $TRADE_M; do
-        fuse_eval "$d" "$k" "$m" "$TRADE_D" "$TRACKER" "$DECAY" "$WORK/tradeoff/$(basename "$d").k$k.m$m"
+        fuse_eval "$d" "$k" "$m" "$TRADE_D" "$WORK/tradeoff/$(basename "$d").k$k.m$m" react "${FLAGS[@]}"
       done
     done
   done

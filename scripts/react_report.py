@@ -48,13 +48,14 @@ def main():
         clip, M, D = m.group(1), int(m.group(2)), int(m.group(3))
         runs[(clip, M, D)] = {x: map50(f"{d}/{x}.eval.json") for x in METHODS}
         fm = json.load(open(f"{d}/manifest.json"))
-        runs[(clip, M, D)]["fps"] = fm.get("timing", {}).get("fps") or fm.get("fusion_fps")
+        runs[(clip, M, D)]["fps"] = fm.get("timing", {}).get("frames_per_s")
     clips = sorted({k[0] for k in runs})
     Ms = sorted({k[1] for k in runs})
     Ds = sorted({k[2] for k in runs})
     lines = [f"# REACT: edge-cloud fusion (B10)\n",
              f"Test clips: {len(clips)} ({', '.join(clips)}); edge every K = {a.k} frames; tracker "
-             f"{tuned['TRACKER']}, decay {tuned['DECAY']} (chosen on the training clips, tune/choices.csv).\n",
+             f"{tuned['TRACKER']}, decay {tuned['DECAY']}, keep-unconfirmed {tuned['KEEP']}, matched-score "
+             f"{tuned['SCORE']} (chosen on the training clips, tune/choices.csv).\n",
              "mAP@0.5: the mean over the test clips of each clip's mAP@0.5 (COCO, all areas, 100 detections), "
              "[95% bootstrap CI over clips]. ratio: REACT over the better of edge-only and cloud-only "
              "(of the means), with its CI; B10 asks for >= 1.2.\n",

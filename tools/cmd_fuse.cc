@@ -43,6 +43,11 @@ void setup_fuse(CLI::App& app) {
   sub->add_option("--decay", opt->fusion.decay, "Score factor per frame of tracker failure or empty edge result")
       ->capture_default_str();
   sub->add_option("--min-score", opt->fusion.min_score, "Objects under this score are removed")->capture_default_str();
+  sub->add_flag("--keep-unconfirmed", opt->fusion.keep_unconfirmed,
+                "At an edge result, keep (decayed) the unmatched objects the cloud saw last, instead of dropping them");
+  sub->add_option("--matched-score", opt->fusion.matched_score,
+                  "Score of an edge box matched to a cloud-class object: arrived (the edge's) or max")
+      ->capture_default_str();
   sub->add_option("--buffer", opt->fusion.buffer_frames, "Frames kept for fast-forwarding cloud results")
       ->capture_default_str();
   sub->add_flag("--allow-short-buffer", opt->fusion.allow_short_buffer,

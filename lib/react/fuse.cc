@@ -416,6 +416,8 @@ FuseResult fuse(const FuseOptions& opt) {
                  {"min_score", opt.fusion.min_score},
                  {"buffer_frames", opt.fusion.buffer_frames},
                  {"allow_short_buffer", opt.fusion.allow_short_buffer},
+                 {"keep_unconfirmed", opt.fusion.keep_unconfirmed},
+                 {"matched_score", opt.fusion.matched_score},
                  {"overlay_every", opt.overlay_every}};
   m["video"] = video_json;
   m["categories"] = categories_json(categories);

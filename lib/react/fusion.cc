@@ -29,6 +29,8 @@ void FusionOptions::check() const {
   vssoff::check<UsageError>(decay > 0 && decay <= 1, "decay must be in (0, 1] (got ", decay, ")");
   vssoff::check<UsageError>(min_score >= 0 && min_score < 1, "min-score must be in [0, 1) (got ", min_score, ")");
   vssoff::check<UsageError>(buffer_frames >= 1, "buffer must be at least 1 frame (got ", buffer_frames, ")");
+  vssoff::check<UsageError>(matched_score == "arrived" || matched_score == "max",
+                            "matched-score must be arrived or max (got ", matched_score, ")");
 }
 
 void FrameBuffer::push(TrackImage frame, int64_t index) {
@@ -112,7 +114,7 @@ void Fusion::edge(int64_t t, const std::vector<Detection>& result) {
     FusedObject& o = objects_[i];
     const Detection& d = result[j];
     o.det.box = d.box;
-    o.det.score = d.score;
+    o.det.score = o.cloud_class && opt_.matched_score == "max" ? std::max(o.det.score, d.score) : d.score;
     if (!o.cloud_class) o.det.category_id = d.category_id;
     o.edge_frame = t;
     start(*o.tracker, t, d.box);
@@ -125,7 +127,16 @@ void Fusion::edge(int64_t t, const std::vector<Detection>& result) {
       next.back().edge_frame = t;
       ++stats_.objects_created;
     }
-  objects_ = std::move(next);  // unmatched objects are dropped
+  if (opt_.keep_unconfirmed) {  // unmatched objects the cloud saw last: kept, decayed once
+    std::vector<bool> matched(objects_.size(), false);
+    for (auto [i, j] : pairs) matched[i] = true;
+    for (size_t i = 0; i < objects_.size(); ++i)
+      if (!matched[i] && objects_[i].cloud_frame > objects_[i].edge_frame) {
+        objects_[i].det.score *= opt_.decay;
+        next.push_back(std::move(objects_[i]));
+      }
+  }
+  objects_ = std::move(next);  // the other unmatched objects are dropped
   remove_weak();
 }
 

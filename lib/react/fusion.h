@@ -53,7 +53,16 @@ struct FusionOptions {
   double min_score = 0.1;                 // objects under it are removed, in [0, 1)
   int buffer_frames = 64;                 // frames kept for fast-forwarding, the current one included
   bool allow_short_buffer = false;        // fast-forward from the oldest frame when s is gone
-  void check() const;                     // UsageError naming the option, bound and value
+  // Score fusion options (not in the reference, which is the default; both touch only
+  // objects with cloud evidence, so the edge-only and cloud-only baselines are unchanged):
+  // keep_unconfirmed: at an edge result, an unmatched object whose latest evidence is a cloud
+  //   result is kept (its score decays once) instead of dropped; a weak edge detector that
+  //   misses what the cloud saw then does not erase it.
+  // matched_score "max": an edge box matched to an object with a cloud class keeps the
+  //   higher of the two scores ("arrived", the reference: the edge's).
+  bool keep_unconfirmed = false;
+  std::string matched_score = "arrived";
+  void check() const;  // UsageError naming the option, bound and value
 };
 
 // The most recent frames, by index (indices pushed in order, one apart). Frames are held by

@@ -94,6 +94,40 @@ TEST_F(FusionTest, UnmatchedCloudObjectIsDroppedAtTheNextEdgeResult) {
   EXPECT_EQ(f.output()[0].category_id, 5);
 }
 
+TEST_F(FusionTest, KeepUnconfirmedKeepsWhatOnlyTheCloudSawDecayed) {
+  FusionOptions o = options();
+  o.keep_unconfirmed = true;
+  Fusion f(o, buffer_);
+  next(0, {&f});
+  f.edge(0, {kCar});
+  for (int t = 1; t <= 3; ++t) next(t, {&f});
+  f.cloud(0, {kCar, kPerson});  // the person only the cloud saw
+  next(4, {&f});
+  f.edge(4, {kCarShifted});
+  ASSERT_EQ(f.output().size(), 2u);  // the person is kept (the reference drops it)
+  double person = -1;
+  for (const Detection& d : f.output())
+    if (d.category_id == 6) person = d.score;
+  EXPECT_DOUBLE_EQ(person, kPerson.score * o.decay);
+  next(5, {&f});
+  f.edge(5, {kCarShifted});  // an edge-only object unmatched is still dropped
+  EXPECT_EQ(f.output().size(), 2u);
+}
+
+TEST_F(FusionTest, MatchedScoreMaxKeepsTheCloudsHigherScore) {
+  FusionOptions o = options();
+  o.matched_score = "max";
+  Fusion f(o, buffer_);
+  next(0, {&f});
+  next(1, {&f});
+  f.cloud(0, {{5, kCar.box, 0.95}});
+  next(2, {&f});
+  f.edge(2, {{6, kCar.box, 0.4}});
+  ASSERT_EQ(f.output().size(), 1u);
+  EXPECT_DOUBLE_EQ(f.output()[0].score, 0.95);
+  EXPECT_EQ(f.output()[0].category_id, 5);
+}
+
 TEST_F(FusionTest, MatchedPairTakesTheCloudClassAndTheFresherBox) {
   Fusion f(options(), buffer_);
   next(0, {&f});
