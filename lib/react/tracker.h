@@ -13,7 +13,7 @@
 //   csrt        cv::TrackerCSRT, BGR (most accurate, slowest)
 //   mil         cv::TrackerMIL, gray
 //   none        the box held still: a baseline that costs nothing
-// register_tracker() adds more (a test's stub, a user's tracker).
+// register_tracker() adds more (a test's probe tracker, a user's own).
 // Measured (scripts/bench/fuse_speed.sh: `fuse`, 300 synth frames at 640x360, k=5, m=15, d=10,
 // 2 threads, a loaded 2-core machine, 2026-12-02), frames/s of react alone / all three modes:
 // medianflow 37 / 16, medianflow-opencv 25 / 12 (both 2% failed updates), mosse 100 / 53
